@@ -1,0 +1,40 @@
+"""Sunshine (阳光): the backend of a town government's WeChat account for information disclosure.
+
+``create_app`` builds the application from defaults, the ``SUNSHINE_*`` environment
+and an optional test mapping, then hands it to each resource's ``init_app``.
+Nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from bot import cli, config, db, delivery, health, store, webhook, wechat_api
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES))
+    config.load(app, test_config)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        log.warning(
+            "SUNSHINE_SECRET_KEY is not set: using a generated key, good for development only "
+            "(console logins end at restart and are not shared between processes)"
+        )
+    db.init_app(app)
+    store.init_app(app)
+    delivery.init_app(app)
+    wechat_api.init_app(app)
+    webhook.init_app(app)
+    health.init_app(app)
+    cli.init_app(app)
+    return app

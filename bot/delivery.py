@@ -1,0 +1,180 @@
+"""Exactly once: each delivery takes effect once; one resident's messages run one at a time.
+
+WeChat delivers a message up to three times and several workers may receive the
+copies at once. Before any handler runs, one Lua script claims the delivery
+key, takes the resident's lock and loads the session, in a single round trip.
+After the handler, a second script stores the rendered reply under the delivery
+key, saves the session and releases the lock. A copy that finds the delivery
+claimed waits (up to ``RETRY_WAIT`` seconds) for the first copy's reply and
+answers with it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+
+from bot.messages import Inbound
+from bot.replies import SILENCE_BODY, Reply, Text, render
+from bot.store import EXTENSION as STORE
+from bot.store import KEY_PREFIX
+
+log = logging.getLogger(__name__)
+
+#: How long a claim without a reply blocks re-processing (a worker killed mid-way).
+PENDING_TTL_MS = 60_000
+#: How long a reply is kept for WeChat's retries (they come within about 15 s).
+REPLY_TTL_MS = 15 * 60_000
+#: Sessions outlive the dialogue time-out so that a timed-out resident can be told so.
+SESSION_TTL_S = 24 * 3600
+POLL_INTERVAL_S = 0.025
+
+BUSY = "系统繁忙，刚才的消息没有处理，请稍后再发一次。"
+SORRY = "抱歉，刚才的消息处理时出了问题，没有生效，请稍后再发一次。"
+STILL_WORKING = "您的上一条消息还在处理中，请稍等片刻再发这一条。"
+
+# KEYS: delivery, lock, session. ARGV: lock token, pending ms, lock ms.
+_BEGIN = """
+local prior = redis.call('GET', KEYS[1])
+if prior then return {'dup', prior} end
+redis.call('SET', KEYS[1], '', 'PX', ARGV[2])
+if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3], 'NX') then
+  return {'run', redis.call('GET', KEYS[3]) or ''}
+end
+return {'wait', ''}
+"""
+
+# KEYS: lock, session. ARGV: lock token, lock ms.
+_LOCK = """
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
+  return {'run', redis.call('GET', KEYS[2]) or ''}
+end
+return {'wait', ''}
+"""
+
+# KEYS: delivery, lock, session. ARGV: reply, reply ms, lock token, session ('' deletes), session s.
+_FINISH = """
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
+if ARGV[4] == '' then redis.call('DEL', KEYS[3])
+else redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5]) end
+redis.call('DEL', KEYS[2])
+return 1
+"""
+
+Respond = Callable[[Inbound, dict[str, Any]], Reply]
+
+
+@dataclass(frozen=True)
+class Keys:
+    delivery: str
+    lock: str
+    session: str
+
+    @classmethod
+    def of(cls, inbound: Inbound) -> Keys:
+        openid = inbound.openid
+        return cls(
+            delivery=f"{KEY_PREFIX}delivery:{openid}:{inbound.delivery_id}",
+            lock=f"{KEY_PREFIX}lock:{openid}",
+            session=f"{KEY_PREFIX}session:{openid}",
+        )
+
+
+class Delivery:
+    def __init__(
+        self, client: redis.Redis, *, retry_wait: float, lock_wait: float, lock_ttl: float
+    ):
+        self.client = client
+        self.retry_wait = retry_wait
+        self.lock_wait = lock_wait
+        self.lock_ms = int(lock_ttl * 1000)
+        self._begin = client.register_script(_BEGIN)
+        self._lock = client.register_script(_LOCK)
+        self._finish = client.register_script(_FINISH)
+
+    def deliver(self, inbound: Inbound, respond: Respond) -> str:
+        """Answer ``inbound`` once; return the plain reply body (XML or ``success``)."""
+        keys = Keys.of(inbound)
+        token = secrets.token_hex(8)
+        try:
+            verdict, payload = self._begin(
+                keys=[keys.delivery, keys.lock, keys.session],
+                args=[token, PENDING_TTL_MS, self.lock_ms],
+            )
+            if verdict == b"dup":
+                return self._first_reply(keys, payload)
+            if verdict == b"wait":
+                verdict, payload = self._wait_for_lock(keys, token)
+            if verdict == b"wait":
+                body = render(Text(STILL_WORKING), inbound.message)
+                self._store(keys, body, token, session=None)
+                return body
+        except redis.RedisError:
+            log.exception("store unavailable; message not processed")
+            return render(Text(BUSY), inbound.message)
+
+        loaded = payload.decode("utf-8")
+        session: dict[str, Any] = json.loads(loaded) if loaded else {}
+        try:
+            body = render(respond(inbound, session), inbound.message)
+            saved = (
+                json.dumps(session, ensure_ascii=False, separators=(",", ":")) if session else ""
+            )
+        except Exception:
+            log.exception("handler failed; the resident is asked to send again")
+            body, saved = render(Text(SORRY), inbound.message), loaded
+        try:
+            self._store(keys, body, token, session=saved)
+        except redis.RedisError:
+            log.exception("store unavailable after handling; reply sent but not cached")
+        return body
+
+    def _first_reply(self, keys: Keys, payload: bytes) -> str:
+        deadline = time.monotonic() + self.retry_wait
+        while payload == b"" and time.monotonic() < deadline:
+            time.sleep(POLL_INTERVAL_S)
+            payload = self.client.get(keys.delivery)
+            if payload is None:  # the first copy was abandoned
+                return SILENCE_BODY
+        return payload.decode("utf-8") if payload else SILENCE_BODY
+
+    def _wait_for_lock(self, keys: Keys, token: str) -> tuple[bytes, bytes]:
+        deadline = time.monotonic() + self.lock_wait
+        while time.monotonic() < deadline:
+            time.sleep(POLL_INTERVAL_S)
+            verdict, payload = self._lock(
+                keys=[keys.lock, keys.session], args=[token, self.lock_ms]
+            )
+            if verdict == b"run":
+                return verdict, payload
+        return b"wait", b""
+
+    def _store(self, keys: Keys, body: str, token: str, session: str | None) -> None:
+        kept = self._finish(
+            keys=[keys.delivery, keys.lock, keys.session],
+            args=[body, REPLY_TTL_MS, token, session or "", SESSION_TTL_S],
+        )
+        if session is not None and not kept:
+            log.warning("lock expired before the handler finished; session not saved")
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["sunshine.delivery"] = Delivery(
+        app.extensions[STORE],
+        retry_wait=float(app.config["RETRY_WAIT"]),
+        lock_wait=float(app.config["LOCK_WAIT"]),
+        lock_ttl=float(app.config["LOCK_TTL"]),
+    )
+
+
+def get_delivery() -> Delivery:
+    return current_app.extensions["sunshine.delivery"]

@@ -1,0 +1,278 @@
+"""Which handler answers a message.
+
+Each module in ``handlers/`` creates a ``Capability`` and declares on it, beside
+the code, the words, menu keys, events, message types and dialogues it answers.
+``Router.discover`` collects them once at start-up; the help text is built from
+what was declared, so a new capability is one new module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from wechatpy.messages import BaseMessage
+
+from bot import dialogue as dialogues
+from bot.dialogue import DIALOGUE_WORDS, Dialogue, normalise
+from bot.messages import Inbound
+from bot.replies import SILENCE, Reply, Text
+
+Handler = Callable[["Context"], Reply | str]
+ANY_MESSAGE = "*"
+
+
+@dataclass
+class Context:
+    """One message on its way through a handler, with the resident's session."""
+
+    message: BaseMessage
+    session: dict[str, Any]
+    router: Router
+    text: str = ""
+    argument: str = ""
+
+    @property
+    def openid(self) -> str:
+        return self.message.source
+
+    def start(self, name: str) -> Text:
+        return dialogues.start(self, self.router.dialogues[name])
+
+
+@dataclass(frozen=True)
+class Command:
+    word: str
+    handler: Handler
+    prefix: bool
+    help: str | None
+
+
+@dataclass
+class Capability:
+    """What one handler module answers. ``order`` places it in the help text."""
+
+    name: str
+    order: int = 100
+    commands: list[Command] = field(default_factory=list)
+    menu_keys: dict[str, Handler] = field(default_factory=dict)
+    events: dict[str, Handler] = field(default_factory=dict)
+    message_types: dict[str, Handler] = field(default_factory=dict)
+    fallbacks: list[Handler] = field(default_factory=list)
+    dialogues: list[tuple[Dialogue, str]] = field(default_factory=list)
+
+    def command(
+        self, *words: str, prefix: bool = False, help: str | None = None
+    ) -> Callable[[Handler], Handler]:
+        """Answer text equal to one of ``words`` (or starting with one, when ``prefix``)."""
+
+        def register(handler: Handler) -> Handler:
+            for index, word in enumerate(words):
+                shown = help if index == 0 else None
+                self.commands.append(Command(normalise(word), handler, prefix, shown))
+            return handler
+
+        return register
+
+    def menu(self, *keys: str) -> Callable[[Handler], Handler]:
+        """Answer a click on the menu buttons with these event keys."""
+
+        def register(handler: Handler) -> Handler:
+            for key in keys:
+                self.menu_keys[key] = handler
+            return handler
+
+        return register
+
+    def event(self, *names: str) -> Callable[[Handler], Handler]:
+        """Answer these events (``subscribe``, ...), by wechatpy's lower-case name."""
+
+        def register(handler: Handler) -> Handler:
+            for name in names:
+                self.events[name] = handler
+            return handler
+
+        return register
+
+    def message(self, *types: str) -> Callable[[Handler], Handler]:
+        """Answer non-text messages of these types outside a dialogue (``*``: any)."""
+
+        def register(handler: Handler) -> Handler:
+            for kind in types:
+                self.message_types[kind] = handler
+            return handler
+
+        return register
+
+    def fallback(self, handler: Handler) -> Handler:
+        """Answer any other text outside a dialogue."""
+        self.fallbacks.append(handler)
+        return handler
+
+    def dialogue(
+        self,
+        dialogue: Dialogue,
+        *,
+        words: tuple[str, ...] = (),
+        menu: tuple[str, ...] = (),
+        help: str | None = None,
+    ) -> None:
+        """Start ``dialogue`` on these words and menu keys."""
+
+        def begin(ctx: Context) -> Reply:
+            return dialogues.start(ctx, dialogue)
+
+        begin.__name__ = f"start_{dialogue.name}"
+        self.dialogues.append((dialogue, words[0] if words else ""))
+        self.command(*words, help=help)(begin)
+        self.menu(*menu)(begin)
+
+
+class Router:
+    def __init__(self, capabilities: list[Capability]) -> None:
+        self.capabilities = sorted(capabilities, key=lambda c: (c.order, c.name))
+        self.words: dict[str, Command] = {}
+        self.menu_keys: dict[str, Handler] = {}
+        self.events: dict[str, Handler] = {}
+        self.message_types: dict[str, Handler] = {}
+        self.dialogues: dict[str, Dialogue] = {}
+        self.dialogue_words: dict[str, str] = {}
+        fallbacks: list[Handler] = []
+        for cap in self.capabilities:
+            for command in cap.commands:
+                _add(self.words, command.word, command, cap.name)
+            for key, handler in cap.menu_keys.items():
+                _add(self.menu_keys, key, handler, cap.name)
+            for name, handler in cap.events.items():
+                _add(self.events, name, handler, cap.name)
+            for kind, handler in cap.message_types.items():
+                _add(self.message_types, kind, handler, cap.name)
+            for dialogue, word in cap.dialogues:
+                _add(self.dialogues, dialogue.name, dialogue, cap.name)
+                self.dialogue_words[dialogue.name] = word
+            fallbacks.extend(cap.fallbacks)
+        if len(fallbacks) != 1:
+            raise ValueError(
+                f"exactly one text fallback must be registered, found {len(fallbacks)}"
+            )
+        self.fallback = fallbacks[0]
+        self.prefixes = sorted(
+            (c for c in self.words.values() if c.prefix), key=lambda c: -len(c.word)
+        )
+        self.help_lines = [
+            c.help for cap in self.capabilities for c in cap.commands if c.help is not None
+        ]
+
+    @classmethod
+    def discover(cls, package: str = "handlers") -> Router:
+        return cls(discover_capabilities(package))
+
+    def help_text(self) -> str:
+        lines = "\n".join(f"· {line}" for line in self.help_lines)
+        return f"请回复下面的词：\n{lines}"
+
+    def respond(self, inbound: Inbound, session: dict[str, Any]) -> Reply:
+        """Answer ``inbound``; ``session`` is changed in place and saved by the caller."""
+        message = inbound.message
+        text = (message.content or "") if message.type == "text" else ""
+        ctx = Context(message, session, self, text=text.strip())
+        state = dialogues.active_state(session)
+        dialogue = self.dialogues.get(state.get("name", "")) if state else None
+        if state and dialogue is None:
+            dialogues.end(ctx)
+        elif state and dialogue is not None:
+            timeout = current_app.config["DIALOGUE_TIMEOUT"]
+            if dialogues.timed_out(state, dialogue, timeout):
+                dialogues.end(ctx)
+                if not inbound.is_event:
+                    word = self.dialogue_words.get(dialogue.name, "")
+                    minutes = (dialogue.timeout or timeout) // 60
+                    return Text(
+                        f"您填写的“{dialogue.title}”超过{minutes}分钟没有操作，已自动取消，"
+                        f"刚才的消息没有提交。需要时请发送“{word}”重新开始。"
+                    )
+                dialogue = None
+        if inbound.is_event:
+            # wechatpy parses events it does not know (subscribe_msg_popup_event) as unknown.
+            return self._event(ctx, dialogue) if message.type == "event" else SILENCE
+        if dialogue is not None:
+            return dialogues.handle(ctx, dialogue, dialogues.active_state(session) or {})
+        if message.type == "text":
+            return self._text(ctx)
+        notice = self._interruption(ctx)
+        if notice:
+            return notice
+        handler = self.message_types.get(message.type) or self.message_types.get(ANY_MESSAGE)
+        return _call(handler, ctx) if handler else SILENCE
+
+    def _interruption(self, ctx: Context) -> Text | None:
+        """Tell a resident whose dialogue state was lost that their last message was not taken."""
+        name = dialogues.interrupted(ctx)
+        dialogue = self.dialogues.get(name or "")
+        if dialogue is None:
+            return None
+        word = self.dialogue_words.get(dialogue.name, "")
+        return Text(
+            f"抱歉，系统刚才中断过，您填写的“{dialogue.title}”没有保存下来，刚才的消息也没有提交。"
+            f"请发送“{word}”重新开始。"
+        )
+
+    def _text(self, ctx: Context) -> Reply:
+        folded = unicodedata.normalize("NFKC", ctx.text).strip()
+        word = folded.lower()
+        command = self.words.get(word)
+        if command is None:
+            command = next((c for c in self.prefixes if word.startswith(c.word)), None)
+        if command is not None:
+            ctx.argument = folded[len(command.word) :].strip()
+            return _call(command.handler, ctx)
+        notice = self._interruption(ctx)
+        if notice:
+            return notice
+        if word in DIALOGUE_WORDS:
+            return Text("现在没有正在填写的内容（可能已经提交、取消或超时）。\n" + self.help_text())
+        return _call(self.fallback, ctx)
+
+    def _event(self, ctx: Context, dialogue: Dialogue | None) -> Reply:
+        event = (ctx.message.event or "").lower()
+        if event == "click":
+            handler = self.menu_keys.get(ctx.message.key or "")
+            if handler is None:
+                return Text(self.help_text())
+            before = dialogues.active_state(ctx.session)
+            reply = _call(handler, ctx)
+            after = dialogues.active_state(ctx.session)
+            if dialogue is not None and after is before and isinstance(reply, Text):
+                reply = Text(
+                    f"{reply.content}\n\n（您正在填写的“{dialogue.title}”还在，"
+                    f"发送“帮助”可查看当前这一步）"
+                )
+            return reply
+        handler = self.events.get(event)
+        return _call(handler, ctx) if handler else SILENCE
+
+
+def discover_capabilities(package: str = "handlers") -> list[Capability]:
+    """Import every module of ``package`` and collect the capabilities they define."""
+    root = importlib.import_module(package)
+    found: list[Capability] = []
+    for info in pkgutil.iter_modules(root.__path__, prefix=f"{package}."):
+        module = importlib.import_module(info.name)
+        found.extend(v for v in vars(module).values() if isinstance(v, Capability))
+    return found
+
+
+def _call(handler: Handler, ctx: Context) -> Reply:
+    reply = handler(ctx)
+    return Text(reply) if isinstance(reply, str) else reply
+
+
+def _add(table: dict[str, Any], key: str, value: Any, owner: str) -> None:
+    if key in table:
+        raise ValueError(f"{key!r} is registered twice (second time by {owner!r})")
+    table[key] = value

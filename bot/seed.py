@@ -1,0 +1,87 @@
+"""``sunshine seed``: load the first content the account serves, idempotently.
+
+The 2017 annual report of the first customer ships inside the package; what can
+be read from it (the office's contact block) is parsed, not typed in again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.models import Office
+
+REPORT_2017 = "maochengzi-2017-disclosure-report.txt"
+
+_CONTACT = re.compile(
+    r"(?P<name>[^，。（]*?办公室)联系方式（"
+    r"地址：(?P<address>[^；]+)；邮编：(?P<postcode>\d+)；"
+    r"电话：(?P<phone>[\d\-]+)；电子邮箱：(?P<email>[^）\s]+)）"
+)
+_ACCOUNT = re.compile(r"微信公众号（(?P<account>[^）]+)）")
+_TITLE = re.compile(r"^(?P<title>.+?政府信息公开)\s*\n\s*\n?\s*工作年度报告", re.M)
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    address: str
+    postcode: str
+    phone: str
+    email: str
+    account_name: str | None
+
+
+def report_text(name: str = REPORT_2017) -> str:
+    return resources.files("bot.data").joinpath(name).read_text(encoding="utf-8")
+
+
+def parse_contact(text: str) -> Contact:
+    """Read the office's contact block, e.g. ``…办公室联系方式（地址：…；邮编：…；…）``."""
+    found = _CONTACT.search(text)
+    if found is None:
+        raise ValueError("no contact block (…联系方式（地址：…；邮编：…；电话：…；电子邮箱：…）)")
+    account = _ACCOUNT.search(text)
+    return Contact(
+        name=found["name"].strip(),
+        address=found["address"].strip(),
+        postcode=found["postcode"],
+        phone=found["phone"],
+        email=found["email"].strip(),
+        account_name=account["account"] if account else None,
+    )
+
+
+def report_title(text: str) -> str:
+    found = _TITLE.search(text)
+    return f"{found['title']}工作年度报告" if found else "政府信息公开工作年度报告"
+
+
+def seed_office(session: Session) -> Office:
+    """Create the office from the 2017 report, or leave staff's edits alone if it exists."""
+    office = session.scalars(select(Office).limit(1)).first()
+    if office is not None:
+        return office
+    text = report_text()
+    contact = parse_contact(text)
+    office = Office(
+        name=contact.name,
+        account_name=contact.account_name,
+        address=contact.address,
+        postcode=contact.postcode,
+        phone=contact.phone,
+        email=contact.email,
+        hours=None,
+        source=report_title(text),
+    )
+    session.add(office)
+    return office
+
+
+def seed(session: Session) -> None:
+    seed_office(session)
+    session.commit()

@@ -1,0 +1,118 @@
+"""``/wechat``: the HTTP side of a delivery.
+
+webhook (signature, time window, size, crypto, XML) → delivery (dedup, lock,
+session) → router → handler → replies. Status codes follow PRODUCT.md: bad or
+stale signature 403, unreadable body 400, over 256 KiB 413, no Token configured
+503, and never a 5xx: WeChat would show the resident "该公众号暂时无法提供服务".
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import HTTPException
+
+from bot.delivery import get_delivery
+from bot.messages import MalformedMessage, read_message
+from bot.protocol import (
+    Keys,
+    SignatureRejected,
+    Undecryptable,
+    check_query,
+    open_delivery,
+    seal_reply,
+    validate_aes_key,
+)
+from bot.replies import SILENCE_BODY
+from bot.router import Router
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("wechat", __name__)
+
+KEYS = "sunshine.wechat_keys"
+PROBLEM = "sunshine.wechat_problem"
+
+
+def init_app(app: Flask) -> None:
+    """Read the shared secrets once; /wechat answers 503 with the reason when they are unusable."""
+    token = app.config["WECHAT_TOKEN"]
+    aes_key = app.config["WECHAT_AES_KEY"]
+    appid = app.config["WECHAT_APPID"]
+    problem = None
+    if not token:
+        problem = "SUNSHINE_WECHAT_TOKEN is not set: /wechat cannot verify WeChat's signatures"
+    elif aes_key:
+        try:
+            validate_aes_key(aes_key)
+        except ValueError as error:
+            problem = str(error)
+        if not appid:
+            problem = "SUNSHINE_WECHAT_AES_KEY is set but SUNSHINE_WECHAT_APPID is not"
+    if problem:
+        log.error("webhook disabled: %s", problem)
+        app.extensions[KEYS] = None
+    else:
+        app.extensions[KEYS] = Keys(token, aes_key or None, appid)
+    app.extensions[PROBLEM] = problem
+    app.extensions["sunshine.router"] = Router.discover()
+    app.register_blueprint(bp)
+
+
+def webhook_problem(app: Flask) -> str | None:
+    return app.extensions[PROBLEM]
+
+
+def get_router() -> Router:
+    return current_app.extensions["sunshine.router"]
+
+
+@bp.route("/wechat", methods=["GET", "POST"])
+def wechat() -> Response:
+    keys: Keys | None = current_app.extensions[KEYS]
+    if keys is None:
+        return _plain(f"unavailable: {current_app.extensions[PROBLEM]}", 503)
+    query = request.args
+    try:
+        check_query(keys.token, query, current_app.config["WECHAT_MAX_SKEW"], time.time())
+    except SignatureRejected as refusal:
+        log.info("refused a delivery: %s", refusal)
+        return _plain(f"forbidden: {refusal}", 403)
+    if request.method == "GET":
+        return _plain(query.get("echostr", ""))
+
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and request.content_length > limit:
+        return _plain("body too large", 413)
+    raw = request.stream.read(limit)
+    if request.stream.read(1):  # a chunked body has no Content-Length to check first
+        return _plain("body too large", 413)
+    try:
+        xml = open_delivery(keys, query, raw.decode("utf-8"))
+        inbound = read_message(xml)
+    except SignatureRejected as refusal:
+        log.info("refused a delivery: %s", refusal)
+        return _plain(f"forbidden: {refusal}", 403)
+    except (Undecryptable, MalformedMessage, UnicodeDecodeError) as problem:
+        log.info("unreadable delivery: %s", problem)
+        return _plain(f"bad request: {problem}", 400)
+
+    body = get_delivery().deliver(inbound, get_router().respond)
+    if body == SILENCE_BODY:
+        return _plain(body)
+    return Response(seal_reply(keys, query, body), mimetype="application/xml")
+
+
+@bp.errorhandler(Exception)
+def never_5xx(error: Exception) -> Response | HTTPException:
+    """HTTP errors (413, 405) pass through; anything else is logged and answered ``success``."""
+    if isinstance(error, HTTPException) and error.code and error.code < 500:
+        return error
+    log.exception("unexpected error in /wechat", exc_info=error)
+    return _plain(SILENCE_BODY)
+
+
+def _plain(text: str, status: int = 200) -> Response:
+    return Response(text, status=status, mimetype="text/plain")

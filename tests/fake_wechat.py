@@ -1,0 +1,104 @@
+"""A fake WeChat API server on loopback, spoken to over real HTTP by the production client.
+
+It implements what Sunshine calls (tokens, menu, customer-service messages,
+media download) with WeChat's error codes, and records what it received so that
+tests can assert on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+APPID = "wx-test-appid"
+SECRET = "test-secret"
+PHOTO = b"\xff\xd8\xff\xe0fake-jpeg-bytes\xff\xd9"
+
+
+@dataclass
+class FakeWeChat:
+    token_fetches: int = 0
+    valid_tokens: set[str] = field(default_factory=set)
+    current_token: str | None = None
+    menu: dict[str, Any] | None = None
+    sent_messages: list[dict[str, Any]] = field(default_factory=list)
+    fail_sends_with: int | None = None
+    always_reject_tokens: bool = False
+    _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def invalidate_tokens(self) -> None:
+        """As if someone fetched a new token elsewhere: the tokens Sunshine holds stop working."""
+        with self._lock:
+            self.valid_tokens.clear()
+            self.current_token = None
+
+    def _issue(self, force: bool) -> str:
+        with self._lock:
+            self.token_fetches += 1
+            if force or self.current_token is None:
+                self.current_token = f"TOKEN-{next(self._serial)}"
+                self.valid_tokens.add(self.current_token)
+            return self.current_token
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        request = Request(environ)
+        return self.dispatch(request)(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        path = request.path
+        if path == "/cgi-bin/stable_token":
+            body = request.get_json(force=True)
+            if body.get("appid") != APPID or body.get("secret") != SECRET:
+                return _json({"errcode": 40125, "errmsg": "invalid appsecret"})
+            token = self._issue(bool(body.get("force_refresh")))
+            return _json({"access_token": token, "expires_in": 7200})
+        token = request.args.get("access_token")
+        if self.always_reject_tokens or token not in self.valid_tokens:
+            return _json(
+                {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
+            )
+        if path == "/cgi-bin/menu/create":
+            self.menu = json.loads(request.get_data())
+            return _json({"errcode": 0, "errmsg": "ok"})
+        if path == "/cgi-bin/menu/get":
+            if self.menu is None:
+                return _json({"errcode": 46003, "errmsg": "menu no exist"})
+            return _json({"menu": self.menu})
+        if path == "/cgi-bin/message/custom/send":
+            if self.fail_sends_with:
+                return _json({"errcode": self.fail_sends_with, "errmsg": "refused by fake"})
+            self.sent_messages.append(json.loads(request.get_data()))
+            return _json({"errcode": 0, "errmsg": "ok"})
+        if path == "/cgi-bin/media/get":
+            return Response(PHOTO, mimetype="image/jpeg")
+        return _json({"errcode": 404, "errmsg": f"fake has no {path}"}, status=404)
+
+
+def _json(data: dict[str, Any], status: int = 200) -> Response:
+    return Response(
+        json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json"
+    )
+
+
+class FakeWeChatServer:
+    """Serve a ``FakeWeChat`` on 127.0.0.1 in a thread."""
+
+    def __init__(self) -> None:
+        self.api = FakeWeChat()
+        self._server = make_server("127.0.0.1", 0, self.api, threaded=True)
+        self.base_url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeWeChatServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()

@@ -68,7 +68,7 @@ def alembic_config(connection) -> Config:  # type: ignore[no-untyped-def]
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema to ``revision``; creates it on an empty database."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(connection), revision)

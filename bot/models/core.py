@@ -1,4 +1,4 @@
-"""Database tables. The schema itself is changed only through Alembic migrations."""
+"""Core tables: the shared declarative base, the office, dialogue marks."""
 
 from __future__ import annotations
 

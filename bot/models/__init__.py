@@ -1,0 +1,9 @@
+"""Database tables, one module per area; the schema itself changes only through Alembic.
+
+Every model module is imported here so that ``Base.metadata`` (used by Alembic's
+autogenerate and by the tests) knows every table.
+"""
+
+from bot.models.core import Base, DialogueMark, Office
+
+__all__ = ["Base", "DialogueMark", "Office"]

@@ -10,6 +10,7 @@ same in every dialogue.
 
 from __future__ import annotations
 
+import secrets
 import time
 import unicodedata
 from collections.abc import Callable
@@ -126,6 +127,7 @@ def start(ctx: Context, dialogue: Dialogue) -> Text:
     first = dialogue.next_step(None, data)
     if first is None:
         raise ValueError(f"dialogue {dialogue.name} has no step")
+    ctx.session.pop(STATE_KEY, None)
     _save(ctx, dialogue, first.field, data)
     _mark(ctx.openid, dialogue.name)
     intro = f"{dialogue.intro}\n" if dialogue.intro else ""
@@ -242,9 +244,20 @@ def _prompt(dialogue: Dialogue, step: Step, data: dict[str, Any]) -> str:
     return text
 
 
+def submission_id(ctx: Context) -> str:
+    """A random id of the dialogue in progress, the same for every step of it.
+
+    ``submit`` functions store it with what they write, under a unique constraint,
+    so that one dialogue can never be submitted twice.
+    """
+    return ctx.session[STATE_KEY]["id"]
+
+
 def _save(ctx: Context, dialogue: Dialogue, stage: str, data: dict[str, Any]) -> None:
+    previous = ctx.session.get(STATE_KEY) or {}
     ctx.session[STATE_KEY] = {
         "name": dialogue.name,
+        "id": previous.get("id") or secrets.token_hex(8),
         "step": stage,
         "data": data,
         "at": int(time.time()),

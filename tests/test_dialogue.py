@@ -123,3 +123,18 @@ def test_starting_another_dialogue_says_the_first_was_left(resident):
     resident.says("登记")
     resident.says("吴十")
     assert resident.says("/click SURVEY").startswith("（第1步，共4步）")
+
+
+def test_each_dialogue_has_one_submission_id_for_all_its_steps(app, resident):
+    key = f"{KEY_PREFIX}session:{resident.chat.openid}"
+
+    def current_id() -> str:
+        return json.loads(redis_of(app).get(key))["dialogue"]["id"]
+
+    resident.says("登记")
+    first = current_id()
+    resident.says("郑十一")
+    resident.says("12")
+    assert current_id() == first
+    resident.says("登记")
+    assert current_id() != first, "starting again is a new submission"

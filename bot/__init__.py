@@ -8,6 +8,7 @@ Nothing happens at import time.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,13 @@ log = logging.getLogger(__name__)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True, template_folder=str(TEMPLATES))
+    instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("SUNSHINE_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance).resolve()) if instance else None,
+        instance_relative_config=True,
+        template_folder=str(TEMPLATES),
+    )
     config.load(app, test_config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secrets.token_hex(32)

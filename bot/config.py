@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     "WECHAT_API_BASE": "https://api.weixin.qq.com",
     "WECHAT_MAX_SKEW": 300,
     # Operational knobs with sensible defaults.
+    # Folder for the SQLite file, stored media and generated keys; read by create_app
+    # before the config exists (Flask needs it at construction). Default: ./instance.
+    "INSTANCE_PATH": None,
     "MAX_CONTENT_LENGTH": 256 * 1024,
     "WECHAT_API_TIMEOUT": 5.0,
     "DIALOGUE_TIMEOUT": 30 * 60,
@@ -46,6 +49,7 @@ STRING_SETTINGS = (
     "PUBLIC_URL",
     "SECRET_KEY",
     "WECHAT_API_BASE",
+    "INSTANCE_PATH",
 )
 
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Request, Response, current_app, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from bot.delivery import get_delivery
@@ -58,7 +59,17 @@ def init_app(app: Flask) -> None:
         app.extensions[KEYS] = Keys(token, aes_key or None, appid)
     app.extensions[PROBLEM] = problem
     app.extensions["sunshine.router"] = Router.discover()
+    app.session_interface = NoCookieSessionOnWebhook()
     app.register_blueprint(bp)
+
+
+class NoCookieSessionOnWebhook(SecureCookieSessionInterface):
+    """The console's cookie session, not opened for WeChat's deliveries (which carry none)."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path == "/wechat":
+            return None
+        return super().open_session(app, request)
 
 
 def webhook_problem(app: Flask) -> str | None:

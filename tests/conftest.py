@@ -145,6 +145,7 @@ def base_config(database_url: str, redis_url: str | None, tmp_path: Path) -> dic
         "PUBLIC_URL": PUBLIC_URL,
         "SECRET_KEY": "test-secret-key",
         "WECHAT_MAX_SKEW": 300,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,7 @@ class FakeWeChat:
     sent_messages: list[dict[str, Any]] = field(default_factory=list)
     fail_sends_with: int | None = None
     always_reject_tokens: bool = False
+    calls: Counter[str] = field(default_factory=Counter)
     _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -53,6 +55,7 @@ class FakeWeChat:
 
     def dispatch(self, request: Request) -> Response:
         path = request.path
+        self.calls[path] += 1
         if path == "/cgi-bin/stable_token":
             body = request.get_json(force=True)
             if body.get("appid") != APPID or body.get("secret") != SECRET:

@@ -1,0 +1,82 @@
+"""The baselines the webhook is measured against, each as a WSGI app for gunicorn.
+
+- ``flask_echo``: wechatpy's documented Flask pattern — check the signature, decrypt
+  in safe mode, parse, reply with the text, encrypt. No store.
+- ``flask_echo_redis``: the same with one Redis GET and one SET per message, the way
+  wechatpy's docs keep a session.
+- ``werobot_echo``: WeRoBot's echo robot, sessions off.
+Settings come from BENCH_TOKEN, BENCH_AES_KEY, BENCH_APPID and BENCH_REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, abort, request
+from wechatpy import create_reply, parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.utils import check_signature
+
+
+def _settings() -> tuple[str, WeChatCrypto | None]:
+    token = os.environ["BENCH_TOKEN"]
+    aes_key = os.environ.get("BENCH_AES_KEY")
+    crypto = WeChatCrypto(token, aes_key, os.environ["BENCH_APPID"]) if aes_key else None
+    return token, crypto
+
+
+def flask_echo(with_redis: bool = False) -> Flask:
+    token, crypto = _settings()
+    app = Flask(__name__)
+    store = None
+    if with_redis:
+        import redis
+
+        store = redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
+
+    @app.post("/wechat")
+    def wechat():  # type: ignore[no-untyped-def]
+        args = request.args
+        try:
+            check_signature(token, args["signature"], args["timestamp"], args["nonce"])
+        except (KeyError, InvalidSignatureException):
+            abort(403)
+        xml = request.get_data()
+        if args.get("encrypt_type") == "aes" and crypto is not None:
+            xml = crypto.decrypt_message(
+                xml, args["msg_signature"], args["timestamp"], args["nonce"]
+            )
+        message = parse_message(xml)
+        if store is not None:
+            key = f"bench:session:{message.source}"
+            store.get(key)
+            store.set(key, "{}", ex=1800)
+        reply = create_reply(getattr(message, "content", "hi"), message).render()
+        if args.get("encrypt_type") == "aes" and crypto is not None:
+            return crypto.encrypt_message(reply, args["nonce"], args["timestamp"])
+        return reply
+
+    return app
+
+
+def flask_echo_redis() -> Flask:
+    return flask_echo(with_redis=True)
+
+
+def werobot_echo():  # type: ignore[no-untyped-def]
+    from werobot import WeRoBot
+
+    token = os.environ["BENCH_TOKEN"]
+    robot = WeRoBot(
+        token=token,
+        encoding_aes_key=os.environ.get("BENCH_AES_KEY"),
+        app_id=os.environ.get("BENCH_APPID"),
+    )
+    robot.config["SESSION_STORAGE"] = False
+
+    @robot.text
+    def echo(message):  # type: ignore[no-untyped-def]
+        return message.content
+
+    return robot.wsgi

@@ -1,0 +1,117 @@
+"""The ``sunshine`` command as an operator and a newcomer use it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import requests
+from sqlalchemy import func, select
+
+from bot import db
+from bot.models import Office
+from tests.conftest import AES_KEY, APPID, TOKEN
+from tests.servers import ROOT, free_port, serve_in_thread, wait_until_healthy
+
+SUNSHINE = [sys.executable, "-c", "from bot.cli import main; main()"]
+
+
+def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run(
+        SUNSHINE + args,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        timeout=60,
+    )
+
+
+def test_seed_is_idempotent(app):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    assert runner.invoke(args=["seed"]).exit_code == 0
+    with app.app_context():
+        assert db.get_session().scalar(select(func.count()).select_from(Office)) == 1
+
+
+def test_db_upgrade_and_current(app):
+    runner = app.test_cli_runner()
+    upgraded = runner.invoke(args=["db", "upgrade"])
+    assert upgraded.exit_code == 0 and "Database schema at revision" in upgraded.output
+    current = runner.invoke(args=["db", "current"]).output.strip()
+    assert re.fullmatch(r"\w+", current)
+
+
+def test_chat_reads_lines_and_prints_replies(app):
+    with serve_in_thread(app) as base:
+        result = run(
+            ["chat", "--url", f"{base}/wechat"],
+            {"SUNSHINE_WECHAT_TOKEN": TOKEN},
+            stdin="帮助\n联系\n/click CONTACT\n",
+        )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("0434-6631321") == 2
+    assert "请回复下面的词" in result.stdout
+
+
+def test_chat_in_safe_mode_encrypts_and_decrypts(safe_app):
+    with serve_in_thread(safe_app) as base:
+        result = run(
+            ["chat", "--url", f"{base}/wechat"],
+            {
+                "SUNSHINE_WECHAT_TOKEN": TOKEN,
+                "SUNSHINE_WECHAT_AES_KEY": AES_KEY,
+                "SUNSHINE_WECHAT_APPID": APPID,
+            },
+            stdin="联系\n",
+        )
+    assert result.returncode == 0, result.stderr
+    assert "0434-6631321" in result.stdout
+
+
+def test_chat_with_the_wrong_token_says_the_server_refused(app):
+    with serve_in_thread(app) as base:
+        result = run(
+            ["chat", "--url", f"{base}/wechat"], {"SUNSHINE_WECHAT_TOKEN": "wrong"}, "帮助\n"
+        )
+    assert result.returncode == 1
+    assert "HTTP 403" in result.stderr
+
+
+def test_chat_without_a_server_explains(app):
+    result = run(
+        ["chat", "--url", "http://127.0.0.1:1/wechat"], {"SUNSHINE_WECHAT_TOKEN": TOKEN}, "帮助\n"
+    )
+    assert result.returncode == 1
+    assert "cannot reach the server" in result.stderr
+
+
+def test_demo_without_a_terminal_seeds_and_serves(tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [*SUNSHINE, "demo", "--port", str(port)],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "SUNSHINE_INSTANCE_PATH": str(tmp_path)},
+    )
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", process)
+        time.sleep(0.2)
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json()
+        assert health["store"]["kind"] == "in-process"
+        assert health["database"]["backend"] == "sqlite"
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    token = re.search(r"Token for this session: (\w+)", output)
+    assert token, output
+    assert "serving only" in output
+    assert (tmp_path / "sunshine.sqlite").exists()

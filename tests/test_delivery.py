@@ -1,0 +1,143 @@
+"""Exactly once: retries and concurrent copies take effect once; one resident's messages in order."""
+
+from __future__ import annotations
+
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from bot.chat import describe
+from bot.protocol import Keys, message_xml, sign_delivery
+from bot.store import KEY_PREFIX
+from tests.conftest import TOKEN, needs_redis
+from tests.servers import gunicorn, serve_in_thread
+
+KEYS = Keys(TOKEN)
+
+
+def text_fields(content: str, msg_id: int, openid: str = "o-dup") -> dict[str, str | int]:
+    return {
+        "ToUserName": "gh_town",
+        "FromUserName": openid,
+        "CreateTime": int(time.time()),
+        "MsgType": "text",
+        "Content": content,
+        "MsgId": msg_id,
+    }
+
+
+def deliver(base: str, fields: dict[str, str | int]) -> requests.Response:
+    """One delivery as WeChat makes it: a fresh signature (nonce) each time, same body."""
+    delivery = sign_delivery(KEYS, message_xml(fields))
+    return requests.post(
+        f"{base}/wechat", params=delivery.query, data=delivery.body.encode(), timeout=10
+    )
+
+
+def concurrently(calls):
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(lambda call: call(), calls))
+
+
+def effects(app) -> int:
+    return int(app.extensions["sunshine.redis"].get(f"{KEY_PREFIX}test:effects") or 0)
+
+
+def test_a_retry_gets_the_same_reply_and_takes_no_second_effect(app, resident):
+    fields = text_fields("计数", msg_id=777, openid=resident.chat.openid)
+    first = resident.chat.send(fields)
+    again = resident.chat.send(fields)
+    assert describe(first) == "第1次（副作用1）"
+    assert again == first
+    assert effects(app) == 1
+
+
+def test_three_concurrent_copies_take_effect_once(app):
+    fields = text_fields("计数", msg_id=4242)
+    with serve_in_thread(app) as base:
+        responses = concurrently([lambda: deliver(base, fields)] * 3)
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert {describe(r.text) for r in responses} == {"第1次（副作用1）"}
+    assert effects(app) == 1
+
+
+def test_same_msgid_from_two_residents_is_two_messages(app, resident):
+    one = describe(resident.chat.send(text_fields("计数", 5, openid="o-a")))
+    two = describe(resident.chat.send(text_fields("计数", 5, openid="o-b")))
+    assert (one, two) == ("第1次（副作用1）", "第1次（副作用2）")
+
+
+def test_event_retries_are_recognised_by_sender_time_event_and_key(app, resident):
+    click = {
+        "ToUserName": "gh_town",
+        "FromUserName": resident.chat.openid,
+        "CreateTime": 1795000000,
+        "MsgType": "event",
+        "Event": "CLICK",
+        "EventKey": "SURVEY",
+    }
+    assert "第1步" in describe(resident.chat.send(click))
+    resident.says("冯十二")
+    assert "第1步" in describe(resident.chat.send(click)), "the retry gets the first reply"
+    assert "第3步" in resident.says("13800138000"), "and did not restart the dialogue"
+    later = {**click, "CreateTime": 1795000060}
+    assert "第1步" in describe(resident.chat.send(later)), "a new click at another time counts"
+
+
+def test_one_residents_messages_run_one_at_a_time(app):
+    with serve_in_thread(app) as base:
+        responses = concurrently(
+            [lambda i=i: deliver(base, text_fields("计数", 9000 + i)) for i in range(3)]
+        )
+    counts = sorted(int(re.search(r"第(\d)次", describe(r.text))[1]) for r in responses)
+    assert counts == [1, 2, 3], "no update of the session was lost"
+
+
+def test_a_retry_while_the_first_copy_is_still_running_waits_for_its_reply(app):
+    fields = text_fields("计数", 31337)
+    with serve_in_thread(app) as base, ThreadPoolExecutor(2) as pool:
+        first = pool.submit(deliver, base, fields)
+        time.sleep(0.1)  # the first copy is inside the 0.3 s handler now
+        retry = pool.submit(deliver, base, fields)
+        assert describe(retry.result().text) == describe(first.result().text) == "第1次（副作用1）"
+
+
+def test_when_the_store_is_down_the_resident_is_told_plainly(make_app, resident):
+    app = make_app(REDIS_URL="redis://127.0.0.1:1/0")
+    reply = describe(
+        app.test_client()
+        .post(
+            "/wechat",
+            query_string=(d := sign_delivery(KEYS, message_xml(text_fields("帮助", 1)))).query,
+            data=d.body,
+        )
+        .get_data(as_text=True)
+    )
+    assert reply == "系统繁忙，刚才的消息没有处理，请稍后再发一次。"
+
+
+def test_two_gunicorn_workers_on_real_redis_take_each_delivery_once(services, fresh_database):
+    redis_url = needs_redis(services)
+    env = {
+        "SUNSHINE_WECHAT_TOKEN": TOKEN,
+        "SUNSHINE_REDIS_URL": redis_url,
+        "SUNSHINE_DATABASE_URL": fresh_database,
+        "SUNSHINE_SECRET_KEY": "test",
+    }
+    with gunicorn(env, workers=2) as base:
+        for msg_id in (1, 2, 3):
+            fields = text_fields("计数", 60000 + msg_id, openid=f"o-gunicorn-{msg_id}")
+            responses = concurrently([lambda f=fields: deliver(base, f)] * 3)
+            assert [r.status_code for r in responses] == [200, 200, 200]
+            assert len({r.text for r in responses}) == 1
+        serial = concurrently(
+            [lambda i=i: deliver(base, text_fields("计数", 70000 + i, "o-one")) for i in range(4)]
+        )
+    import redis
+
+    store = redis.Redis.from_url(redis_url)
+    assert int(store.get(f"{KEY_PREFIX}test:effects")) == 3 + 4
+    counts = sorted(int(re.search(r"第(\d)次", describe(r.text))[1]) for r in serial)
+    assert counts == [1, 2, 3, 4]

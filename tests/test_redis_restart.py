@@ -1,0 +1,78 @@
+"""A real Redis restarted in the middle of a dialogue: the resident is told, nothing crashes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+
+import pytest
+import redis
+
+from tests.conftest import IN_CI, Resident
+from tests.servers import free_port
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+class OwnRedis:
+    """A throwaway redis-server without persistence, like production's."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def own_redis():
+    if REDIS_SERVER is None:
+        if IN_CI:
+            pytest.fail("CI=true: redis-server is needed for the restart drill")
+        pytest.skip("redis-server is not installed")
+    server = OwnRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_redis_restarted_mid_dialogue(make_app, own_redis):
+    app = make_app(REDIS_URL=own_redis.url)
+    resident = Resident(app)
+    assert "第1步" in resident.says("登记")
+    assert "第2步" in resident.says("陈十三")
+    own_redis.stop()
+    assert resident.says("13800138000") == "系统繁忙，刚才的消息没有处理，请稍后再发一次。"
+    own_redis.start()
+    reply = resident.says("13800138000")
+    assert "系统刚才中断过" in reply and "“登记”" in reply
+    assert "第1步" in resident.says("登记"), "starting again works on the new Redis"

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask
 
-from bot import cli, config, db, delivery, health, store, webhook, wechat_api
+from bot import cli, config, db, delivery, health, logs, metrics, store, webhook, wechat_api
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -37,11 +37,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "SUNSHINE_SECRET_KEY is not set: using a generated key, good for development only "
             "(console logins end at restart and are not shared between processes)"
         )
+    logs.init_app(app)
     db.init_app(app)
     store.init_app(app)
     delivery.init_app(app)
     wechat_api.init_app(app)
     webhook.init_app(app)
     health.init_app(app)
+    metrics.init_app(app)
     cli.init_app(app)
     return app

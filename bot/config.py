@@ -37,6 +37,10 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_WAIT": 4.0,
     "LOCK_WAIT": 4.0,
     "LOCK_TTL": 10.0,
+    # Logs: level, and "text" or "json" lines. /metrics: bearer token (unset: loopback only).
+    "LOG_LEVEL": "INFO",
+    "LOG_FORMAT": "text",
+    "METRICS_TOKEN": None,
 }
 
 STRING_SETTINGS = (
@@ -50,6 +54,9 @@ STRING_SETTINGS = (
     "SECRET_KEY",
     "WECHAT_API_BASE",
     "INSTANCE_PATH",
+    "LOG_LEVEL",
+    "LOG_FORMAT",
+    "METRICS_TOKEN",
 )
 
 

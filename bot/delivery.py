@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from bot.messages import Inbound
+from bot.metrics import DEDUP_HITS, HANDLER_ERRORS, STORE_ERRORS
+from bot.privacy import openid_hash
 from bot.replies import SILENCE_BODY, Reply, Text, render
 from bot.store import EXTENSION as STORE
 from bot.store import KEY_PREFIX, store_kind
@@ -119,6 +121,8 @@ class Delivery:
                 args=[token, PENDING_TTL_MS, self.lock_ms],
             )
             if verdict == b"dup":
+                DEDUP_HITS.inc()
+                _log(inbound, "retry")
                 return self._first_reply(keys, payload)
             if verdict == b"wait":
                 verdict, payload = self._wait_for_lock(keys, token)
@@ -127,6 +131,7 @@ class Delivery:
                 self._store(keys, body, token, session=None)
                 return body
         except redis.RedisError:
+            STORE_ERRORS.inc()
             log.exception("store unavailable; message not processed")
             return render(Text(BUSY), inbound.message)
 
@@ -138,12 +143,15 @@ class Delivery:
                 json.dumps(session, ensure_ascii=False, separators=(",", ":")) if session else ""
             )
         except Exception:
+            HANDLER_ERRORS.labels(handler=g.get("handler", "-")).inc()
             log.exception("handler failed; the resident is asked to send again")
             body, saved = render(Text(SORRY), inbound.message), loaded
         try:
             self._store(keys, body, token, session=saved)
         except redis.RedisError:
+            STORE_ERRORS.inc()
             log.exception("store unavailable after handling; reply sent but not cached")
+        _log(inbound, "answered")
         return body
 
     def _first_reply(self, keys: Keys, payload: bytes) -> str:
@@ -191,6 +199,15 @@ class Delivery:
             )
         finally:
             pool.release(connection)
+
+
+def _log(inbound: Inbound, outcome: str) -> None:
+    log.info(
+        "%s %s",
+        outcome,
+        inbound.fields["MsgType"],
+        extra={"openid": openid_hash(inbound.openid)[:16], "handler": g.get("handler", "-")},
+    )
 
 
 def init_app(app: Flask) -> None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.db import get_session
+from bot.metrics import DIALOGUES
 from bot.models import DialogueMark
 from bot.privacy import openid_hash
 from bot.replies import Reply, Text
@@ -123,6 +124,7 @@ def start(ctx: Context, dialogue: Dialogue) -> Text:
         old = ctx.router.dialogues.get(previous.get("name", ""))
         if old:
             lead = f"已退出之前填写的“{old.title}”。\n"
+            DIALOGUES.labels(dialogue=old.name, outcome="replaced").inc()
     data: dict[str, Any] = {}
     first = dialogue.next_step(None, data)
     if first is None:
@@ -130,6 +132,7 @@ def start(ctx: Context, dialogue: Dialogue) -> Text:
     ctx.session.pop(STATE_KEY, None)
     _save(ctx, dialogue, first.field, data)
     _mark(ctx.openid, dialogue.name)
+    DIALOGUES.labels(dialogue=dialogue.name, outcome="started").inc()
     intro = f"{dialogue.intro}\n" if dialogue.intro else ""
     return Text(lead + intro + _prompt(dialogue, first, data) + f"\n（随时回复“{CANCEL}”可退出）")
 
@@ -142,12 +145,14 @@ def handle(ctx: Context, dialogue: Dialogue, state: dict[str, Any]) -> Reply:
 
     if word == CANCEL:
         end(ctx)
+        DIALOGUES.labels(dialogue=dialogue.name, outcome="cancelled").inc()
         return Text(f"已取消“{dialogue.title}”，没有提交任何内容。需要时可重新开始。")
 
     if stage == CONFIRM_STAGE:
         if word == CONFIRM:
             reply = dialogue.submit(ctx, data)
             end(ctx)
+            DIALOGUES.labels(dialogue=dialogue.name, outcome="completed").inc()
             return Text(reply) if isinstance(reply, str) else reply
         return Text(f"请回复“{CONFIRM}”提交，或回复“{CANCEL}”放弃。")
 

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from wechatpy.messages import BaseMessage
 
 from bot import dialogue as dialogues
 from bot.dialogue import DIALOGUE_WORDS, Dialogue, normalise
 from bot.messages import Inbound
+from bot.metrics import DIALOGUES, REPLIES
 from bot.replies import SILENCE, Reply, Text
 
 Handler = Callable[["Context"], Reply | str]
@@ -189,6 +190,7 @@ class Router:
             timeout = current_app.config["DIALOGUE_TIMEOUT"]
             if dialogues.timed_out(state, dialogue, timeout):
                 dialogues.end(ctx)
+                DIALOGUES.labels(dialogue=dialogue.name, outcome="timed_out").inc()
                 if not inbound.is_event:
                     word = self.dialogue_words.get(dialogue.name, "")
                     minutes = (dialogue.timeout or timeout) // 60
@@ -201,6 +203,8 @@ class Router:
             # wechatpy parses events it does not know (subscribe_msg_popup_event) as unknown.
             return self._event(ctx, dialogue) if message.type == "event" else SILENCE
         if dialogue is not None:
+            g.handler = f"dialogue.{dialogue.name}"
+            REPLIES.labels(handler=g.handler).inc()
             return dialogues.handle(ctx, dialogue, dialogues.active_state(session) or {})
         if message.type == "text":
             return self._text(ctx)
@@ -216,6 +220,7 @@ class Router:
         dialogue = self.dialogues.get(name or "")
         if dialogue is None:
             return None
+        DIALOGUES.labels(dialogue=dialogue.name, outcome="lost").inc()
         word = self.dialogue_words.get(dialogue.name, "")
         return Text(
             f"抱歉，系统刚才中断过，您填写的“{dialogue.title}”没有保存下来，刚才的消息也没有提交。"
@@ -268,6 +273,9 @@ def discover_capabilities(package: str = "handlers") -> list[Capability]:
 
 
 def _call(handler: Handler, ctx: Context) -> Reply:
+    name = f"{handler.__module__.rpartition('.')[2]}.{handler.__name__}"
+    g.handler = name
+    REPLIES.labels(handler=name).inc()
     reply = handler(ctx)
     return Text(reply) if isinstance(reply, str) else reply
 

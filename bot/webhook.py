@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from bot.delivery import get_delivery
 from bot.messages import MalformedMessage, read_message
+from bot.metrics import WEBHOOK_SECONDS
 from bot.protocol import (
     Keys,
     SignatureRejected,
@@ -82,6 +83,16 @@ def get_router() -> Router:
 
 @bp.route("/wechat", methods=["GET", "POST"])
 def wechat() -> Response:
+    started = time.perf_counter()
+    response = _answer()
+    if request.method == "POST":
+        WEBHOOK_SECONDS.labels(status=str(response.status_code)).observe(
+            time.perf_counter() - started
+        )
+    return response
+
+
+def _answer() -> Response:
     keys: Keys | None = current_app.extensions[KEYS]
     if keys is None:
         return _plain(f"unavailable: {current_app.extensions[PROBLEM]}", 503)

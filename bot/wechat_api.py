@@ -12,11 +12,13 @@ import logging
 from typing import Any
 
 import redis
+import requests
 from flask import Flask, current_app
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
+from bot.metrics import WECHAT_API_ERRORS
 from bot.store import EXTENSION as STORE
 from bot.store import KEY_PREFIX
 
@@ -100,6 +102,16 @@ class SharedTokenClient(WeChatClient):
         return result
 
     def _request(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
+        try:
+            return self._request_once_refreshed(method, url_or_endpoint, **kwargs)
+        except WeChatClientException as error:
+            WECHAT_API_ERRORS.labels(errcode=str(error.errcode)).inc()
+            raise
+        except requests.RequestException:
+            WECHAT_API_ERRORS.labels(errcode="network").inc()
+            raise
+
+    def _request_once_refreshed(self, method: str, url_or_endpoint: str, **kwargs: Any) -> Any:
         if url_or_endpoint.startswith(("http://", "https://")):
             url = url_or_endpoint
         else:

@@ -1,0 +1,89 @@
+"""Logs: one format for the whole process, a request id on every line, no resident data.
+
+``SUNSHINE_LOG_FORMAT=json`` writes one JSON object per line (for journald or a log
+shipper); the default is plain text. A request's id comes from ``X-Request-ID``
+(nginx's ``$request_id``) or is made up, and is sent back in the response.
+Residents appear only as ``bot.privacy.openid_hash``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+import sys
+from typing import Any
+
+from flask import Flask, Response, g, has_request_context, request
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "request_id",
+}
+
+
+class RequestIdFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+        return True
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    """What a call passed in ``extra=``: the structured fields of a line."""
+    return {k: v for k, v in record.__dict__.items() if k not in _STANDARD}
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        fields = " ".join(f"{k}={v}" for k, v in _extras(record).items())
+        line = super().formatMessage(record)
+        return f"{line} {fields}" if fields else line
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", "-"),
+        }
+        entry.update(_extras(record))
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def configure(level: str = "INFO", fmt: str = "text") -> None:
+    """Configure the root logger once per process (gunicorn leaves it alone)."""
+    root = logging.getLogger()
+    if any(getattr(h, "sunshine", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.sunshine = True  # type: ignore[attr-defined]
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+
+
+def init_app(app: Flask) -> None:
+    if not app.testing:
+        configure(str(app.config["LOG_LEVEL"]), str(app.config["LOG_FORMAT"]))
+
+    @app.before_request
+    def take_request_id() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+
+    @app.after_request
+    def return_request_id(response: Response) -> Response:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response

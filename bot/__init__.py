@@ -14,8 +14,22 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import cli, config, db, delivery, health, logs, metrics, store, webhook, wechat_api
+from bot import (
+    cases,
+    cli,
+    config,
+    content,
+    db,
+    delivery,
+    health,
+    logs,
+    metrics,
+    store,
+    webhook,
+    wechat_api,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -31,6 +45,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(TEMPLATES),
     )
     config.load(app, test_config)
+    proxies = int(app.config["PROXY_FIX"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
         log.warning(
@@ -45,5 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     webhook.init_app(app)
     health.init_app(app)
     metrics.init_app(app)
+    content.init_app(app)
+    cases.init_app(app)
     cli.init_app(app)
     return app

@@ -31,7 +31,10 @@ DEFAULTS: dict[str, Any] = {
     # Folder for the SQLite file, stored media and generated keys; read by create_app
     # before the config exists (Flask needs it at construction). Default: ./instance.
     "INSTANCE_PATH": None,
-    "MAX_CONTENT_LENGTH": 256 * 1024,
+    # Largest delivery WeChat may POST to /wechat (bigger: 413), and largest request
+    # anywhere else (the console's uploads of reports and item spreadsheets).
+    "WECHAT_MAX_BODY": 256 * 1024,
+    "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     "WECHAT_API_TIMEOUT": 5.0,
     "DIALOGUE_TIMEOUT": 30 * 60,
     "RETRY_WAIT": 4.0,
@@ -41,6 +44,17 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "LOG_FORMAT": "text",
     "METRICS_TOKEN": None,
+    # How many reverse proxies stand in front and set X-Forwarded-For/-Proto/-Host
+    # (werkzeug's ProxyFix). 0 trusts none of these headers.
+    "PROXY_FIX": 0,
+    # Applications and complaints (bot/cases). DATA_KEY: Fernet key(s), comma-separated,
+    # sealing identity numbers and phones; unset: generated into the instance folder.
+    "DATA_KEY": None,
+    # Where residents' photos are stored; unset: <instance>/media.
+    "MEDIA_DIR": None,
+    # Cases one resident may file per Beijing day, and messages per minute to the dialogues.
+    "CASE_DAILY_LIMIT": 10,
+    "CASE_MESSAGE_RATE": 30,
 }
 
 STRING_SETTINGS = (
@@ -57,6 +71,8 @@ STRING_SETTINGS = (
     "LOG_LEVEL",
     "LOG_FORMAT",
     "METRICS_TOKEN",
+    "DATA_KEY",
+    "MEDIA_DIR",
 )
 
 

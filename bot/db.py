@@ -68,9 +68,19 @@ def alembic_config(connection) -> Config:  # type: ignore[no-untyped-def]
     return config
 
 
+#: Key of the PostgreSQL advisory lock that lets one host at a time migrate.
+MIGRATION_LOCK = 0x53554E5348494E45  # "SUNSHINE"
+
+
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the schema to ``revision``; creates it on an empty database."""
+    """Bring the schema to ``revision``; creates it on an empty database.
+
+    Hosts that start together wait for each other on PostgreSQL instead of
+    running the same migration twice.
+    """
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         command.upgrade(alembic_config(connection), revision)
 
 
@@ -78,7 +88,8 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return None
-        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+        return ", ".join(sorted(rows)) or None
 
 
 def ping(engine: Engine) -> None:

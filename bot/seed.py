@@ -1,7 +1,9 @@
 """``sunshine seed``: load the first content the account serves, idempotently.
 
 The 2017 annual report of the first customer ships inside the package; what can
-be read from it (the office's contact block) is parsed, not typed in again.
+be read from it (the office's contact block, the report's sections and channel
+figures) is parsed, not typed in again. Example items, marked as examples, fill
+an empty catalogue.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ from importlib import resources
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.cases.calendar import seed_calendar
+from bot.content.examples import EXAMPLE_ITEMS
+from bot.content.reports import parse_report, report_for, save_report
 from bot.models import Office
+from bot.models.content import Item, ItemStatus, Report
 
 REPORT_2017 = "maochengzi-2017-disclosure-report.txt"
 
@@ -82,6 +88,28 @@ def seed_office(session: Session) -> Office:
     return office
 
 
+def seed_report(session: Session) -> Report:
+    """Load the 2017 report (sections, figures) from its text, unless it is already held."""
+    text = report_text()
+    parsed = parse_report(text)
+    report = report_for(session, parsed.year)
+    return report if report is not None else save_report(session, parsed, text)
+
+
+def seed_examples(session: Session) -> int:
+    """Put the example items in an empty catalogue; a catalogue with any item is left alone."""
+    if session.scalar(select(Item.id).limit(1)) is not None:
+        return 0
+    session.add_all(
+        Item(**fields, is_example=True, status=ItemStatus.PUBLISHED, attachments=[])
+        for fields in EXAMPLE_ITEMS
+    )
+    return len(EXAMPLE_ITEMS)
+
+
 def seed(session: Session) -> None:
     seed_office(session)
+    seed_report(session)
+    seed_examples(session)
     session.commit()
+    seed_calendar(session)

@@ -105,7 +105,7 @@ def _answer() -> Response:
     if request.method == "GET":
         return _plain(query.get("echostr", ""))
 
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = current_app.config["WECHAT_MAX_BODY"]
     if request.content_length is not None and request.content_length > limit:
         return _plain("body too large", 413)
     raw = request.stream.read(limit)

@@ -32,6 +32,8 @@ class FakeWeChat:
     fail_sends_with: int | None = None
     always_reject_tokens: bool = False
     calls: Counter[str] = field(default_factory=Counter)
+    #: MediaIds WeChat no longer has (deleted after 3 days): media/get answers 40007.
+    expired_media: set[str] = field(default_factory=set)
     _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -80,6 +82,8 @@ class FakeWeChat:
             self.sent_messages.append(json.loads(request.get_data()))
             return _json({"errcode": 0, "errmsg": "ok"})
         if path == "/cgi-bin/media/get":
+            if request.args.get("media_id") in self.expired_media:
+                return _json({"errcode": 40007, "errmsg": "invalid media_id"})
             return Response(PHOTO, mimetype="image/jpeg")
         return _json({"errcode": 404, "errmsg": f"fake has no {path}"}, status=404)
 

@@ -118,7 +118,9 @@ def test_when_the_store_is_down_the_resident_is_told_plainly(make_app, resident)
     assert reply == "系统繁忙，刚才的消息没有处理，请稍后再发一次。"
 
 
-def test_two_gunicorn_workers_on_real_redis_take_each_delivery_once(services, fresh_database):
+def test_two_gunicorn_workers_on_real_redis_take_each_delivery_once(
+    services, fresh_database, fresh_store
+):
     redis_url = needs_redis(services)
     env = {
         "SUNSHINE_WECHAT_TOKEN": TOKEN,

@@ -4,6 +4,10 @@ Every model module is imported here so that ``Base.metadata`` (used by Alembic's
 autogenerate and by the tests) knows every table.
 """
 
+from bot.models import (
+    cases,  # noqa: F401  (applications, complaints: import from bot.models.cases)
+    content,  # noqa: F401  (items, reports: import from bot.models.content)
+)
 from bot.models.core import Base, DialogueMark, Office
 
 __all__ = ["Base", "DialogueMark", "Office"]

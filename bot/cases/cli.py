@@ -1,0 +1,206 @@
+"""Commands: ``sunshine cases export``, ``calendar add|list|template``, ``media fetch``, ``digest``."""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from bot.cases import export, media
+from bot.cases.calendar import (
+    ScheduleError,
+    loaded_years,
+    parse_schedule,
+    schedule_json,
+    store_schedule,
+    template,
+)
+from bot.cases.deadlines import beijing_date
+from bot.cases.digest import open_cases_by_urgency
+from bot.cases.intake import recompute_open_deadlines
+from bot.cases.privacy import SealError
+from bot.db import get_session
+from bot.wechat_api import WeChatUnavailable, get_client
+
+log = logging.getLogger(__name__)
+
+
+@click.group("cases")
+def cases_group() -> None:
+    """Applications and complaints."""
+
+
+@cases_group.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "xlsx"]),
+    default="json",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of stdout.",
+)
+@click.option(
+    "--with-contact",
+    is_flag=True,
+    help="Show identity numbers, phones, e-mail and postal addresses in full.",
+)
+@with_appcontext
+def export_command(fmt: str, output: Path | None, with_contact: bool) -> None:
+    """Export every application and complaint, one record each."""
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise click.ClickException("an XLSX file is binary: give -o FILE or redirect stdout")
+    try:
+        rows = export.records(get_session(), with_contact=with_contact)
+    except SealError as error:
+        raise click.ClickException(str(error)) from error
+    if with_contact:
+        log.warning("cases exported with contact details in full (%d records)", len(rows))
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        export.write_xlsx(rows, buffer)
+        data = buffer.getvalue()
+        if output:
+            output.write_bytes(data)
+        else:
+            click.get_binary_stream("stdout").write(data)
+    else:
+        text = io.StringIO(newline="")
+        (export.write_json if fmt == "json" else export.write_csv)(rows, text)
+        if output:
+            output.write_text(text.getvalue(), encoding="utf-8", newline="")
+        else:
+            click.echo(text.getvalue(), nl=False)
+    if output:
+        click.echo(f"Exported {len(rows)} case(s) to {output}.", err=True)
+
+
+@click.group("calendar")
+def calendar_group() -> None:
+    """The working-day calendar: official holiday schedules by year."""
+
+
+@calendar_group.command("add")
+@click.argument("year", type=int)
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--replace", is_flag=True, help="Replace a year that is already loaded.")
+@with_appcontext
+def calendar_add(year: int, file: io.TextIOBase, replace: bool) -> None:
+    """Load YEAR's holiday schedule from FILE (JSON) and recompute open deadlines.
+
+    Start from `sunshine calendar template YEAR`.
+    """
+    try:
+        schedule = parse_schedule(file.read(), year)
+    except ScheduleError as error:
+        raise click.ClickException(f"{getattr(file, 'name', 'FILE')}: {error}") from error
+    session = get_session()
+    if any(row.year == year for row in loaded_years(session)) and not replace:
+        raise click.ClickException(f"{year} is already loaded; add --replace to replace it")
+    store_schedule(session, schedule)
+    session.commit()
+    click.echo(
+        f"Loaded {year}: {len(schedule.days_off)} day(s) off, "
+        f"{len(schedule.working_days)} weekend working day(s) ({schedule.source})."
+    )
+    changes = recompute_open_deadlines(session)
+    for change in changes:
+        click.echo(f"  {change.number}: {change.before} -> {change.after}")
+    click.echo(f"Recomputed open deadlines: {len(changes)} changed.")
+
+
+@calendar_group.command("list")
+@with_appcontext
+def calendar_list() -> None:
+    """Show which years' schedules are loaded."""
+    years = loaded_years(get_session())
+    if not years:
+        click.echo("No schedule loaded: every deadline is provisional. Run: sunshine seed")
+        return
+    for row in years:
+        click.echo(f"{row.year}  {row.source}")
+    click.echo(f"Deadlines reaching past {years[-1].year} are provisional until it is added.")
+
+
+@calendar_group.command("template")
+@click.argument("year", type=int)
+def calendar_template(year: int) -> None:
+    """Print YEAR's schedule file from chinese-calendar, or an empty one to fill in."""
+    schedule = template(year)
+    click.echo(schedule_json(schedule))
+    if not schedule.days_off:
+        click.echo(
+            f"chinese-calendar has no {year} yet: fill days_off and working_days from the "
+            f"State Council's notice, then run: sunshine calendar add {year} FILE",
+            err=True,
+        )
+
+
+@click.group("media")
+def media_group() -> None:
+    """Residents' photos."""
+
+
+@media_group.command("fetch")
+@with_appcontext
+def media_fetch() -> None:
+    """Download the photos still waiting (WeChat deletes them after 3 days)."""
+    session = get_session()
+    waiting = media.pending(session)
+    if not waiting:
+        click.echo("No photo is waiting.")
+        return
+    try:
+        client = get_client()
+    except WeChatUnavailable as error:
+        raise click.ClickException(f"{len(waiting)} photo(s) wait, but {error}") from error
+    report = media.fetch_pending(session, client, media.media_dir(current_app))
+    click.echo(
+        f"Stored {len(report.stored)} photo(s); {len(report.failed)} failed and stay pending; "
+        f"{len(report.expired)} expired (WeChat no longer has them)."
+    )
+    if report.failed:
+        sys.exit(1)
+
+
+@click.command("digest")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="As of this Beijing date.")
+@click.option("--days", default=7, show_default=True, help="Also list cases due within DAYS.")
+@with_appcontext
+def digest_command(on: datetime | None, days: int) -> None:
+    """Print the overdue open cases, then those due soon (for a daily timer)."""
+    today = on.date() if on else beijing_date(datetime.now(UTC))
+    dues = open_cases_by_urgency(get_session(), today)
+    overdue = [d for d in dues if d.overdue]
+    soon = [d for d in dues if not d.overdue and (d.due_on - today).days <= days]
+    click.echo(
+        f"Sunshine digest for {today} (Beijing): {len(overdue)} overdue, "
+        f"{len(soon)} due within {days} days, {len(dues)} open."
+    )
+    for title, rows in (("OVERDUE", overdue), (f"DUE WITHIN {days} DAYS", soon)):
+        if rows:
+            click.echo(f"\n{title}")
+        for due in rows:
+            what = "decide acceptance" if due.step == "accept" else "answer"
+            left = (
+                f"{-due.working_days_left} working day(s) overdue"
+                if due.overdue
+                else f"{due.working_days_left} working day(s) left"
+            )
+            mark = " (provisional)" if due.provisional else ""
+            click.echo(
+                f"  {due.case.number}  {due.case.kind:<11}  {what} by {due.due_on}{mark}  {left}"
+            )
+
+
+GROUPS = (cases_group, calendar_group, media_group, digest_command)

@@ -1,0 +1,121 @@
+"""Statutory deadlines as plain date arithmetic (no Flask, no database, no Redis).
+
+The rules (CASES.md):
+- the day of receipt is not counted (民法典 Art. 201);
+- working days skip weekends and public holidays and count the weekend days the
+  State Council declares working days (调休);
+- a period ending on a holiday ends on the next working day (民法典 Art. 203);
+- applications: 20 working days under the 2019 Regulation (Art. 33), 15 under the
+  2007 text; complaints, reports and suggestions (信访): decide on acceptance
+  within 15 days, conclude within 60 days, calendar days.
+
+A day in a year whose official schedule is not loaded is counted Monday to
+Friday, and every deadline that depended on such a day is marked provisional:
+never a silent guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+
+#: Beijing time. A fixed offset: China has not observed daylight saving time since 1991,
+#: and it spares deployments the tzdata package.
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+#: The revised Regulation (Decree 711) applies to applications received from this day.
+REGULATION_2019 = date(2019, 5, 15)
+APPLICATION_DAYS = 20
+APPLICATION_DAYS_2007 = 15
+COMPLAINT_ACCEPT_DAYS = 15
+COMPLAINT_CONCLUDE_DAYS = 60
+
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Which days are working days, from the official schedules of ``years``."""
+
+    years: frozenset[int] = frozenset()
+    #: Holidays, including the weekend days inside a holiday period.
+    days_off: frozenset[date] = frozenset()
+    #: Weekend days declared working days (调休).
+    working_weekends: frozenset[date] = frozenset()
+
+    def knows(self, day: date) -> bool:
+        return day.year in self.years
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.working_weekends:
+            return True
+        return day.weekday() < 5 and day not in self.days_off
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due: date
+    #: The period touched a year without an official schedule: counted Monday to Friday there.
+    provisional: bool = False
+
+
+def in_beijing(moment: datetime) -> datetime:
+    """``moment`` in Beijing time; a naive one (SQLite drops the zone) is UTC, as stored."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BEIJING)
+
+
+def beijing_date(moment: datetime) -> date:
+    return in_beijing(moment).date()
+
+
+def add_working_days(start: date, days: int, calendar: WorkCalendar) -> Deadline:
+    """The ``days``-th working day after ``start`` (``start`` itself is not counted)."""
+    if days < 1:
+        raise ValueError("a period has at least one day")
+    day, counted, provisional = start, 0, False
+    while counted < days:
+        day += _DAY
+        provisional = provisional or not calendar.knows(day)
+        if calendar.is_working_day(day):
+            counted += 1
+    return Deadline(day, provisional)
+
+
+def add_calendar_days(start: date, days: int, calendar: WorkCalendar) -> Deadline:
+    """``days`` calendar days after ``start``, moved past a holiday it ends on (Art. 203)."""
+    if days < 1:
+        raise ValueError("a period has at least one day")
+    day = start + timedelta(days=days)
+    provisional = not calendar.knows(day)
+    while not calendar.is_working_day(day):
+        day += _DAY
+        provisional = provisional or not calendar.knows(day)
+    return Deadline(day, provisional)
+
+
+def application_days(received: date) -> int:
+    """Working days to reply: 20 under the 2019 Regulation, 15 under the 2007 text."""
+    return APPLICATION_DAYS if received >= REGULATION_2019 else APPLICATION_DAYS_2007
+
+
+def application_due(received: date, calendar: WorkCalendar, extension_days: int = 0) -> Deadline:
+    """When an application received on ``received`` must be answered (Art. 33)."""
+    return add_working_days(received, application_days(received) + extension_days, calendar)
+
+
+@dataclass(frozen=True)
+class ComplaintDeadlines:
+    accept: Deadline
+    conclude: Deadline
+
+
+def complaint_due(
+    received: date, calendar: WorkCalendar, extension_days: int = 0
+) -> ComplaintDeadlines:
+    """Tell whether it is accepted within 15 days; conclude within 60 (+ a lawful extension)."""
+    return ComplaintDeadlines(
+        accept=add_calendar_days(received, COMPLAINT_ACCEPT_DAYS, calendar),
+        conclude=add_calendar_days(received, COMPLAINT_CONCLUDE_DAYS + extension_days, calendar),
+    )

@@ -1,0 +1,69 @@
+"""Cases that need attention: overdue first, then due soonest — for the digest, dashboard, metrics.
+
+A complaint is due first to be told whether it is accepted (15 days), then to be
+concluded (60 days); an application has one deadline. Working days are counted
+with the loaded calendar; a deadline in a year without a schedule stays marked
+provisional.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.cases.calendar import work_calendar
+from bot.cases.deadlines import WorkCalendar
+from bot.models.cases import CLOSED_STATUSES, COMPLAINT, RECEIVED, Case
+
+
+@dataclass(frozen=True)
+class Due:
+    case: Case
+    #: What falls due: "accept" (tell whether a complaint is accepted) or "conclude".
+    step: str
+    due_on: date
+    provisional: bool
+    #: Working days from today to the deadline; negative when it has passed.
+    working_days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.working_days_left < 0
+
+
+def next_deadline(case: Case) -> tuple[str, date, bool]:
+    """The deadline the case is working towards now."""
+    if case.kind == COMPLAINT and case.status == RECEIVED and case.accept_due_on is not None:
+        return "accept", case.accept_due_on, case.accept_due_provisional
+    return "conclude", case.due_on, case.due_provisional
+
+
+def working_days_between(today: date, deadline: date, calendar: WorkCalendar) -> int:
+    """Working days after ``today`` up to ``deadline``; negative (at least -1) once it passed."""
+    first, last = sorted((today, deadline))
+    count = sum(
+        calendar.is_working_day(first + timedelta(days=n))
+        for n in range(1, (last - first).days + 1)
+    )
+    return count if deadline >= today else -max(count, 1)
+
+
+def open_cases_by_urgency(session: Session, today: date) -> list[Due]:
+    """Every open case with its next deadline: overdue first, then the soonest due."""
+    cases = session.scalars(select(Case).where(Case.status.not_in(CLOSED_STATUSES))).all()
+    deadlines = [next_deadline(c)[1] for c in cases] + [today]
+    calendar = work_calendar(session, min(deadlines), until=max(deadlines))
+    found = []
+    for case in cases:
+        step, due_on, provisional = next_deadline(case)
+        found.append(
+            Due(case, step, due_on, provisional, working_days_between(today, due_on, calendar))
+        )
+    return sorted(found, key=lambda d: (d.due_on, d.case.number))
+
+
+def overdue_count(session: Session, today: date) -> int:
+    return sum(due.overdue for due in open_cases_by_urgency(session, today))

@@ -1,0 +1,190 @@
+"""``sunshine cases export``: every application and complaint, one record each (PRODUCT.md).
+
+JSON keeps attachments, location and replies nested; CSV and XLSX have one row
+per case with those as readable multi-line cells. Identity numbers, phones,
+e-mail and postal addresses and complainants' names are masked unless the
+export is made with contact details. Spreadsheet cells that would start a
+formula (``=``, ``+``, ``-``, ``@``) are written as text: residents' words are
+never executed by Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.cases.deadlines import in_beijing
+from bot.cases.privacy import mask_address, mask_email, mask_name, unseal
+from bot.models.cases import COMPLAINT, Case
+
+COLUMNS = (
+    "number",
+    "kind",
+    "category",
+    "status",
+    "openid",
+    "applicant_kind",
+    "organisation_kind",
+    "name",
+    "id_type",
+    "id_number",
+    "phone",
+    "email",
+    "address",
+    "anonymous",
+    "text",
+    "form_wanted",
+    "attachments",
+    "location",
+    "created_at",
+    "received_on",
+    "due_on",
+    "due_provisional",
+    "accept_due_on",
+    "accept_due_provisional",
+    "replies",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def records(session: Session, *, with_contact: bool) -> list[dict[str, Any]]:
+    cases = session.scalars(
+        select(Case)
+        .options(selectinload(Case.attachments), selectinload(Case.replies))
+        .order_by(Case.id)
+    )
+    return [record(case, with_contact=with_contact) for case in cases]
+
+
+def record(case: Case, *, with_contact: bool) -> dict[str, Any]:
+    def revealed(sealed: str | None, masked: str | None) -> str | None:
+        if sealed is None:
+            return None
+        return unseal(sealed) if with_contact else masked
+
+    name = case.name
+    if name and case.kind == COMPLAINT and not with_contact:
+        name = mask_name(name)
+    email, address = case.email, case.address
+    if not with_contact:
+        email = mask_email(email) if email else None
+        address = mask_address(address) if address else None
+    location = None
+    if case.latitude is not None and case.longitude is not None:
+        location = {"latitude": case.latitude, "longitude": case.longitude, "place": case.place}
+    return {
+        "number": case.number,
+        "kind": case.kind,
+        "category": case.category,
+        "status": case.status,
+        "openid": case.openid,
+        "applicant_kind": case.applicant_kind,
+        "organisation_kind": case.organisation_kind,
+        "name": name,
+        "id_type": case.id_type,
+        "id_number": revealed(case.id_number_sealed, case.id_number_masked),
+        "phone": revealed(case.phone_sealed, case.phone_masked),
+        "email": email,
+        "address": address,
+        "anonymous": case.anonymous,
+        "text": case.text,
+        "form_wanted": case.form_wanted,
+        "attachments": [
+            {
+                "type": a.kind,
+                "media_id": a.media_id,
+                "pic_url": a.pic_url,
+                "stored_file": a.stored_file,
+                "fetch_state": a.fetch_state,
+            }
+            for a in case.attachments
+        ],
+        "location": location,
+        "created_at": in_beijing(case.created_at).isoformat(timespec="seconds"),
+        "received_on": case.received_on.isoformat(),
+        "due_on": case.due_on.isoformat(),
+        "due_provisional": case.due_provisional,
+        "accept_due_on": case.accept_due_on.isoformat() if case.accept_due_on else None,
+        "accept_due_provisional": case.accept_due_provisional,
+        "replies": [
+            {
+                "created_at": in_beijing(r.created_at).isoformat(timespec="seconds"),
+                "author": r.author,
+                "body": r.body,
+            }
+            for r in case.replies
+        ],
+    }
+
+
+def write_json(rows: list[dict[str, Any]], out: IO[str]) -> None:
+    json.dump(rows, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def flat(row: dict[str, Any]) -> list[str]:
+    """A record as spreadsheet cells: nested parts as lines of text."""
+    cells = {**row}
+    cells["attachments"] = "\n".join(
+        " ".join(
+            part
+            for part in (
+                a["type"],
+                a["media_id"],
+                a["pic_url"] or "",
+                a["stored_file"] or a["fetch_state"],
+            )
+            if part
+        )
+        for a in row["attachments"]
+    )
+    place = row["location"]
+    cells["location"] = (
+        f"{place['latitude']},{place['longitude']} {place['place'] or ''}".strip() if place else ""
+    )
+    cells["replies"] = "\n".join(
+        f"{r['created_at']} {r['author'] or ''}: {r['body']}" for r in row["replies"]
+    )
+    return [_cell(cells[column]) for column in COLUMNS]
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _inert(text: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP: prefix a quote)."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_csv(rows: Iterable[dict[str, Any]], out: IO[str]) -> None:
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    for row in rows:
+        writer.writerow([_inert(cell) for cell in flat(row)])
+
+
+def write_xlsx(rows: Iterable[dict[str, Any]], out: IO[bytes]) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "cases"
+    sheet.append(COLUMNS)
+    for row in rows:
+        sheet.append(flat(row))
+        for cell in sheet[sheet.max_row]:
+            cell.data_type = "s"  # text, even when it starts with "=": never a formula
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    book.save(out)

@@ -1,0 +1,220 @@
+"""Filing a case: one transaction, once per dialogue, before the receipt is sent.
+
+The case, its tracking number and its attachments' references are committed
+together. The dialogue's submission id is stored under a unique constraint, so
+the same dialogue submitted again — a retry, a concurrent duplicate, a lost
+Redis reply cache, a second ``确认`` — finds the case it already filed and gets
+the same receipt, never a second case.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.cases import numbers
+from bot.cases.calendar import work_calendar
+from bot.cases.deadlines import (
+    WorkCalendar,
+    application_due,
+    beijing_date,
+    complaint_due,
+)
+from bot.models.cases import (
+    APPLICATION,
+    CLOSED_STATUSES,
+    COMPLAINT,
+    ORGANISATION,
+    RECEIVED,
+    Attachment,
+    Case,
+)
+from bot.privacy import openid_hash
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Protected:
+    """A sealed value (identity number, phone) with the masked form residents and staff see."""
+
+    sealed: str
+    masked: str
+
+
+@dataclass(frozen=True)
+class Photo:
+    media_id: str
+    pic_url: str | None
+
+
+@dataclass(frozen=True)
+class Place:
+    latitude: float
+    longitude: float
+    label: str
+
+
+@dataclass(frozen=True)
+class ApplicationForm:
+    """What Art. 29 asks of an applicant."""
+
+    applicant_kind: str
+    organisation_kind: str | None
+    name: str
+    id_type: str
+    id_number: Protected
+    description: str
+    form_wanted: str
+    phone: Protected | None = None
+    email: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class ComplaintForm:
+    category: str
+    text: str
+    photos: tuple[Photo, ...] = ()
+    place: Place | None = None
+    phone: Protected | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Filed:
+    case: Case
+    #: False when this submission had already been filed (the same receipt is given again).
+    new: bool
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def file_application(
+    session: Session, openid: str, submission_id: str, form: ApplicationForm
+) -> Filed:
+    now = utcnow()
+    case = _case(APPLICATION, None, openid, submission_id, now)
+    case.applicant_kind = form.applicant_kind
+    case.organisation_kind = form.organisation_kind if form.applicant_kind == ORGANISATION else None
+    case.name = form.name
+    case.id_type = form.id_type
+    case.id_number_sealed, case.id_number_masked = form.id_number.sealed, form.id_number.masked
+    if form.phone is not None:
+        case.phone_sealed, case.phone_masked = form.phone.sealed, form.phone.masked
+    case.email, case.address = form.email, form.address
+    case.text = form.description
+    case.form_wanted = form.form_wanted
+    return _file(session, numbers.APPLICATION_PREFIX, case)
+
+
+def file_complaint(session: Session, openid: str, submission_id: str, form: ComplaintForm) -> Filed:
+    now = utcnow()
+    case = _case(COMPLAINT, form.category, openid, submission_id, now)
+    case.text = form.text
+    case.name = form.name
+    if form.phone is not None:
+        case.phone_sealed, case.phone_masked = form.phone.sealed, form.phone.masked
+    case.anonymous = form.phone is None
+    if form.place is not None:
+        case.latitude, case.longitude = form.place.latitude, form.place.longitude
+        case.place = form.place.label or None
+    case.attachments = [
+        Attachment(kind="image", media_id=p.media_id, pic_url=p.pic_url, created_at=now)
+        for p in form.photos
+    ]
+    return _file(session, numbers.COMPLAINT_PREFIX, case)
+
+
+def _case(kind: str, category: str | None, openid: str, submission_id: str, now: datetime) -> Case:
+    return Case(
+        kind=kind,
+        category=category,
+        status=RECEIVED,
+        submission_id=submission_id,
+        openid=openid,
+        created_at=now,
+        received_on=beijing_date(now),
+        extension_days=0,
+        anonymous=False,
+    )
+
+
+def _file(session: Session, prefix: str, case: Case) -> Filed:
+    earlier = filed_before(session, case.submission_id)
+    if earlier is not None:
+        return Filed(earlier, new=False)
+    set_deadlines(case, work_calendar(session, case.received_on))
+    try:
+        case.number = numbers.allocate(session, prefix, case.received_on)
+        session.add(case)
+        session.commit()
+    except IntegrityError:
+        # Another copy of this submission committed first: answer with its receipt.
+        session.rollback()
+        earlier = filed_before(session, case.submission_id)
+        if earlier is None:
+            raise
+        return Filed(earlier, new=False)
+    log.info("filed %s for resident %s", case.number, openid_hash(case.openid)[:16])
+    return Filed(case, new=True)
+
+
+def filed_before(session: Session, submission_id: str) -> Case | None:
+    return session.scalars(select(Case).where(Case.submission_id == submission_id)).first()
+
+
+def set_deadlines(case: Case, calendar: WorkCalendar) -> None:
+    if case.kind == APPLICATION:
+        due = application_due(case.received_on, calendar, case.extension_days)
+        case.due_on, case.due_provisional = due.due, due.provisional
+        case.accept_due_on, case.accept_due_provisional = None, False
+        return
+    deadlines = complaint_due(case.received_on, calendar, case.extension_days)
+    case.due_on, case.due_provisional = deadlines.conclude.due, deadlines.conclude.provisional
+    case.accept_due_on = deadlines.accept.due
+    case.accept_due_provisional = deadlines.accept.provisional
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    number: str
+    before: str
+    after: str
+
+
+def recompute_open_deadlines(session: Session) -> list[Recomputed]:
+    """Recompute every open case's deadlines from the calendar now loaded; return the changes."""
+    changes = []
+    cases = session.scalars(
+        select(Case).where(Case.status.not_in(CLOSED_STATUSES)).order_by(Case.id)
+    ).all()
+    calendars: dict[date, WorkCalendar] = {}
+    for case in cases:
+        calendar = calendars.get(case.received_on)
+        if calendar is None:
+            calendar = calendars[case.received_on] = work_calendar(session, case.received_on)
+        before = _deadline_summary(case)
+        set_deadlines(case, calendar)
+        after = _deadline_summary(case)
+        if after != before:
+            changes.append(Recomputed(case.number, before, after))
+    session.commit()
+    return changes
+
+
+def _deadline_summary(case: Case) -> str:
+    parts = [f"due {case.due_on}" + (" (provisional)" if case.due_provisional else "")]
+    if case.accept_due_on is not None:
+        parts.append(
+            f"accept by {case.accept_due_on}"
+            + (" (provisional)" if case.accept_due_provisional else "")
+        )
+    return ", ".join(parts)

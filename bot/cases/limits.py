@@ -1,0 +1,66 @@
+"""Per-resident limits: cases filed per day, and how fast a resident may send to these dialogues.
+
+Counters live in Redis (rebuildable: a restart only forgets today's counts).
+Each limit answers with a polite sentence instead of an error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from flask import current_app
+
+from bot.dialogue import Answer, Invalid
+from bot.store import KEY_PREFIX, get_redis
+
+DAILY_LIMIT = (
+    "您今天已经提交了{count}件，达到了每天的上限。请明天再来；情况紧急请发送“联系”查看办公室电话。"
+)
+TOO_FAST = "您发送得太快了，请稍等一分钟再发。刚才这条没有记下。"
+TOO_OFTEN = "您查询得太频繁了，请稍等一分钟再试。"
+WINDOW_S = 60
+
+
+def _daily_key(openid: str, day: date) -> str:
+    return f"{KEY_PREFIX}cases-filed:{openid}:{day:%Y%m%d}"
+
+
+def daily_refusal(openid: str, today: date) -> str | None:
+    """The polite refusal when the resident has filed the day's maximum of cases, else None."""
+    filed = int(get_redis().get(_daily_key(openid, today)) or 0)
+    if filed >= current_app.config["CASE_DAILY_LIMIT"]:
+        return DAILY_LIMIT.format(count=filed)
+    return None
+
+
+def count_filed(openid: str, today: date) -> None:
+    key = _daily_key(openid, today)
+    pipe = get_redis().pipeline()
+    pipe.incr(key)
+    pipe.expire(key, 2 * 24 * 3600)
+    pipe.execute()
+
+
+def too_fast(openid: str) -> bool:
+    """Count one message in this minute's window; True when over ``CASE_MESSAGE_RATE``."""
+    key = f"{KEY_PREFIX}case-rate:{openid}:{int(time.time() // WINDOW_S)}"
+    pipe = get_redis().pipeline()
+    pipe.incr(key)
+    pipe.expire(key, 2 * WINDOW_S)
+    count, _ = pipe.execute()
+    return count > current_app.config["CASE_MESSAGE_RATE"]
+
+
+def limited(parse: Callable[[Answer], Any]) -> Callable[[Answer], Any]:
+    """``parse``, refusing answers sent faster than the message rate allows."""
+
+    def checked(answer: Answer) -> Any:
+        if too_fast(answer.message.source):
+            raise Invalid(TOO_FAST)
+        return parse(answer)
+
+    checked.__name__ = parse.__name__
+    return checked

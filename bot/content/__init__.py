@@ -1,0 +1,22 @@
+"""Published information: the catalogue and its search, the annual reports and their PDFs.
+
+``init_app`` registers the ``/items`` and ``/report`` pages, the per-process
+search index and the ``sunshine items`` commands. The chat side lives in
+``handlers/search.py``, ``report.py``, ``latest.py`` and ``stats.py``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from bot.content import cli, search, web
+
+
+def init_app(app: Flask) -> None:
+    search.init_app(app)
+    web.register(app)
+    app.cli.add_command(cli.items_group)
+    # fpdf2 subsets the report font with fontTools, which logs every table it touches at INFO.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)

@@ -1,0 +1,58 @@
+"""``sunshine items ...``: the catalogue from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from bot import db
+from bot.content.importer import ImportRejected, import_items
+from bot.models.content import Item
+
+
+@click.group("items")
+def items_group() -> None:
+    """Published information (the disclosure catalogue)."""
+
+
+@items_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_command(path: Path) -> None:
+    """Add or update items from a .csv or .xlsx file (all rows, or none if any is wrong).
+
+    The first row names the columns: 标题/title, 类别/category, 发布日期/published_on
+    and 渠道/channel are required; 文号/doc_number, 发布机构/publisher, 摘要/summary,
+    正文/body, 链接/link, 附件/attachments and 状态/status are optional. A row with a
+    document number already held updates that item.
+    """
+    session = db.get_session()
+    try:
+        summary = import_items(session, path)
+    except ImportRejected as rejected:
+        session.rollback()
+        click.echo(f"Nothing was imported from {path.name}; fix these and try again:", err=True)
+        for problem in rejected.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(1) from None
+    click.echo(
+        f"Imported {summary.created + summary.updated} items from {path.name}: "
+        f"{summary.created} new, {summary.updated} updated."
+    )
+    if summary.ignored_columns:
+        click.echo(f"Ignored columns: {', '.join(summary.ignored_columns)}")
+
+
+@items_group.command("remove-examples")
+@with_appcontext
+def remove_examples() -> None:
+    """Delete the example items ``sunshine seed`` put in the empty catalogue (before going live)."""
+    session = db.get_session()
+    count = session.scalar(select(func.count()).select_from(Item).where(Item.is_example))
+    for item in session.scalars(select(Item).where(Item.is_example)):
+        session.delete(item)
+    session.commit()
+    click.echo(f"Removed {count} example items.")

@@ -1,0 +1,178 @@
+"""The annual report as a PDF: the uploaded original, or one generated from the stored report.
+
+Phones' PDF readers often have no Chinese font, so the generated PDF embeds the
+shipped Noto Sans SC subset (only the glyphs used) with a ToUnicode map: the text
+shows everywhere and can be selected, searched and extracted. A generated PDF is
+stored on the report with the hash of what it shows (``reports.content_key`` and
+``LAYOUT``) and served again until the report changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from importlib import resources
+
+from fpdf import FPDF
+from fpdf.enums import Align, XPos, YPos
+from fpdf.fonts import FontFace
+from sqlalchemy.orm import Session
+
+from bot.content.reports import content_key
+from bot.content.stats import percent
+from bot.models.content import Report
+
+log = logging.getLogger(__name__)
+
+#: Change when the layout changes, so that PDFs generated before are made again.
+LAYOUT = "4"
+FONT_FILE = "NotoSansSC-Regular-GB2312.ttf"
+FONT = "NotoSansSC"
+NUMERALS = "一二三四五六七八九十"
+#: Shown under the caption of a table the report's text does not contain.
+MISSING_TABLE_NOTE = "原报告此处有一张表格，报告文本中没有它的数据。"
+BODY_SIZE = 11
+MM_PER_POINT = 25.4 / 72
+
+
+@dataclass(frozen=True)
+class ReportPdf:
+    data: bytes
+    etag: str
+    filename: str
+    original: bool
+
+
+def report_pdf(session: Session, report: Report) -> ReportPdf:
+    """The PDF served for ``report``: the original upload, else the generated one (cached)."""
+    filename = f"{report.year}年政府信息公开工作年度报告.pdf"
+    if report.original_pdf:
+        etag = hashlib.sha256(report.original_pdf).hexdigest()
+        return ReportPdf(report.original_pdf, etag, report.original_pdf_name or filename, True)
+    key = hashlib.sha256(f"{content_key(report)}:{LAYOUT}".encode()).hexdigest()
+    if report.generated_pdf_key != key or not report.generated_pdf:
+        report.generated_pdf = render_report(report)
+        report.generated_pdf_key = key
+        session.commit()
+        log.info(
+            "generated the PDF of the %s report (%d bytes)", report.year, len(report.generated_pdf)
+        )
+    return ReportPdf(report.generated_pdf, key, filename, False)
+
+
+class _ReportDocument(FPDF):
+    def footer(self) -> None:
+        self.set_y(-15)
+        self.set_font(FONT, size=9)
+        self.set_text_color(110)
+        self.cell(0, 8, f"第 {self.page_no()} 页 共 {{nb}} 页", align=Align.C)
+
+
+def render_report(report: Report) -> bytes:
+    """Lay the report out on A4 pages."""
+    pdf = _ReportDocument(format="A4")
+    pdf.set_margins(20, 20, 20)
+    pdf.set_auto_page_break(True, margin=22)
+    with resources.as_file(resources.files("bot.data").joinpath("fonts", FONT_FILE)) as font:
+        pdf.add_font(FONT, fname=str(font))
+    pdf.set_title(report.title)
+    pdf.set_lang("zh-CN")
+    pdf.set_creator("Sunshine 阳光 政府信息公开")
+    if report.issuer:
+        pdf.set_author(report.issuer)
+    pdf.add_page()
+
+    pdf.set_font(FONT, size=18)
+    pdf.multi_cell(0, 10, report.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(6)
+    numbered = 0
+    for section in report.sections:
+        if section["title"]:
+            numbered += 1
+            pdf.ln(3)
+            pdf.set_font(FONT, size=14)
+            pdf.multi_cell(
+                0,
+                9,
+                f"{_numeral(numbered)}、{section['title']}",
+                new_x=XPos.LMARGIN,
+                new_y=YPos.NEXT,
+            )
+            pdf.ln(1)
+        for block in section["blocks"]:
+            if block["kind"] == "figures":
+                _figures_table(pdf, report, block.get("caption", ""))
+            elif block["kind"] == "missing_table":
+                _missing_table(pdf, block["caption"])
+            else:
+                _paragraph(pdf, block["text"])
+    pdf.ln(8)
+    pdf.set_font(FONT, size=11)
+    for line in (report.issuer, _chinese_date(report)):
+        if line:
+            pdf.cell(0, 7, line, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(8)
+    pdf.set_font(FONT, size=8)
+    pdf.set_text_color(110)
+    pdf.multi_cell(
+        0,
+        5,
+        "本文件根据年度报告文本生成，表中百分比按条数计算（保留一位小数）。",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    return bytes(pdf.output())
+
+
+def _figures_table(pdf: FPDF, report: Report, caption: str) -> None:
+    figures = [f for f in report.figures if f.channel is not None]
+    if not figures:
+        return
+    total = sum(f.count for f in figures)
+    pdf.ln(1)
+    pdf.set_font(FONT, size=11)
+    if caption:
+        pdf.multi_cell(0, 7, caption, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    with pdf.table(
+        col_widths=(50, 30, 30),
+        width=110,
+        text_align=("LEFT", "RIGHT", "RIGHT"),
+        line_height=8,
+        headings_style=FontFace(emphasis="", fill_color=(232, 240, 248)),
+    ) as table:
+        table.row(("发布渠道", "条数", "占比"))
+        for figure in figures:
+            label = figure.label.removesuffix("发布")
+            table.row((label, str(figure.count), percent(figure.count, total)))
+        table.row(("合计", str(total), percent(total, total)))
+    pdf.ln(3)
+
+
+def _paragraph(pdf: FPDF, text: str) -> None:
+    """A paragraph set like the printed report: first line indented by two characters."""
+    pdf.set_font(FONT, size=BODY_SIZE)
+    with pdf.text_columns(text_align=Align.J, line_height=1.6) as column:  # noqa: SIM117
+        with column.paragraph(
+            first_line_indent=2 * BODY_SIZE * MM_PER_POINT, bottom_margin=2
+        ) as par:
+            par.write(text)
+
+
+def _missing_table(pdf: FPDF, caption: str) -> None:
+    pdf.set_font(FONT, size=BODY_SIZE)
+    pdf.multi_cell(0, 7, caption, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, size=9)
+    pdf.set_text_color(110)
+    pdf.multi_cell(0, 6, MISSING_TABLE_NOTE, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0)
+    pdf.ln(3)
+
+
+def _numeral(number: int) -> str:
+    return NUMERALS[number - 1] if number <= len(NUMERALS) else str(number)
+
+
+def _chinese_date(report: Report) -> str | None:
+    day = report.issued_on
+    return f"{day.year}年{day.month}月{day.day}日" if day else None

@@ -1,0 +1,149 @@
+"""Web pages residents open from WeChat: the catalogue (``/items``) and the reports (``/report``).
+
+Mobile-first pages rendered from ``templates/content``; they work offline (no
+CDN: styles inline, charts in CSS). The catalogue's search is the chat's search.
+"""
+
+from __future__ import annotations
+
+import math
+from io import BytesIO
+from typing import Any
+
+from flask import Blueprint, Flask, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from bot.content import pdf, stats
+from bot.content.reports import latest_report, report_for, report_years
+from bot.content.search import Entry, get_index
+from bot.db import get_session
+from bot.models import Office
+from bot.models.content import CHANNEL_LABELS, Channel, Item, ItemStatus
+
+items_bp = Blueprint("items", __name__, url_prefix="/items")
+report_bp = Blueprint("report", __name__, url_prefix="/report")
+
+PAGE_SIZE = 20
+
+
+def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    """Render a content page with what every page shows (the office, the report years)."""
+    session = get_session()
+    office = session.scalars(select(Office).limit(1)).first()
+    return render_template(
+        f"content/{template}",
+        office=office,
+        report_years=report_years(session),
+        channel_labels=CHANNEL_LABELS,
+        **context,
+    ), status
+
+
+@items_bp.get("")
+def catalogue() -> tuple[str, int]:
+    session = get_session()
+    index = get_index(session)
+    query = request.args.get("q", "").strip()[:60]
+    category = request.args.get("category", "").strip()
+    year = request.args.get("year", type=int)
+    number = max(request.args.get("page", 1, type=int), 1)
+    found = index.search(query) if query else index.latest()
+    entries = [
+        entry
+        for entry in found
+        if (not category or entry.category == category)
+        and (not year or entry.published_on.year == year)
+    ]
+    pages = max(math.ceil(len(entries) / PAGE_SIZE), 1)
+    number = min(number, pages)
+    shown = entries[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    held = stats.held_by_year(session)
+    return page(
+        "items.html",
+        query=query,
+        category=category,
+        year=year,
+        entries=shown,
+        total=len(entries),
+        page_number=number,
+        pages=pages,
+        categories=sorted({entry.category for entry in index.entries}),
+        years=sorted({entry.published_on.year for entry in index.entries}, reverse=True),
+        history=stats.report_history(session),
+        held=held,
+        held_total=stats.combined(held),
+        channels=list(Channel),
+        page_url=lambda n: url_for(
+            "items.catalogue", q=query or None, category=category or None, year=year, page=n
+        ),
+    )
+
+
+@items_bp.get("/<int:item_id>")
+def item(item_id: int) -> tuple[str, int]:
+    found = get_session().get(Item, item_id)
+    if found is None or found.status != ItemStatus.PUBLISHED:
+        return page("not_found.html", 404, what="这条信息")
+    return page("item.html", item=found)
+
+
+@report_bp.get("")
+def latest() -> Response | tuple[str, int]:
+    report = latest_report(get_session())
+    if report is None:
+        return page("not_found.html", 404, what="年度报告")
+    return redirect(url_for("report.show", year=report.year))
+
+
+@report_bp.get("/<int:year>")
+def show(year: int) -> tuple[str, int]:
+    session = get_session()
+    report = report_for(session, year)
+    if report is None:
+        return page("not_found.html", 404, what=f"{year}年的年度报告")
+    figures = [f for f in report.figures if f.channel is not None]
+    channel_total = sum(f.count for f in figures)
+    return page(
+        "report.html",
+        report=report,
+        figures=[
+            {
+                "label": f.label.removesuffix("发布"),
+                "channel": f.channel,
+                "count": f.count,
+                "percent": stats.percent(f.count, channel_total),
+            }
+            for f in figures
+        ],
+        channel_total=channel_total,
+        numerals=pdf.NUMERALS,
+        missing_table_note=pdf.MISSING_TABLE_NOTE,
+    )
+
+
+@report_bp.get("/<int:year>.pdf")
+def show_pdf(year: int) -> Response | tuple[str, int]:
+    session = get_session()
+    report = report_for(session, year)
+    if report is None:
+        return page("not_found.html", 404, what=f"{year}年的年度报告")
+    document = pdf.report_pdf(session, report)
+    return send_file(
+        BytesIO(document.data),
+        mimetype="application/pdf",
+        download_name=document.filename,
+        etag=document.etag,
+        conditional=True,
+        max_age=300,
+    )
+
+
+def entry_url(entry: Entry | Item) -> str:
+    return url_for("items.item", item_id=entry.id)
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(items_bp)
+    app.register_blueprint(report_bp)
+    app.add_template_global(entry_url)

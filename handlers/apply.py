@@ -1,0 +1,318 @@
+"""申请: a disclosure application (依申请公开), collecting what Art. 29 of the Regulation asks.
+
+Applicant (person or organisation, and which kind: table 三 of the annual report
+counts them), name, proof of identity, contact, a description of the
+information, the form wanted; then a summary, ``确认`` and a receipt with the
+statutory reply date. Identity numbers and phones are sealed as soon as they are
+read: the dialogue state in Redis never holds them in clear.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.cases import intake, limits, texts, validation
+from bot.cases.deadlines import beijing_date
+from bot.cases.intake import ApplicationForm, Protected
+from bot.cases.privacy import mask_document, mask_phone, seal
+from bot.db import get_session
+from bot.dialogue import Answer, Dialogue, Invalid, Step, submission_id
+from bot.models.cases import ORGANISATION, ORGANISATION_KINDS, PERSON
+from bot.router import Capability, Context
+
+capability = Capability("依申请公开", order=300)
+
+RESIDENT_ID = "居民身份证"
+CREDIT_CODE = "统一社会信用代码"
+FORMS = ("纸质", "电子邮件", "邮寄", "自行领取")
+DESCRIPTION_MAX = 1000
+SUMMARY_CHARS = 120
+
+
+def _choice(text: str, options: dict[str, str], problem: str) -> str:
+    word = validation.folded(text).rstrip("。.")
+    if word in options:
+        return options[word]
+    raise Invalid(problem)
+
+
+def applicant_kind(answer: Answer) -> str:
+    options = {"1": PERSON, "个人": PERSON, "自然人": PERSON, "本人": PERSON}
+    options |= {"2": ORGANISATION, "单位": ORGANISATION, "法人": ORGANISATION}
+    options |= {"组织": ORGANISATION, "企业": ORGANISATION, ORGANISATION: ORGANISATION}
+    return _choice(answer.text, options, "请回复数字：1 个人，2 单位（法人或其他组织）。")
+
+
+def organisation_kind(answer: Answer) -> str:
+    options = {str(n): kind for n, kind in enumerate(ORGANISATION_KINDS, 1)}
+    options |= {kind: kind for kind in ORGANISATION_KINDS}
+    return _choice(answer.text, options, "请回复1到5中的一个数字。")
+
+
+def person_name(answer: Answer) -> str:
+    name = answer.text.strip()
+    if not 2 <= len(name) <= 30 or any(c.isdigit() for c in name):
+        raise Invalid("请输入您的真实姓名（2到30个字，不含数字）。")
+    return name
+
+
+def organisation_name(answer: Answer) -> str:
+    name = answer.text.strip()
+    if not 4 <= len(name) <= 100:
+        raise Invalid("请输入单位全称（4到100个字），与营业执照或登记证书一致。")
+    return name
+
+
+def document_type(answer: Answer) -> str:
+    word = validation.folded(answer.text)
+    if word in {"1", "身份证", RESIDENT_ID}:
+        return RESIDENT_ID
+    name = " ".join(answer.text.split())
+    if word.isdigit() or not 2 <= len(name) <= 20:
+        raise Invalid(
+            "请回复1（居民身份证），或直接回复证件名称，如 护照、港澳居民来往内地通行证。"
+        )
+    return name
+
+
+def _protected_document(check: Any, answer: Answer) -> dict[str, str]:
+    try:
+        number = check(answer.text)
+    except ValueError as problem:
+        raise Invalid(str(problem)) from None
+    return {"sealed": seal(number), "masked": mask_document(number)}
+
+
+def resident_id(answer: Answer) -> dict[str, str]:
+    return _protected_document(validation.resident_id, answer)
+
+
+def other_document(answer: Answer) -> dict[str, str]:
+    return _protected_document(validation.other_document, answer)
+
+
+def credit_code(answer: Answer) -> dict[str, str]:
+    return _protected_document(validation.credit_code, answer)
+
+
+def contact(answer: Answer) -> dict[str, str]:
+    """A phone (sealed), an e-mail address or a postal address, whichever the resident gave."""
+    text = answer.text.strip()
+    try:
+        if "@" in text:
+            return {"kind": "email", "value": validation.email(text)}
+        if validation.looks_like_phone(text):
+            number = validation.phone(text)
+            return {"kind": "phone", "sealed": seal(number), "masked": mask_phone(number)}
+        return {"kind": "address", "value": validation.address(text)}
+    except ValueError as problem:
+        raise Invalid(str(problem)) from None
+
+
+def description(answer: Answer) -> str:
+    text = answer.text.strip()
+    if len(text) < 4:
+        raise Invalid("请说得具体一些：文件名称、文号，或者是哪一年、哪件事的什么信息。")
+    if len(text) > DESCRIPTION_MAX:
+        raise Invalid(f"内容太长了，请控制在{DESCRIPTION_MAX}字以内。")
+    return text
+
+
+def form_wanted(answer: Answer) -> str:
+    options = {str(n): form for n, form in enumerate(FORMS, 1)}
+    options |= {form: form for form in FORMS} | {"邮件": "电子邮件", "领取": "自行领取"}
+    return _choice(answer.text, options, "请回复1到4中的一个数字。")
+
+
+def mail_address(answer: Answer) -> str:
+    try:
+        return validation.address(answer.text)
+    except ValueError as problem:
+        raise Invalid(str(problem)) from None
+
+
+def email_address(answer: Answer) -> str:
+    try:
+        return validation.email(answer.text)
+    except ValueError as problem:
+        raise Invalid(str(problem)) from None
+
+
+# Until the resident has answered, the more common branch is assumed, so that the
+# "第N步，共M步" counter does not grow under their eyes.
+def _is_person(data: dict[str, Any]) -> bool:
+    return data.get("applicant_kind", PERSON) == PERSON
+
+
+def _is_organisation(data: dict[str, Any]) -> bool:
+    return data.get("applicant_kind") == ORGANISATION
+
+
+def _contact_kind(data: dict[str, Any]) -> str:
+    return (data.get("contact") or {}).get("kind", "")
+
+
+def summary(data: dict[str, Any]) -> str:
+    if _is_person(data):
+        applicant = f"{data['name']}（自然人）"
+        document = data["document_type"]
+        number = (data.get("resident_id") or data.get("other_document") or {}).get("masked", "")
+    else:
+        applicant = f"{data['organisation_name']}（{data['organisation_kind']}）"
+        document, number = CREDIT_CODE, data["credit_code"]["masked"]
+    found = data["contact"]
+    reach = found.get("masked") or found.get("value", "")
+    wanted = data["description"]
+    if len(wanted) > SUMMARY_CHARS:
+        wanted = wanted[:SUMMARY_CHARS] + "…"
+    lines = [
+        f"申请人：{applicant}",
+        f"证件：{document} {number}",
+        f"联系方式：{reach}",
+        f"所需信息：{wanted}",
+        f"获取方式：{data['form_wanted']}",
+    ]
+    if data.get("mail_address"):
+        lines.append(f"邮寄地址：{data['mail_address']}")
+    if data.get("email"):
+        lines.append(f"电子邮箱：{data['email']}")
+    return "\n".join(lines)
+
+
+def application_form(data: dict[str, Any]) -> ApplicationForm:
+    found = data["contact"]
+    phone = Protected(found["sealed"], found["masked"]) if found["kind"] == "phone" else None
+    email = data.get("email") or (found["value"] if found["kind"] == "email" else None)
+    address = data.get("mail_address") or (found["value"] if found["kind"] == "address" else None)
+    if _is_person(data):
+        name, id_type = data["name"], data["document_type"]
+        document = data.get("resident_id") or data["other_document"]
+    else:
+        name, id_type, document = data["organisation_name"], CREDIT_CODE, data["credit_code"]
+    return ApplicationForm(
+        applicant_kind=data["applicant_kind"],
+        organisation_kind=data.get("organisation_kind"),
+        name=name,
+        id_type=id_type,
+        id_number=Protected(document["sealed"], document["masked"]),
+        description=data["description"],
+        form_wanted=data["form_wanted"],
+        phone=phone,
+        email=email,
+        address=address,
+    )
+
+
+def submit(ctx: Context, data: dict[str, Any]) -> str:
+    filed = intake.file_application(
+        get_session(), ctx.openid, submission_id(ctx), application_form(data)
+    )
+    if filed.new:
+        limits.count_filed(ctx.openid, filed.case.received_on)
+    return texts.receipt(filed.case)
+
+
+application = Dialogue(
+    name="application",
+    title="政府信息公开申请",
+    intro=(
+        "依申请公开：向本机关申请公开政府信息。按提示回答即可，约需3分钟。\n"
+        "提交后会收到回执（编号和收到时间），回执上的日期就是收到申请的日期，"
+        "周末、节假日提交的也一样；答复期限从其后第一个工作日起算，为20个工作日。"
+    ),
+    steps=(
+        Step(
+            "applicant_kind",
+            "您以什么身份申请？回复 1 个人，2 单位（法人或其他组织）。",
+            parse=limits.limited(applicant_kind),
+        ),
+        Step(
+            "organisation_kind",
+            "单位类型：回复 1 商业企业，2 科研机构，3 社会公益组织，4 法律服务机构，5 其他。",
+            parse=limits.limited(organisation_kind),
+            ask_if=_is_organisation,
+        ),
+        Step("name", "请输入您的姓名。", parse=limits.limited(person_name), ask_if=_is_person),
+        Step(
+            "organisation_name",
+            "请输入单位全称（与营业执照或登记证书一致）。",
+            parse=limits.limited(organisation_name),
+            ask_if=_is_organisation,
+        ),
+        Step(
+            "document_type",
+            "身份证明：回复 1 居民身份证；用其他证件的，请直接回复证件名称（如 护照）。",
+            parse=limits.limited(document_type),
+            ask_if=_is_person,
+        ),
+        Step(
+            "resident_id",
+            "请输入18位身份证号码。",
+            parse=limits.limited(resident_id),
+            ask_if=lambda data: (
+                _is_person(data) and data.get("document_type", RESIDENT_ID) == RESIDENT_ID
+            ),
+        ),
+        Step(
+            "other_document",
+            "请输入证件号码。",
+            parse=limits.limited(other_document),
+            ask_if=lambda data: (
+                _is_person(data) and data.get("document_type", RESIDENT_ID) != RESIDENT_ID
+            ),
+        ),
+        Step(
+            "credit_code",
+            "请输入单位的18位统一社会信用代码。",
+            parse=limits.limited(credit_code),
+            ask_if=_is_organisation,
+        ),
+        Step(
+            "contact",
+            "请留下联系方式：手机或固定电话；没有电话的，也可以留电子邮箱或通信地址。",
+            parse=limits.limited(contact),
+        ),
+        Step(
+            "description",
+            "请说明您要申请公开哪些政府信息：文件名称、文号，或能确定这些信息的其他描述"
+            "（如哪一年、哪件事）。",
+            parse=limits.limited(description),
+        ),
+        Step(
+            "form_wanted",
+            "希望以什么方式获取？回复 1 纸质，2 电子邮件，3 邮寄，4 自行领取。",
+            parse=limits.limited(form_wanted),
+        ),
+        Step(
+            "mail_address",
+            "请输入邮寄地址（写到村或街道门牌）。",
+            parse=limits.limited(mail_address),
+            ask_if=lambda data: (
+                data.get("form_wanted") == "邮寄" and _contact_kind(data) != "address"
+            ),
+        ),
+        Step(
+            "email",
+            "请输入接收信息的电子邮箱。",
+            parse=limits.limited(email_address),
+            ask_if=lambda data: (
+                data.get("form_wanted") == "电子邮件" and _contact_kind(data) != "email"
+            ),
+        ),
+    ),
+    summary=summary,
+    submit=submit,
+)
+
+# Started by ``start`` below, which first checks the daily limit; registered here so that
+# time-outs and interruptions name the word that restarts it.
+capability.dialogues.append((application, "申请"))
+
+
+@capability.command("申请", "申请公开", "依申请公开", help="申请 — 申请政府信息公开")
+@capability.menu("APPLY")
+def start(ctx: Context) -> Any:
+    if limits.too_fast(ctx.openid):
+        return limits.TOO_FAST
+    refusal = limits.daily_refusal(ctx.openid, beijing_date(intake.utcnow()))
+    return refusal or ctx.start(application.name)

@@ -1,0 +1,58 @@
+"""进度 编号 and 我的: status, deadlines and staff replies of the resident's own cases.
+
+A case is looked up by its number AND the sender's openid in one query, so a
+number that exists but belongs to someone else gets exactly the "not found" of
+a number that does not exist.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from bot.cases import limits, texts
+from bot.cases.numbers import read_number
+from bot.db import get_session
+from bot.models.cases import Case
+from bot.router import Capability, Context
+
+capability = Capability("办理进度", order=320)
+
+#: How many cases ``我的`` lists, newest first.
+LISTED = 10
+
+
+@capability.command(
+    "进度", "查进度", "查询进度", prefix=True, help="进度 编号 / 我的 — 查询办理进度和答复"
+)
+def progress(ctx: Context) -> str:
+    if not ctx.argument:
+        return mine(ctx)
+    if limits.too_fast(ctx.openid):
+        return limits.TOO_OFTEN
+    number = read_number(ctx.argument)
+    case = None
+    if number is not None:
+        case = (
+            get_session()
+            .scalars(
+                select(Case)
+                .options(selectinload(Case.replies))
+                .where(Case.number == number, Case.openid == ctx.openid)
+            )
+            .first()
+        )
+    return texts.detail(case) if case else texts.NOT_FOUND
+
+
+@capability.command("我的", "我的事项", "我的申请", "我的投诉")
+@capability.menu("PROGRESS")
+def mine(ctx: Context) -> str:
+    if limits.too_fast(ctx.openid):
+        return limits.TOO_OFTEN
+    session = get_session()
+    total = session.scalar(select(func.count()).select_from(Case).where(Case.openid == ctx.openid))
+    cases = session.scalars(
+        select(Case).where(Case.openid == ctx.openid).order_by(Case.id.desc()).limit(LISTED)
+    ).all()
+    return texts.listing(list(cases), total or 0)

@@ -1,0 +1,60 @@
+"""年报 [年份] and the menu's 年度报告: a news reply linking to the report's page and its PDF.
+
+Without a four-digit year (``年报``, ``年报在哪下载``) the latest report is shown.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.content.reports import latest_report, report_for, report_years
+from bot.content.stats import percent
+from bot.db import get_session
+from bot.models.content import Report
+from bot.replies import Article, News
+from bot.router import Capability, Context
+from bot.urls import public_url
+
+capability = Capability("年度报告", order=120)
+
+_YEAR = re.compile(r"(\d{4})")
+
+
+@capability.command(
+    "年报", "年度报告", prefix=True, help="年报 — 政府信息公开年度报告（如：年报 2017）"
+)
+@capability.menu("REPORT")
+def annual_report(ctx: Context) -> News | str:
+    session = get_session()
+    wanted = _YEAR.search(ctx.argument)
+    report = report_for(session, int(wanted[1])) if wanted else latest_report(session)
+    if report is None:
+        years = report_years(session)
+        if not years:
+            return "还没有发布年度报告。发送“帮助”查看其他功能。"
+        listed = "、".join(f"{year}年" for year in years)
+        return f"没有{wanted[1] if wanted else ''}年的年度报告。现有：{listed}。请发送“年报 {years[0]}”。"
+    return News(
+        Article(
+            title=report.title,
+            description=describe(report),
+            url=public_url(f"/report/{report.year}"),
+            image=public_url("/static/report-cover.png"),
+        )
+    )
+
+
+def describe(report: Report) -> str:
+    """One or two lines under the title: who issued it and the channel shares."""
+    parts = []
+    if report.issuer and report.issued_on:
+        parts.append(f"{report.issuer}{report.issued_on.year}年{report.issued_on.month}月发布。")
+    channels = [f for f in report.figures if f.channel is not None]
+    total = sum(f.count for f in channels)
+    if channels and total:
+        shares = "、".join(
+            f"{f.label.removesuffix('发布')}{percent(f.count, total)}" for f in channels
+        )
+        parts.append(f"{channels[0].first_year}—{channels[0].last_year}年公开{total}条：{shares}。")
+    parts.append("点开阅读全文，可下载PDF。")
+    return "".join(parts)

@@ -1,0 +1,1 @@
+"""Data the tests and benchmarks generate or read: a realistic town catalogue."""

@@ -1,0 +1,262 @@
+"""申请: a disclosure application as a resident files it through /wechat."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from bot import db
+from bot.cases import intake
+from bot.cases.calendar import work_calendar
+from bot.cases.deadlines import application_due
+from bot.cases.privacy import unseal
+from bot.cases.texts import day_text
+from bot.models.cases import ORGANISATION, PERSON, Case
+from bot.store import KEY_PREFIX
+from tests.conftest import Resident
+
+ID_NUMBER = "220381198001011230"
+PHONE = "13812341234"
+CREDIT_CODE = "91350100M000100Y43"
+#: A person applying with an ID card and a phone, for paper copies by post.
+PERSON_STEPS = [
+    "申请",
+    "1",
+    "张三",
+    "1",
+    ID_NUMBER,
+    PHONE,
+    "2025年村务公开的财务收支明细",
+    "3",
+    "吉林省公主岭市毛城子镇某村3组",
+]
+
+
+def cases_of(app) -> list[Case]:
+    with app.app_context():
+        return list(db.get_session().scalars(select(Case).order_by(Case.id)))
+
+
+def session_of(app, resident: Resident) -> dict:
+    raw = app.extensions["sunshine.redis"].get(f"{KEY_PREFIX}session:{resident.chat.openid}")
+    return json.loads(raw) if raw else {}
+
+
+def fill(resident: Resident, steps: list[str]) -> str:
+    reply = ""
+    for line in steps:
+        reply = resident.says(line)
+    return reply
+
+
+def test_a_person_applies_and_gets_a_receipt_with_the_statutory_date(app, resident):
+    first = resident.says("申请")
+    assert "回执上的日期就是收到申请的日期，周末、节假日提交的也一样" in first
+    assert "（第1步，共7步）" in first
+    summary = fill(resident, PERSON_STEPS[1:])
+    assert "申请人：张三（自然人）" in summary
+    assert "证件：居民身份证 220381********1230" in summary
+    assert "联系方式：138****1234" in summary
+    assert "获取方式：邮寄" in summary and "邮寄地址：吉林省公主岭市毛城子镇某村3组" in summary
+    assert ID_NUMBER not in summary and PHONE not in summary
+
+    receipt = resident.says("确认")
+    [case] = cases_of(app)
+    with app.app_context():
+        due = application_due(case.received_on, work_calendar(db.get_session(), case.received_on))
+    assert re.fullmatch(r"SQ\d{8}-0001", case.number)
+    assert case.number[2:10] == f"{case.received_on:%Y%m%d}"
+    assert f"编号：{case.number}" in receipt
+    assert f"收到时间：{day_text(case.received_on)} " in receipt and "（北京时间）" in receipt
+    assert f"答复期限：20个工作日，{day_text(due.due)}前" in receipt
+    assert (case.due_on, case.due_provisional) == (due.due, due.provisional)
+    assert f"进度 {case.number}" in receipt
+    assert (case.applicant_kind, case.name, case.id_type) == (PERSON, "张三", "居民身份证")
+    assert (case.form_wanted, case.address) == ("邮寄", "吉林省公主岭市毛城子镇某村3组")
+    assert case.text == "2025年村务公开的财务收支明细"
+
+
+def test_an_organisation_applies_by_email(app, resident):
+    steps = ["申请", "2", "3", "吉林省某某公益基金会", CREDIT_CODE, "info@jijin.org.cn"]
+    fill(resident, steps)
+    fill(resident, ["2025年度公益项目资金使用情况"])
+    summary = resident.says("2")
+    assert "申请人：吉林省某某公益基金会（社会公益组织）" in summary
+    assert "证件：统一社会信用代码 913501********0Y43" in summary
+    assert "请输入接收信息的电子邮箱" not in summary, "the contact e-mail is used"
+    assert "确认" in summary
+    resident.says("确认")
+    [case] = cases_of(app)
+    assert (case.applicant_kind, case.organisation_kind) == (ORGANISATION, "社会公益组织")
+    assert (case.id_type, case.email, case.form_wanted) == (
+        "统一社会信用代码",
+        "info@jijin.org.cn",
+        "电子邮件",
+    )
+    assert case.phone_sealed is None
+
+
+def test_e_mail_delivery_asks_for_an_address_when_the_contact_was_a_phone(app, resident):
+    fill(resident, PERSON_STEPS[:7])
+    assert "请输入接收信息的电子邮箱" in resident.says("2")
+    assert "电子邮箱格式不对" in resident.says("zhangsan@")
+    assert "电子邮箱：zhangsan@163.com" in resident.says("zhangsan@163.com")
+
+
+def test_collecting_in_person_asks_no_address(resident):
+    fill(resident, PERSON_STEPS[:7])
+    assert "请核对" in resident.says("4")
+
+
+def test_another_document_is_checked_for_its_own_format(app, resident):
+    fill(resident, ["申请", "1", "李四"])
+    assert "请输入证件号码" in resident.says("护照")
+    assert "5到30位字母或数字" in resident.says("E1")
+    assert "第5步" in resident.says("E12345678")
+    fill(resident, ["lisi@example.com", "某村低保名单", "4"])
+    resident.says("确认")
+    [case] = cases_of(app)
+    assert (case.id_type, case.id_number_masked) == ("护照", "E1*****78")
+
+
+@pytest.mark.parametrize(
+    ("before", "answer", "problem"),
+    [
+        (["申请"], "3", "请回复数字：1 个人，2 单位（法人或其他组织）。"),
+        (["申请", "2"], "9", "请回复1到5中的一个数字。"),
+        (["申请", "2", "1"], "公司", "请输入单位全称（4到100个字），与营业执照或登记证书一致。"),
+        (
+            ["申请", "2", "1", "某某农业有限公司"],
+            "91350100M000100Y44",
+            "统一社会信用代码校验不通过",
+        ),
+        (["申请", "2", "1", "某某农业有限公司"], "123", "统一社会信用代码应为18位"),
+        (["申请", "1"], "张3", "请输入您的真实姓名（2到30个字，不含数字）。"),
+        (["申请", "1", "张三"], "7", "请回复1（居民身份证），或直接回复证件名称"),
+        (["申请", "1", "张三", "1"], "220381198001011231", "身份证号码校验不通过"),
+        (["申请", "1", "张三", "1"], "22038119800101123", "身份证号码应为18位"),
+        (["申请", "1", "张三", "1"], "220381198013011230", "身份证号码中的出生日期不对"),
+        (PERSON_STEPS[:5], "1381234", "电话号码不对"),
+        (PERSON_STEPS[:5], "zhang@san", "电子邮箱格式不对"),
+        (PERSON_STEPS[:5], "毛城子", "地址太短了"),
+        (PERSON_STEPS[:6], "啊", "请说得具体一些"),
+        (PERSON_STEPS[:7], "9", "请回复1到4中的一个数字。"),
+        (PERSON_STEPS[:8], "某村", "地址太短了"),
+    ],
+)
+def test_each_wrong_answer_gets_one_short_reprompt_and_the_step_stays(
+    app, resident, before, answer, problem
+):
+    fill(resident, before)
+    step = session_of(app, resident)["dialogue"]["step"]
+    reply = resident.says(answer)
+    assert problem in reply
+    assert len(reply) < 80 and "\n" not in reply
+    assert session_of(app, resident)["dialogue"]["step"] == step
+
+
+def test_required_steps_cannot_be_skipped(resident):
+    fill(resident, PERSON_STEPS[:3])
+    assert resident.says("跳过").startswith("这一步不能跳过。")
+
+
+def test_cancel_midway_files_nothing(app, resident):
+    for count in (1, 4, 7, len(PERSON_STEPS)):
+        fill(resident, PERSON_STEPS[:count])
+        assert "已取消“政府信息公开申请”" in resident.says("取消")
+    assert cases_of(app) == []
+
+
+def test_a_timed_out_application_is_not_filed(app, resident):
+    fill(resident, PERSON_STEPS)
+    redis = app.extensions["sunshine.redis"]
+    key = f"{KEY_PREFIX}session:{resident.chat.openid}"
+    session = session_of(app, resident)
+    session["dialogue"]["at"] -= app.config["DIALOGUE_TIMEOUT"] + 1
+    redis.set(key, json.dumps(session))
+    reply = resident.says("确认")
+    assert "已自动取消" in reply and "发送“申请”重新开始" in reply
+    assert cases_of(app) == []
+
+
+def test_state_lost_with_redis_midway_is_explained_and_nothing_filed(app, resident):
+    fill(resident, PERSON_STEPS[:5])
+    app.extensions["sunshine.redis"].flushdb()
+    reply = resident.says(PHONE)
+    assert "系统刚才中断过" in reply and "发送“申请”重新开始" in reply
+    assert cases_of(app) == []
+
+
+def test_identity_number_and_phone_never_sit_in_redis_in_clear(app, resident):
+    fill(resident, PERSON_STEPS)
+    stored = app.extensions["sunshine.redis"].get(f"{KEY_PREFIX}session:{resident.chat.openid}")
+    assert ID_NUMBER.encode() not in stored and PHONE.encode() not in stored
+    assert b"220381********1230" in stored
+
+
+def test_the_database_holds_them_sealed_and_masked(app, resident):
+    fill(resident, [*PERSON_STEPS, "确认"])
+    [case] = cases_of(app)
+    assert (case.id_number_masked, case.phone_masked) == ("220381********1230", "138****1234")
+    assert ID_NUMBER not in case.id_number_sealed and PHONE not in case.phone_sealed
+    with app.app_context():
+        assert unseal(case.id_number_sealed) == ID_NUMBER
+        assert unseal(case.phone_sealed) == PHONE
+
+
+def test_a_weekend_receipt_is_dated_that_day_and_counted_from_the_next_working_day(
+    app, resident, monkeypatch
+):
+    saturday_evening = datetime(2026, 3, 7, 12, 30, tzinfo=UTC)  # 20:30 in Beijing
+    monkeypatch.setattr(intake, "utcnow", lambda: saturday_evening)
+    receipt = fill(resident, [*PERSON_STEPS, "确认"])
+    assert "SQ20260307-0001" in receipt
+    assert "收到时间：2026年3月7日 20:30（北京时间）" in receipt
+    assert "2026年4月3日前" in receipt, "20 working days from Monday 9 March"
+
+
+def test_a_receipt_in_late_december_is_provisional_for_resident_and_staff(
+    app, resident, monkeypatch
+):
+    monkeypatch.setattr(intake, "utcnow", lambda: datetime(2026, 12, 20, 2, 0, tzinfo=UTC))
+    receipt = fill(resident, [*PERSON_STEPS, "确认"])
+    assert "2027年1月" in receipt and "（暂定）" in receipt and "尚未公布节假日安排" in receipt
+    [case] = cases_of(app)
+    assert case.due_provisional
+
+
+def test_safe_mode_application(safe_app):
+    resident = Resident(safe_app, safe_mode=True)
+    receipt = fill(resident, [*PERSON_STEPS, "确认"])
+    assert "已收到您的政府信息公开申请" in receipt
+    assert len(cases_of(safe_app)) == 1
+
+
+def test_the_daily_limit_is_polite_and_checked_before_the_dialogue(make_app):
+    app = make_app(CASE_DAILY_LIMIT=1)
+    resident = Resident(app)
+    fill(resident, [*PERSON_STEPS, "确认"])
+    refusal = resident.says("申请")
+    assert "您今天已经提交了1件，达到了每天的上限" in refusal and "联系" in refusal
+    assert "达到了每天的上限" in resident.says("投诉")
+    assert "达到了每天的上限" not in Resident(app, openid="o-neighbour").says("申请")
+
+
+def test_answers_sent_too_fast_are_refused_and_not_taken(make_app):
+    app = make_app(CASE_MESSAGE_RATE=4)
+    resident = Resident(app)
+    fill(resident, ["申请", "1", "张三", "1"])
+    reply = resident.says(ID_NUMBER)
+    assert reply == "您发送得太快了，请稍等一分钟再发。刚才这条没有记下。"
+    assert session_of(app, resident)["dialogue"]["step"] == "resident_id"
+
+
+def test_logs_carry_neither_the_openid_nor_personal_data(app, resident, caplog):
+    caplog.set_level("DEBUG")
+    fill(resident, [*PERSON_STEPS, "确认"])
+    for secret in (resident.chat.openid, ID_NUMBER, PHONE, "张三"):
+        assert secret not in caplog.text

@@ -1,0 +1,51 @@
+"""The daily digest and the overdue gauge: what a supervisor and a monitor see of late cases."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from bot import db
+from bot.cases.deadlines import WorkCalendar
+from bot.cases.digest import working_days_between
+from bot.models.cases import Case
+from tests.test_cases_progress import file_complaint
+
+
+def backdate(app, number: str, days: int) -> None:
+    with app.app_context():
+        session = db.get_session()
+        case = session.scalars(select(Case).where(Case.number == number)).one()
+        case.received_on -= timedelta(days=days)
+        case.accept_due_on -= timedelta(days=days)
+        case.due_on -= timedelta(days=days)
+        session.commit()
+
+
+def test_digest_lists_overdue_cases_first_then_those_due_soon(app, resident):
+    late = file_complaint(resident, "垃圾没人清")
+    fresh = file_complaint(resident, "路灯坏了")
+    backdate(app, late, 40)
+    result = app.test_cli_runner().invoke(args=["digest"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "1 overdue, 0 due within 7 days, 2 open." in lines[0]
+    overdue = lines[lines.index("OVERDUE") + 1]
+    assert late in overdue and "decide acceptance by" in overdue and "overdue" in overdue
+    assert fresh not in result.output.split("OVERDUE")[1].split("\n\n")[0]
+
+
+def test_the_overdue_gauge_counts_late_open_cases(app, resident, client):
+    backdate(app, file_complaint(resident), 40)
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert "sunshine_overdue_cases 1.0" in metrics
+
+
+def test_working_days_left_skip_weekends_and_holidays():
+    calendar = WorkCalendar(years=frozenset({2026}), days_off=frozenset({date(2026, 10, 1)}))
+    thursday, monday = date(2026, 9, 24), date(2026, 9, 28)
+    assert working_days_between(thursday, monday, calendar) == 2
+    assert working_days_between(monday, thursday, calendar) == -2
+    assert working_days_between(date(2026, 9, 30), date(2026, 10, 1), calendar) == 0
+    assert working_days_between(date(2026, 10, 3), date(2026, 10, 2), calendar) == -1

@@ -1,0 +1,410 @@
+"""Generated deliveries through /wechat: WeChat must never see a 5xx, and nothing may crash.
+
+Hypothesis makes 10,000 bodies and the Flask test client posts them to two apps,
+one in plaintext mode and one that accepts safe mode: forged and unsigned
+requests, signed random bytes, structurally broken XML, well-formed messages
+with hostile values (huge, control characters, ``]]>``, random MsgType, Event
+and EventKey) and odd encodings. Most examples are sent twice: in plaintext to
+the first app and encrypted to the second. Every answer must be a documented
+status code, and no ERROR may be logged: the webhook logs every exception it
+swallows. Runs are derandomized, so CI sends the same bodies every time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import xmltodict
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from wechatpy.crypto import PrpCrypto
+
+from bot.dialogue import DIALOGUE_WORDS
+from bot.protocol import Keys, message_xml, open_reply, sign, xml_element
+from bot.replies import SILENCE_BODY, TEXT_MAX_BYTES, cdata_safe
+from tests.conftest import AES_KEY, APPID, TOKEN
+
+LIMIT = 256 * 1024
+PLAIN_KEYS = Keys(TOKEN)
+SAFE_KEYS = Keys(TOKEN, AES_KEY, APPID)
+ANSWERED_OR_UNREADABLE = {200, 400, 413}
+OPENIDS = ("o-fuzz-1", "o-fuzz-2", "o-fuzz-3")
+MESSAGE_TYPES = ("text", "image", "voice", "video", "shortvideo", "location", "link", "file")
+EVENTS = ("subscribe", "unsubscribe", "CLICK", "VIEW", "SCAN", "LOCATION", "click")
+EVENTS += ("TEMPLATESENDJOBFINISH", "subscribe_msg_popup_event", "view_miniprogram")
+MENU_KEYS = ("REPORT", "LATEST", "APPLY", "COMPLAIN", "PROGRESS", "CONTACT", "HELP")
+CODECS = ("utf-8", "utf-8-sig", "gbk", "gb18030", "big5", "utf-16", "utf-16-be", "latin-1")
+
+FUZZ = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
+
+# ---- what bodies are made of ----
+
+SNIPPETS = (
+    "]]>",
+    "<![CDATA[",
+    "</xml>",
+    "<xml>",
+    "&amp;",
+    "&lt;&#0;&#xD800;",
+    "&xxe;",
+    '<!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+    '<!DOCTYPE lol [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]>',
+    '<?xml version="1.0" encoding="GBK"?>',
+    '<?xml version="1.1"?>',
+    "\ufeff",
+    "\u202e",
+    "\x00",
+    "\x1b[31m",
+    "\r\n",
+    "%s%n%x",
+    "' OR 1=1 --",
+    "{{7*7}}",
+    "<script>alert(1)</script>",
+    "😀👨‍👩‍👧",
+    "𠀀𪚥",
+    "\u3000",
+)
+
+snippet = st.sampled_from(SNIPPETS)
+hostile_text = st.one_of(
+    st.text(max_size=40),
+    st.text(st.characters(codec="utf-8"), max_size=200),
+    snippet,
+    st.lists(snippet, max_size=6).map("".join),
+    st.builds(lambda n, s: (s * n)[:8000], st.integers(100, 3000), snippet),
+)
+#: Up to 150 KB: with a few more fields a delivery may cross the 256 KiB limit.
+big_text = st.builds(lambda n, s: s * n, st.integers(3000, 50_000), st.sampled_from("字a]"))
+huge_text = st.builds(lambda n: "字" * n, st.integers(60_000, 120_000))
+
+
+def around_the_limit(offset: int, pattern: bytes) -> bytes:
+    """``pattern`` repeated to ``offset`` bytes from the limit (big binaries draw slowly)."""
+    return (pattern * (LIMIT // len(pattern) + 17))[: LIMIT + offset]
+
+
+def visible(value: str) -> bool:
+    """Whether ``value`` still says something once made XML-safe and stripped by the parser."""
+    return bool(cdata_safe(value).strip())
+
+
+# ---- sending and watching ----
+
+
+class ErrorRecords(logging.Handler):
+    """Collects ERROR (and worse) records from every logger."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def report(self) -> str:
+        formatter = logging.Formatter("%(name)s: %(message)s")
+        return "\n".join(formatter.format(record) for record in self.records)
+
+
+class Sender:
+    """Posts bodies to the plaintext or the safe-mode app, counting them and checking the log."""
+
+    def __init__(self, plain: FlaskClient, safe: FlaskClient, errors: ErrorRecords) -> None:
+        self.clients = {False: plain, True: safe}
+        self.errors = errors
+        self.sent = 0
+
+    def __call__(
+        self, safe_app: bool, query: dict[str, str], body: bytes, method: str = "POST"
+    ) -> tuple[int, str]:
+        self.errors.records.clear()
+        response = self.clients[safe_app].open(
+            "/wechat", method=method, query_string=query, data=body, content_type="text/xml"
+        )
+        self.sent += 1
+        status, text = response.status_code, response.get_data(as_text=True)
+        assert status < 500, f"HTTP {status}: {text[:300]}"
+        assert not self.errors.records, f"logged errors:\n{self.errors.report()}"
+        return status, text
+
+
+@pytest.fixture
+def send(make_app: Callable[..., Flask]) -> Iterator[Sender]:
+    plain = make_app(extra_handlers=False)
+    safe = make_app(extra_handlers=False, WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID)
+    handler = ErrorRecords()
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield Sender(plain.test_client(), safe.test_client(), handler)
+    finally:
+        root.removeHandler(handler)
+
+
+def signed_query(*, now: int | None = None) -> dict[str, str]:
+    timestamp, nonce = str(now or int(time.time())), "20261126"
+    return {"signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
+
+
+def safe_query(encrypted: str) -> dict[str, str]:
+    query = signed_query()
+    query["encrypt_type"] = "aes"
+    query["msg_signature"] = sign(TOKEN, query["timestamp"], query["nonce"], encrypted)
+    return query
+
+
+def envelope(encrypted: str) -> bytes:
+    return message_xml({"ToUserName": "gh_fuzz", "Encrypt": encrypted}).encode()
+
+
+def encrypted(xml: str) -> tuple[dict[str, str], bytes]:
+    """``xml``, whatever it contains, encrypted and signed as WeChat does in safe mode."""
+    ciphertext = PrpCrypto(SAFE_KEYS.aes_bytes).encrypt(xml, APPID).decode()
+    return safe_query(ciphertext), envelope(ciphertext)
+
+
+# ---- 1. forged and unsigned requests: always 403 ----
+
+junk_query = st.fixed_dictionaries(
+    {},
+    optional={
+        "signature": st.one_of(st.text(max_size=45), st.text("0123456789abcdef", min_size=40)),
+        "timestamp": st.one_of(st.integers(0, 2**40).map(str), st.text(max_size=12)),
+        "nonce": st.text(max_size=12),
+        "echostr": st.text(max_size=20),
+        "encrypt_type": st.sampled_from(["aes", "raw", ""]),
+        "msg_signature": st.text(max_size=45),
+        "openid": st.sampled_from(OPENIDS),
+    },
+)
+FORGERIES = ("junk only", "stale but true", "fresh but false", "another token's")
+
+
+def forge(forgery: str, skew: int) -> dict[str, str]:
+    """A signature as an attacker (or a misconfigured proxy) would send it."""
+    now = int(time.time())
+    if forgery == "stale but true":
+        return signed_query(now=now + skew)
+    if forgery == "fresh but false":
+        return {**signed_query(), "signature": sign(TOKEN, str(now), "1")}
+    if forgery == "another token's":
+        timestamp = str(now)
+        return {
+            "signature": sign("not-the-token", timestamp, "1"),
+            "timestamp": timestamp,
+            "nonce": "1",
+        }
+    return {}
+
+
+def test_forged_and_unsigned_requests_are_refused(send: Sender) -> None:
+    @settings(FUZZ, max_examples=1000)
+    @given(
+        method=st.sampled_from(["GET", "POST"]),
+        junk=junk_query,
+        forgery=st.sampled_from(FORGERIES),
+        skew=st.one_of(st.integers(301, 10**6), st.integers(-(10**6), -301)),
+        body=st.one_of(st.binary(max_size=300), hostile_text.map(str.encode)),
+    )
+    def check(method: str, junk: dict[str, str], forgery: str, skew: int, body: bytes) -> None:
+        query = {**junk, **forge(forgery, skew)}
+        for safe_app in (False, True):
+            status, _ = send(safe_app, query, body, method)
+            assert status == 403
+
+    check()
+    assert send.sent >= 2000
+
+
+# ---- 2. signed random bytes: refused or unreadable ----
+
+random_body = st.one_of(
+    st.binary(max_size=1000),
+    st.builds(around_the_limit, st.integers(-16, 16), st.binary(min_size=1, max_size=64)),
+    hostile_text.map(str.encode),
+)
+
+
+def test_signed_random_bytes_are_refused_or_unreadable(send: Sender) -> None:
+    @settings(FUZZ, max_examples=1000)
+    @given(body=random_body, honest_msg_signature=st.booleans())
+    def check(body: bytes, honest_msg_signature: bool) -> None:
+        status, _ = send(False, signed_query(), body)
+        assert status in {400, 413}
+        ciphertext = body.decode("latin-1")
+        query = safe_query(ciphertext)
+        if not honest_msg_signature:
+            query["msg_signature"] = "0" * 40
+        status, _ = send(True, query, envelope(ciphertext))
+        assert status in {400, 403, 413}
+
+    check()
+    assert send.sent >= 2000
+
+
+# ---- 3. structurally broken XML, signed and (for the safe-mode app) truly encrypted ----
+
+MUTATIONS = ("cut", "delete", "insert", "duplicate", "wrap")
+WRAPPERS = ("<a>{0}</a>", "{0}{0}", "<xml><Content>{0}</Content></xml>")
+inserted = st.one_of(snippet, st.text(max_size=8))
+
+
+@st.composite
+def broken_xml(draw: st.DrawFn) -> str:
+    xml = message_xml(
+        {
+            "ToUserName": "gh_fuzz",
+            "FromUserName": draw(st.sampled_from(OPENIDS)),
+            "CreateTime": int(time.time()),
+            "MsgType": "text",
+            "Content": draw(hostile_text),
+            "MsgId": draw(st.integers(1, 2**40)),
+        }
+    )
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(xml)))
+        mutation = draw(st.sampled_from(MUTATIONS))
+        if mutation == "cut":
+            xml = xml[:at]
+        elif mutation == "delete":
+            xml = xml[:at] + xml[at + draw(st.integers(1, 20)) :]
+        elif mutation == "insert":
+            xml = xml[:at] + draw(inserted) + xml[at:]
+        elif mutation == "duplicate":
+            xml = xml.replace("</xml>", xml_element("FromUserName", "o-other") + "</xml>", 1)
+        else:
+            xml = draw(st.sampled_from(WRAPPERS)).format(xml)
+    return xml
+
+
+def test_signed_broken_xml_is_unreadable_or_answered(send: Sender) -> None:
+    @settings(FUZZ, max_examples=1250)
+    @given(xml=broken_xml())
+    def check(xml: str) -> None:
+        status, _ = send(False, signed_query(), xml.encode())
+        assert status in ANSWERED_OR_UNREADABLE
+        status, _ = send(True, *encrypted(xml))
+        assert status in ANSWERED_OR_UNREADABLE
+
+    check()
+    assert send.sent >= 2500
+
+
+# ---- 4. residents' messages with hostile values: always answered ----
+
+resident_text = st.one_of(hostile_text, big_text)
+extra_fields = st.dictionaries(
+    st.sampled_from(["Format", "Recognition", "Title", "Url"]), resident_text
+)
+event_name = st.one_of(st.sampled_from(EVENTS), hostile_text.filter(visible))
+event_key = st.one_of(st.sampled_from(MENU_KEYS), hostile_text)
+
+
+@st.composite
+def resident_message(draw: st.DrawFn, words: st.SearchStrategy[str]) -> dict[str, str | int]:
+    """What WeChat could deliver: the envelope and typed fields right, free text hostile."""
+    kind = draw(st.sampled_from((*MESSAGE_TYPES, "event")))
+    fields: dict[str, str | int] = {
+        "ToUserName": draw(st.sampled_from(["gh_fuzz", "gh_other"])),
+        "FromUserName": draw(st.sampled_from(OPENIDS)),
+        "CreateTime": int(time.time()) - draw(st.integers(0, 3)),
+        "MsgType": kind,
+    }
+    if kind == "event":
+        return {**fields, "Event": draw(event_name), "EventKey": draw(event_key)}
+    fields["MsgId"] = draw(st.integers(1, 2**63))
+    if kind == "text":
+        fields["Content"] = draw(st.one_of(words, resident_text))
+    elif kind == "location":
+        fields["Location_X"] = str(draw(st.floats(-90, 90)))
+        fields["Location_Y"] = str(draw(st.floats(-180, 180)))
+        fields["Scale"] = draw(st.integers(1, 20))
+        fields["Label"] = draw(resident_text)
+    else:
+        fields["MediaId"] = draw(resident_text)
+        fields["PicUrl"] = draw(resident_text)
+    return {**fields, **draw(extra_fields)}
+
+
+def test_residents_messages_with_hostile_values_are_answered(send: Sender) -> None:
+    router = send.clients[False].application.extensions["sunshine.router"]
+    words = st.sampled_from(sorted({*router.words, *DIALOGUE_WORDS}))
+
+    def check_reply(keys: Keys, fields: dict[str, str | int], body: bytes, status: int, text: str):
+        if len(body) > LIMIT:
+            assert status == 413
+            return
+        assert status == 200, text[:300]
+        if text == SILENCE_BODY:
+            assert fields["MsgType"] == "event", "a message went unanswered"
+            return
+        reply = xmltodict.parse(open_reply(keys, text))["xml"]
+        assert reply["ToUserName"] == fields["FromUserName"]
+        assert reply["MsgType"] in ("text", "news")
+        assert len((reply.get("Content") or "").encode("utf-8")) <= TEXT_MAX_BYTES
+
+    @settings(FUZZ, max_examples=1250)
+    @given(fields=resident_message(words))
+    def check(fields: dict[str, str | int]) -> None:
+        body = message_xml(fields).encode()
+        check_reply(PLAIN_KEYS, fields, body, *send(False, signed_query(), body))
+        # The same message from another resident of the safe-mode app (a shared Redis
+        # would otherwise answer it as a retry).
+        fields = {**fields, "FromUserName": f"{fields['FromUserName']}-safe"}
+        query, body = encrypted(message_xml(fields))
+        check_reply(SAFE_KEYS, fields, body, *send(True, query, body))
+
+    check()
+    assert send.sent >= 2500
+
+
+# ---- 5. anything in any field, in odd encodings ----
+
+field_name = st.one_of(
+    st.sampled_from(["MsgType", "Event", "EventKey", "Content", "MsgId", "CreateTime"]),
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_.-]{0,15}", fullmatch=True),
+)
+odd_fields = st.fixed_dictionaries(
+    {
+        "FromUserName": st.one_of(st.sampled_from(OPENIDS), hostile_text),
+        "CreateTime": st.one_of(st.integers(-(2**70), 2**70), hostile_text),
+        "MsgType": st.one_of(st.sampled_from((*MESSAGE_TYPES, "event")), hostile_text),
+        "Event": st.one_of(st.sampled_from(EVENTS), hostile_text),
+        "EventKey": event_key,
+    }
+)
+more_fields = st.dictionaries(field_name, st.one_of(hostile_text, huge_text), max_size=4)
+
+
+@st.composite
+def odd_delivery(draw: st.DrawFn) -> bytes:
+    xml = message_xml({**draw(odd_fields), **draw(more_fields)})
+    if draw(st.booleans()):
+        xml = f'<?xml version="1.0" encoding="{draw(st.sampled_from(CODECS))}"?>{xml}'
+    codec = draw(st.sampled_from(CODECS))
+    return xml.encode(codec, errors=draw(st.sampled_from(["replace", "ignore"])))
+
+
+def test_odd_fields_and_encodings_are_answered_or_unreadable(send: Sender) -> None:
+    @settings(FUZZ, max_examples=1000)
+    @given(safe_app=st.booleans(), body=odd_delivery())
+    def check(safe_app: bool, body: bytes) -> None:
+        status, _ = send(safe_app, signed_query(), body)
+        assert status in ANSWERED_OR_UNREADABLE
+
+    check()
+    assert send.sent >= 1000

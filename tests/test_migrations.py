@@ -1,0 +1,259 @@
+"""Schema changes: ``sunshine db upgrade`` moves a database of any earlier release to the
+newest schema and keeps every row it held.
+
+For each revision R, a database is built the way the releases did it: migrated
+one revision at a time up to R, with a row written into each table as soon as it
+exists (as the office would have done while running that release). It is then
+upgraded to the newest heads, and every row must still be there with the same
+values. New migrations are covered without editing this file; a table whose
+columns need particular values (a CHECK the generator cannot satisfy) gets its
+row in ``ROWS``. Runs on SQLite and, when configured, on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import Script, ScriptDirectory
+from flask import Flask
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Engine,
+    MetaData,
+    Table,
+    inspect,
+    make_url,
+    select,
+    text,
+)
+
+from bot import create_app, db
+from bot.models import Base, DialogueMark, Office
+from tests.conftest import Services
+
+SCHEMA = "sunshine_migrations"
+SCRIPTS = ScriptDirectory.from_config(db.alembic_config(None))
+#: Base first, heads last: a valid order in which to apply them.
+REVISIONS: list[Script] = list(reversed(list(SCRIPTS.walk_revisions())))
+
+#: Realistic rows for tables whose first revision is known; other tables get generated ones.
+ROWS: dict[str, dict[str, Any]] = {
+    "office": {
+        "name": "公主岭市毛城子镇人民政府",
+        "account_name": "毛城子镇政务公开",
+        "address": "吉林省公主岭市毛城子镇政府院内",
+        "postcode": "136100",
+        "phone": "0434-6100000",
+        "email": "mczzf@example.gov.cn",
+        "hours": "工作日 8:30-11:30, 13:00-17:00",
+        "source": "2017年度政府信息公开工作年度报告",
+        "updated_at": datetime(2018, 1, 15, 9, 0, tzinfo=UTC),
+    },
+    "dialogue_mark": {
+        "openid_hash": "9f2c" * 16,
+        "dialogue": "complaint",
+        "started_at": datetime(2026, 11, 26, 10, 30, tzinfo=UTC),
+    },
+}
+
+SAMPLE_TEXT = "阳光 O'Brien ]]> <b>&amp; 0434-6100000"
+
+
+# ---- databases ----
+
+
+def app_on(url: str, tmp_path: Path) -> Flask:
+    """The app the way ``sunshine db upgrade`` builds it (same engine, same SQLite pragmas)."""
+    return create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": url,
+            "INSTANCE_PATH": str(tmp_path),
+            "WECHAT_TOKEN": "test-token",
+        }
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_app(
+    request: pytest.FixtureRequest, services: Services, tmp_path: Path
+) -> Iterator[Flask]:
+    """An app on an empty database: a SQLite file, or a schema of its own in PostgreSQL."""
+    if request.param == "sqlite":
+        app = app_on(f"sqlite:///{tmp_path / 'release.sqlite'}", tmp_path)
+        yield app
+        app.extensions["sunshine.engine"].dispose()
+        return
+    if services.database_url is None:
+        pytest.skip("PostgreSQL not configured (set SUNSHINE_TEST_DATABASE_URL)")
+    url = make_url(services.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    isolated = url.update_query_dict({"options": f"-csearch_path={SCHEMA}"})
+    app = app_on(isolated.render_as_string(hide_password=False), tmp_path)
+    engine: Engine = app.extensions["sunshine.engine"]
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    try:
+        yield app
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        engine.dispose()
+
+
+# ---- rows a release would hold ----
+
+
+def generated_value(
+    connection: Connection, table: Table, column: Column, checks: list[dict]
+) -> Any:
+    """A value the column accepts: an allowed literal, a referenced key, or one of its type."""
+    for check in checks:  # "status IN ('draft', ...)", or PostgreSQL's "... = ANY (ARRAY[...])"
+        literals = re.findall(r"'([^']*)'", check["sqltext"])
+        if literals and re.search(rf"\b{re.escape(column.name)}\b", check["sqltext"]):
+            return literals[0]
+    if column.foreign_keys:
+        target = next(iter(column.foreign_keys)).column
+        return connection.execute(select(target).limit(1)).scalar_one()
+    if isinstance(column.type, JSON):
+        return {"键": ["值", 1]}
+    kind = column.type.python_type
+    if kind is str:
+        length = getattr(column.type, "length", None)
+        return SAMPLE_TEXT[:length] if length else SAMPLE_TEXT * 3
+    if kind is bool:
+        return True
+    if kind is int:
+        return 2017
+    if kind is float:
+        return 43.5
+    if kind is Decimal:
+        return Decimal("12.50")
+    if kind is datetime:
+        return datetime(2017, 12, 31, 8, 30, tzinfo=UTC)
+    if kind is date:
+        return date(2017, 12, 31)
+    if kind is bytes:
+        return b"%PDF-1.4\x00\xff"
+    raise NotImplementedError(f"{table.name}.{column.name}: add a row for it to ROWS")
+
+
+def generated_row(connection: Connection, table: Table) -> dict[str, Any]:
+    checks = inspect(connection).get_check_constraints(table.name)
+    return {
+        column.name: generated_value(connection, table, column, checks)
+        for column in table.columns
+        if not (column.primary_key and (column.server_default or column.identity))
+    }  # a key the database numbers itself (PostgreSQL's serial) is left to it, as the app does
+
+
+def seed_new_tables(engine: Engine, seeded: set[str]) -> None:
+    """Write one row into each table that appeared since the last call, unless the
+    migration that created it filled it already."""
+    metadata = MetaData()
+    metadata.reflect(engine)
+    for table in metadata.sorted_tables:
+        if table.name in seeded or table.name == "alembic_version":
+            continue
+        seeded.add(table.name)
+        with engine.begin() as connection:
+            if connection.execute(select(table).limit(1)).first() is not None:
+                continue
+            row = ROWS.get(table.name) or generated_row(connection, table)
+            connection.execute(table.insert().values(row))
+
+
+def snapshot(engine: Engine) -> dict[str, tuple[list[str], list[tuple]]]:
+    """Every table's columns and rows (sorted, so that row order does not matter)."""
+    metadata = MetaData()
+    metadata.reflect(engine)
+    tables = {}
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            if table.name != "alembic_version":
+                rows = [dict(row._mapping) for row in connection.execute(select(table))]
+                tables[table.name] = ([c.name for c in table.columns], rows)
+    return {name: (columns, sorted(rows, key=repr)) for name, (columns, rows) in tables.items()}
+
+
+def assert_kept(before: dict, after: dict) -> None:
+    for name, (columns, rows) in before.items():
+        assert name in after, f"table {name} was dropped"
+        columns_after, rows_after = after[name]
+        lost = set(columns) - set(columns_after)
+        assert not lost, f"columns of {name} were dropped: {sorted(lost)}"
+        kept = sorted(({c: row[c] for c in columns} for row in rows_after), key=repr)
+        assert kept == rows, f"rows of {name} changed"
+
+
+# ---- the tests ----
+
+
+@pytest.mark.parametrize("release", REVISIONS, ids=lambda script: script.revision)
+def test_upgrading_a_database_of_an_earlier_release_keeps_every_row(
+    empty_app: Flask, release: Script
+) -> None:
+    engine: Engine = empty_app.extensions["sunshine.engine"]
+    seeded: set[str] = set()
+    history = reversed(list(SCRIPTS.iterate_revisions(release.revision, "base")))
+    for script in history:
+        db.upgrade(engine, script.revision)
+        seed_new_tables(engine, seeded)
+    before = snapshot(engine)
+
+    db.upgrade(engine)
+
+    assert_kept(before, snapshot(engine))
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    assert set(current) == set(SCRIPTS.get_heads())
+
+
+def test_the_offices_details_and_open_dialogues_survive_the_upgrade_from_0002(
+    empty_app: Flask,
+) -> None:
+    engine: Engine = empty_app.extensions["sunshine.engine"]
+    db.upgrade(engine, "0002")
+    seed_new_tables(engine, set())
+
+    db.upgrade(engine)
+
+    with empty_app.app_context():
+        session = db.get_session()
+        office = session.scalars(select(Office)).one()
+        mark = session.scalars(select(DialogueMark)).one()
+    assert (office.name, office.phone) == ("公主岭市毛城子镇人民政府", "0434-6100000")
+    assert (mark.openid_hash, mark.dialogue) == ("9f2c" * 16, "complaint")
+
+
+def test_sunshine_db_upgrade_creates_the_schema_and_can_run_again(empty_app: Flask) -> None:
+    runner = empty_app.test_cli_runner()
+    assert "empty database" in runner.invoke(args=["db", "current"]).output
+
+    first = runner.invoke(args=["db", "upgrade"])
+    again = runner.invoke(args=["db", "upgrade"])
+
+    assert first.exit_code == 0, first.output
+    assert again.exit_code == 0, again.output
+    assert "Database schema at revision" in again.output
+    engine: Engine = empty_app.extensions["sunshine.engine"]
+    assert set(Base.metadata.tables) <= set(inspect(engine).get_table_names())
+
+
+def test_the_models_and_the_migrations_describe_the_same_schema(empty_app: Flask) -> None:
+    engine: Engine = empty_app.extensions["sunshine.engine"]
+    db.upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == [], "a model changed without a migration (or the reverse)"

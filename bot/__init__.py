@@ -17,6 +17,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import (
+    admin,
     cases,
     cli,
     config,
@@ -66,5 +67,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     content.init_app(app)
     cases.init_app(app)
+    admin.init_app(app)
     cli.init_app(app)
     return app

@@ -199,6 +199,11 @@ def demo_command(port: int) -> None:
         f"  From another terminal: SUNSHINE_WECHAT_TOKEN={token} .venv/bin/sunshine chat "
         f"--url {base}/wechat"
     )
+    from bot.admin.accounts import DEMO_USERNAME, ensure_demo_account
+
+    with app.app_context():
+        staff_password = ensure_demo_account(db.get_session())
+    click.echo(f"  Staff console: {base}/admin   login: {DEMO_USERNAME} / {staff_password}")
     if not sys.stdin.isatty():
         click.echo("No terminal on stdin: serving only. Stop with Ctrl-C.")
         server.serve_forever()

@@ -55,6 +55,15 @@ DEFAULTS: dict[str, Any] = {
     # Cases one resident may file per Beijing day, and messages per minute to the dialogues.
     "CASE_DAILY_LIMIT": 10,
     "CASE_MESSAGE_RATE": 30,
+    # Staff console (bot/admin). COOKIE_SECURE: send the login cookie over HTTPS only
+    # (it is also Secure on any request that arrives as HTTPS). Seconds: a login lasts at
+    # most ADMIN_SESSION_LIFETIME, and ends after ADMIN_IDLE_TIMEOUT without a request;
+    # ADMIN_MAX_FAILED_LOGINS wrong passwords in a row lock an account for ADMIN_LOCKOUT.
+    "COOKIE_SECURE": False,
+    "ADMIN_SESSION_LIFETIME": 8 * 3600,
+    "ADMIN_IDLE_TIMEOUT": 30 * 60,
+    "ADMIN_MAX_FAILED_LOGINS": 5,
+    "ADMIN_LOCKOUT": 15 * 60,
 }
 
 STRING_SETTINGS = (

@@ -36,6 +36,20 @@ TOKEN = "test-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APPID = fake_wechat.APPID
 PUBLIC_URL = "https://gzl.example.gov.cn"
+CHROMIUM = os.environ.get("SUNSHINE_TEST_CHROMIUM", "/usr/bin/chromium")
+#: Headless on a machine with no network but loopback: no background connections.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Screenshots the browser tests save for people to look at (not committed).
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 @dataclass(frozen=True)
@@ -220,3 +234,18 @@ def safe_app(make_app: Callable[..., Flask]) -> Flask:
 def fake_api() -> Iterator[fake_wechat.FakeWeChatServer]:
     with fake_wechat.FakeWeChatServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright; skipped without it, except under CI=true."""
+    if not shutil.which(CHROMIUM):
+        reason = f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)"
+        if IN_CI:
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -110,6 +110,7 @@ def test_the_env_template_read_as_systemd_does_configures_the_app(
     assert config["PUBLIC_URL"] == f"https://{SERVER_NAME}"
     assert config["WECHAT_TOKEN"] is None  # left empty: "not set", never ""
     assert config["WECHAT_MAX_SKEW"] == 300
+    assert config["COOKIE_SECURE"] is True
 
 
 # ---- proxy headers ----

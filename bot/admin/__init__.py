@@ -1,0 +1,38 @@
+"""The staff console at ``/admin``: accounts, login, roles, the audit log, and the page shell.
+
+- ``roles``: the roles and what each may do (permissions), as data;
+- ``accounts``: usernames, argon2 passwords, lock-out, the demo account;
+- ``audit``: ``record(actor, action, target_type, target_id, **details)`` and the log's reading;
+- ``console``: the ``admin`` blueprint, its navigation, headers and error pages;
+- ``auth``: login/logout, session expiry, CSRF, ``login_required``,
+  ``permission_required`` and ``role_required``;
+- ``views``: the home page and the audit-log page;
+- ``cli``: ``sunshine staff add|list|passwd|disable|enable``.
+
+The submodules are imported inside ``init_app``, not at the top: ``bot.models.staff``
+imports ``bot.admin.roles``, and the pages import the models.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from bot.admin import auth, cli, views  # noqa: F401  (views registers its pages on bp)
+    from bot.admin.console import ConsoleSessionInterface, bp, csrf
+
+    config = app.config
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["SESSION_COOKIE_SECURE"] = bool(config["COOKIE_SECURE"])
+    app.session_interface = ConsoleSessionInterface()
+    # CSRF is checked for the console's blueprint only (in auth._guard): /wechat and the
+    # public pages take POSTs that carry no token.
+    config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    # A form stays usable as long as the login that displayed it.
+    config.setdefault("WTF_CSRF_TIME_LIMIT", int(config["ADMIN_SESSION_LIFETIME"]))
+    csrf.init_app(app)
+    app.register_blueprint(bp)
+    app.cli.add_command(cli.staff_group)
+    auth.check_settings(app)

@@ -1,0 +1,263 @@
+"""Staff accounts: usernames, argon2 password hashes, logging in with a lock-out, the demo account.
+
+Lock-out is per account: after ``LockoutPolicy.max_failures`` wrong passwords in a
+row the account refuses every login, right or wrong, for ``LockoutPolicy.duration``.
+So that the answers do not tell whether a username exists, a name with no account
+behind it is locked the same way, with a counter kept a day in the store (Redis: rebuildable
+data), and its wrong passwords cost the same argon2 verification.
+
+A disabled account answers like a wrong password (its failures count too), and
+changing a password or disabling an account ends the member's open console
+sessions (``bot.admin.auth`` ties each session to the password hash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from functools import cache
+
+import redis
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.admin import audit
+from bot.admin.roles import Role
+from bot.models.staff import Staff
+from bot.store import KEY_PREFIX
+
+MIN_PASSWORD_LENGTH = 10
+#: Long enough for any passphrase, short enough that hashing it costs nothing extra.
+MAX_PASSWORD_LENGTH = 256
+USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{1,39}")
+USERNAME_RULE = (
+    "2 to 40 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter"
+)
+MAX_DISPLAY_NAME = 60
+
+DEMO_USERNAME = "demo"
+DEMO_DISPLAY_NAME = "演示管理员"
+#: Letters and digits that cannot be mistaken for one another when read off a terminal.
+_READABLE = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+_hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message says why (English)."""
+
+
+# ---- usernames and passwords ----
+
+
+def normalise_username(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def check_username(raw: str) -> str:
+    username = normalise_username(raw)
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise AccountError(f"a username is {USERNAME_RULE}")
+    if username in audit.NON_STAFF_ACTORS:
+        raise AccountError(f"'{username}' is reserved for the audit log; choose another username")
+    return username
+
+
+def check_password(password: str, username: str) -> None:
+    if not password:
+        raise AccountError("the password is empty")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise AccountError(f"the password must be at most {MAX_PASSWORD_LENGTH} characters long")
+    if password.strip().lower() == username:
+        raise AccountError("the password must not be the username")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_hex(16))
+
+
+def generate_password(length: int = 12) -> str:
+    return "".join(secrets.choice(_READABLE) for _ in range(length))
+
+
+# ---- accounts ----
+
+
+def find(session: Session, username: str) -> Staff | None:
+    return session.scalar(select(Staff).where(Staff.username == normalise_username(username)))
+
+
+def get(session: Session, username: str) -> Staff:
+    staff = find(session, username)
+    if staff is None:
+        raise AccountError(f"there is no staff account '{normalise_username(username)}'")
+    return staff
+
+
+def create_staff(
+    session: Session,
+    username: str,
+    role: Role | str,
+    password: str,
+    display_name: str | None = None,
+) -> Staff:
+    """Add an active account (flushed, so it has an id; the caller commits)."""
+    username = check_username(username)
+    if find(session, username) is not None:
+        raise AccountError(f"a staff account '{username}' already exists")
+    try:
+        role = Role(role)
+    except ValueError as error:
+        raise AccountError(f"unknown role '{role}'; one of: {', '.join(Role)}") from error
+    name = (display_name or "").strip() or username
+    if len(name) > MAX_DISPLAY_NAME:
+        raise AccountError(f"the display name must be at most {MAX_DISPLAY_NAME} characters long")
+    check_password(password, username)
+    staff = Staff(
+        username=username,
+        display_name=name,
+        role=role.value,
+        password_hash=hash_password(password),
+        active=True,
+        failed_logins=0,
+    )
+    session.add(staff)
+    session.flush()
+    return staff
+
+
+def set_password(staff: Staff, password: str) -> None:
+    """Replace the password and clear any lock-out (the caller commits)."""
+    check_password(password, staff.username)
+    staff.password_hash = hash_password(password)
+    staff.failed_logins = 0
+    staff.locked_until = None
+
+
+def ensure_demo_account(session: Session) -> str:
+    """Create the ``demo`` administrator, or give it a new password; return the password.
+
+    For ``sunshine demo`` only (its own SQLite database): each run prints a fresh
+    password, since the previous one cannot be read back. Runs in an app context.
+    """
+    password = generate_password()
+    staff = find(session, DEMO_USERNAME)
+    if staff is None:
+        staff = create_staff(session, DEMO_USERNAME, Role.ADMIN, password, DEMO_DISPLAY_NAME)
+        audit.record(
+            audit.CLI, "staff.create", "staff", staff.id, username=staff.username, role=staff.role
+        )
+    else:
+        set_password(staff, password)
+        staff.active = True
+        audit.record(audit.CLI, "staff.password", "staff", staff.id, username=staff.username)
+    session.commit()
+    return password
+
+
+# ---- logging in ----
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    max_failures: int
+    duration: timedelta
+
+    @property
+    def minutes(self) -> int:
+        return max(1, -(-int(self.duration.total_seconds()) // 60))
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    #: Wrong password, unknown username or disabled account: one answer for all three.
+    REFUSED = "refused"
+    #: Locked now or earlier: no password is checked until the lock-out ends.
+    LOCKED = "locked"
+
+
+@dataclass(frozen=True)
+class LoginAttempt:
+    outcome: Outcome
+    staff: Staff | None = None
+    #: Why it was refused, for the audit log only (never shown on the login page).
+    reason: str | None = None
+    #: This attempt's failure locked the account.
+    locked_now: bool = False
+    #: The member's previous successful login, for the home page.
+    previous_login: datetime | None = None
+
+
+def authenticate(
+    session: Session,
+    store: redis.Redis,
+    username: str,
+    password: str,
+    *,
+    policy: LockoutPolicy,
+    now: datetime,
+) -> LoginAttempt:
+    """Check a login and update the account's counters (the caller commits and audits)."""
+    staff = find(session, username)
+    if staff is None:
+        return _unknown_name(store, normalise_username(username), password, policy)
+    if staff.locked_at(now):
+        return LoginAttempt(Outcome.LOCKED, staff, reason="账号已锁定")
+    if staff.active and verify_password(staff.password_hash, password):
+        previous = staff.last_login_at
+        staff.failed_logins = 0
+        staff.locked_until = None
+        staff.last_login_at = now
+        if _hasher.check_needs_rehash(staff.password_hash):
+            staff.password_hash = hash_password(password)
+        return LoginAttempt(Outcome.OK, staff, previous_login=previous)
+    reason = "密码错误" if staff.active else "账号已停用"
+    session.execute(
+        update(Staff)
+        .where(Staff.id == staff.id)
+        .values(failed_logins=Staff.failed_logins + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(staff, ["failed_logins"])
+    if staff.failed_logins < policy.max_failures:
+        return LoginAttempt(Outcome.REFUSED, staff, reason=reason)
+    staff.failed_logins = 0
+    staff.locked_until = now + policy.duration
+    return LoginAttempt(Outcome.LOCKED, staff, reason=reason, locked_now=True)
+
+
+def _unknown_name(
+    store: redis.Redis, username: str, password: str, policy: LockoutPolicy
+) -> LoginAttempt:
+    verify_password(_dummy_hash(), password)  # cost the same time as a real account's check
+    key = f"{KEY_PREFIX}admin:login-failures:{hashlib.sha256(username.encode()).hexdigest()}"
+    seconds = int(policy.duration.total_seconds())
+    failures = int(store.get(key) or 0)
+    if failures >= policy.max_failures:
+        return LoginAttempt(Outcome.LOCKED, reason="账号不存在")
+    failures = store.incr(key)
+    if failures < policy.max_failures:
+        store.expire(key, max(seconds, 24 * 3600))
+        return LoginAttempt(Outcome.REFUSED, reason="账号不存在")
+    store.expire(key, seconds)
+    return LoginAttempt(Outcome.LOCKED, reason="账号不存在", locked_now=True)

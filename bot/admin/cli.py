@@ -1,0 +1,194 @@
+"""``sunshine staff add|list|passwd|disable|enable``: console accounts from the command line.
+
+A password is never an argument (it would stay in the shell history and show in
+``ps``): it is asked for twice at a hidden prompt, or read as one line from stdin
+when stdin is not a terminal (``echo "$PW" | sunshine staff add wang --role handler``).
+Every command that changes an account, and the listing, writes an audit entry
+with the actor ``cli``.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from bot.admin import accounts, audit
+from bot.admin.accounts import AccountError
+from bot.admin.console import beijing_time
+from bot.admin.roles import Role
+from bot.db import get_session
+from bot.models.staff import Staff
+
+
+@click.group("staff")
+def staff_group() -> None:
+    """Staff accounts of the web console (/admin)."""
+
+
+def stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def read_password(username: str) -> str:
+    """A checked new password: from a hidden prompt on a terminal, else one line of stdin."""
+
+    def checked(password: str) -> str:
+        try:
+            accounts.check_password(password, username)
+        except AccountError as error:
+            raise click.UsageError(str(error)) from error
+        return password
+
+    if stdin_is_terminal():
+        return click.prompt(
+            f"New password for '{username}' (at least {accounts.MIN_PASSWORD_LENGTH} characters)",
+            hide_input=True,
+            confirmation_prompt="Repeat the password",
+            value_proc=checked,
+        )
+    line = sys.stdin.readline().rstrip("\r\n")
+    try:
+        accounts.check_password(line, username)
+    except AccountError as error:
+        raise click.ClickException(f"{error} (read from stdin)") from error
+    return line
+
+
+def _failed(error: AccountError) -> click.ClickException:
+    return click.ClickException(str(error))
+
+
+@staff_group.command("add")
+@click.argument("username")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="What the account may do (see bot/admin/roles.py).",
+)
+@click.option("--name", "display_name", help="The name shown in the console, e.g. 王芳.")
+@with_appcontext
+def add_command(username: str, role: str, display_name: str | None) -> None:
+    """Create an account; the password is asked for (or read from stdin)."""
+    session = get_session()
+    try:
+        username = accounts.check_username(username)
+        if accounts.find(session, username) is not None:
+            raise AccountError(f"a staff account '{username}' already exists")
+        password = read_password(username)
+        staff = accounts.create_staff(session, username, role, password, display_name)
+    except AccountError as error:
+        raise _failed(error) from error
+    audit.record(
+        audit.CLI,
+        "staff.create",
+        "staff",
+        staff.id,
+        username=staff.username,
+        name=staff.display_name,
+        role=staff.role,
+    )
+    session.commit()
+    click.echo(
+        f"Created staff account '{staff.username}' ({staff.display_name}, {staff.role}). "
+        "They can log in at /admin/login."
+    )
+
+
+@staff_group.command("list")
+@with_appcontext
+def list_command() -> None:
+    """Show every account with its role and state."""
+    session = get_session()
+    members = list(session.scalars(select(Staff).order_by(Staff.username)))
+    audit.record(audit.CLI, "staff.list", None, None, count=len(members))
+    session.commit()
+    if not members:
+        click.echo("No staff accounts yet. Create one with: sunshine staff add USER --role admin")
+        return
+    now = datetime.now(UTC)
+    rows = [("USERNAME", "ROLE", "STATE", "LAST LOGIN (BEIJING)", "NAME")]
+    for member in members:
+        if not member.active:
+            state = "disabled"
+        elif member.locked_at(now):
+            state = f"locked until {beijing_time(member.locked_until, '%H:%M')}"
+        else:
+            state = "active"
+        rows.append(
+            (
+                member.username,
+                member.role,
+                state,
+                beijing_time(member.last_login_at) or "never",
+                member.display_name,
+            )
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(4)]
+    for row in rows:
+        padded = [cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True)]
+        click.echo("  ".join([*padded, row[4]]))
+
+
+@staff_group.command("passwd")
+@click.argument("username")
+@with_appcontext
+def passwd_command(username: str) -> None:
+    """Set a new password (asked for, or read from stdin); also ends a lock-out."""
+    session = get_session()
+    try:
+        staff = accounts.get(session, username)
+        accounts.set_password(staff, read_password(staff.username))
+    except AccountError as error:
+        raise _failed(error) from error
+    audit.record(audit.CLI, "staff.password", "staff", staff.id, username=staff.username)
+    session.commit()
+    click.echo(
+        f"Password changed for '{staff.username}'. Any lock-out is lifted and their open "
+        "console sessions have ended."
+    )
+
+
+@staff_group.command("disable")
+@click.argument("username")
+@with_appcontext
+def disable_command(username: str) -> None:
+    """Stop an account from logging in (accounts are never deleted: the audit log names them)."""
+    _set_active(username, active=False)
+
+
+@staff_group.command("enable")
+@click.argument("username")
+@with_appcontext
+def enable_command(username: str) -> None:
+    """Let a disabled account log in again."""
+    _set_active(username, active=True)
+
+
+def _set_active(username: str, *, active: bool) -> None:
+    session = get_session()
+    try:
+        staff = accounts.get(session, username)
+    except AccountError as error:
+        raise _failed(error) from error
+    if staff.active == active:
+        click.echo(f"'{staff.username}' is already {'enabled' if active else 'disabled'}.")
+        return
+    staff.active = active
+    if active:
+        staff.failed_logins = 0
+        staff.locked_until = None
+    action = "staff.enable" if active else "staff.disable"
+    audit.record(audit.CLI, action, "staff", staff.id, username=staff.username)
+    session.commit()
+    if active:
+        click.echo(f"Enabled '{staff.username}': they can log in again.")
+    else:
+        click.echo(
+            f"Disabled '{staff.username}': they can no longer log in, and their open console "
+            "sessions have ended."
+        )

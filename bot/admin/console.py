@@ -1,0 +1,152 @@
+"""The console's shell: the ``admin`` blueprint, its navigation, page headers and error pages.
+
+A new console page is a view on ``bp`` in a module of this package (import the
+module in ``bot.admin.init_app``), protected with ``permission_required`` from
+``bot.admin.auth``, rendering a template that extends ``admin/base.html``. To put
+it in the navigation, add a ``NavEntry`` to ``NAVIGATION``: each member sees the
+entries their role permits, on every page and on the home page.
+
+Pages are for an office PC and work offline: one stylesheet (``bot/static/admin.css``),
+no scripts from elsewhere (the Content-Security-Policy below allows only this
+site's own), and never cached by the browser, since they show personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from flask import Blueprint, g, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy import select
+from werkzeug.exceptions import Forbidden
+from werkzeug.wrappers import Response
+
+from bot.admin.roles import PERMISSIONS, Role, check_permission, roles_with
+from bot.db import get_session
+from bot.models import Office
+from bot.models.staff import Staff
+
+CONSOLE_NAME = "政务公开工作台"
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+csrf = CSRFProtect()
+
+#: Beijing time, in which staff read every time (a fixed offset: no daylight saving since 1991).
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str
+    endpoint: str
+    #: The permission a member needs to see the entry (None: every member).
+    permission: str | None
+    #: One line on the home page.
+    description: str
+
+    def __post_init__(self) -> None:
+        if self.permission is not None:
+            check_permission(self.permission)
+
+
+#: The console's pages in navigation order. Only pages that exist belong here.
+NAVIGATION: list[NavEntry] = [
+    NavEntry("首页", "admin.home", None, "登录信息和本账号的权限"),
+    NavEntry(
+        "操作日志", "admin.audit_log", "audit.view", "谁在什么时候做了什么，只能查看，不能修改"
+    ),
+]
+
+
+def visible_navigation(staff: Staff | None) -> list[NavEntry]:
+    if staff is None:
+        return []
+    return [
+        entry for entry in NAVIGATION if entry.permission is None or staff.can(entry.permission)
+    ]
+
+
+class PermissionDenied(Forbidden):
+    """A logged-in member's role does not allow this page or action (rendered as a 403 page)."""
+
+    def __init__(self, permission: str | None = None, roles: Iterable[Role] = ()) -> None:
+        super().__init__()
+        self.permission = permission
+        self.roles = list(roles) or (roles_with(permission) if permission else [])
+
+
+class ConsoleSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, marked Secure on HTTPS requests even when not configured."""
+
+    def get_cookie_secure(self, app) -> bool:  # type: ignore[no-untyped-def]
+        return super().get_cookie_secure(app) or request.is_secure
+
+
+def beijing_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored (UTC) time as staff read it."""
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(BEIJING).strftime(pattern)
+
+
+@bp.app_template_filter("beijing")
+def _beijing_filter(moment: datetime | None) -> str:
+    return beijing_time(moment)
+
+
+@bp.context_processor
+def _shell() -> dict[str, Any]:
+    staff: Staff | None = g.get("staff")
+    office = get_session().scalar(select(Office.name).limit(1))
+    return {
+        "console_name": CONSOLE_NAME,
+        "office_name": office or "",
+        "staff": staff,
+        "navigation": visible_navigation(staff),
+        "can": (lambda permission: staff is not None and staff.can(permission)),
+    }
+
+
+@bp.after_request
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_refused(_error: CSRFError) -> ResponseReturnValue:
+    return render_template(
+        "admin/error.html",
+        title="页面已过期",
+        message="这个页面已过期或不是从本系统打开的，操作没有执行。请返回，刷新页面后再试一次。",
+    ), 400
+
+
+@bp.errorhandler(PermissionDenied)
+def _forbidden(error: PermissionDenied) -> ResponseReturnValue:
+    what = f"“{PERMISSIONS[error.permission]}”" if error.permission else "查看这个页面"
+    roles = "、".join(role.label for role in error.roles)
+    return render_template(
+        "admin/error.html",
+        title="没有权限",
+        message=f"您的账号（{g.staff.role_label}）没有{what}的权限。",
+        hint=f"可以使用此功能的角色：{roles}。如需使用，请联系管理员。" if roles else None,
+    ), 403

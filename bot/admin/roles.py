@@ -1,0 +1,105 @@
+"""Who may do what in the staff console: the roles and their permissions, as data in one place.
+
+Pages and actions ask for a *permission* (``permission_required("audit.view")``,
+``staff.can("cases.reveal_contact")``), never for a role, so that changing what a
+role may do is an edit of ``GRANTS`` below and nothing else. A permission is a
+necessary condition: rules about a particular record (a handler sees a
+complainant's identity only on cases assigned to them) are checked on top of it by
+the code that owns the record.
+
+| permission                | clerk | handler | approver | admin |
+| ------------------------- | :---: | :-----: | :------: | :---: |
+| cases.view                |   ✓   |    ✓    |    ✓     |   ✓   |
+| cases.handle              |       |    ✓    |    ✓     |   ✓   |
+| cases.reveal_contact      |       |    ✓    |    ✓     |   ✓   |
+| cases.reveal_reporter     |       |    ✓    |    ✓     |       |
+| cases.approve_extension   |       |         |    ✓     |   ✓   |
+| items.edit                |   ✓   |    ✓    |    ✓     |   ✓   |
+| items.review              |       |         |    ✓     |   ✓   |
+| items.publish             |       |         |    ✓     |   ✓   |
+| audit.view                |       |         |    ✓     |   ✓   |
+| staff.manage              |       |         |          |   ✓   |
+
+A complaint's reporter identity goes only to its assigned handler and to
+approvers (issue 5), so the administrator, who runs the system rather than the
+cases, does not get ``cases.reveal_reporter``.
+
+To add a permission: add it to ``PERMISSIONS`` with a Chinese description (the
+home page lists a member's permissions with it), grant it in ``GRANTS``, and add
+its row to ``EXPECTED`` in ``tests/test_admin_auth.py``. To add a role: add it to
+``Role`` and ``ROLE_LABELS``, grant it permissions, and write a migration that
+widens the ``staff_role`` CHECK constraint.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    CLERK = "clerk"
+    HANDLER = "handler"
+    APPROVER = "approver"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.CLERK: "登记员",
+    Role.HANDLER: "承办人",
+    Role.APPROVER: "审核人",
+    Role.ADMIN: "管理员",
+}
+
+#: Every permission the console knows, with what it lets a staff member do.
+PERMISSIONS: dict[str, str] = {
+    "cases.view": "查看申请和投诉",
+    "cases.handle": "办理申请和投诉（分派、备注、答复、补正、办结）",
+    "cases.reveal_contact": "查看申请人和投诉人的完整联系方式",
+    "cases.reveal_reporter": "查看举报人身份",
+    "cases.approve_extension": "批准延期答复",
+    "items.edit": "起草和修改公开信息",
+    "items.review": "审查公开信息（预先审查、保密审查）",
+    "items.publish": "发布公开信息",
+    "audit.view": "查看操作日志",
+    "staff.manage": "管理工作人员账号",
+}
+
+_EVERYONE = frozenset({"cases.view", "items.edit"})
+_HANDLING = frozenset({"cases.handle", "cases.reveal_contact"})
+_APPROVING = frozenset({"cases.approve_extension", "items.review", "items.publish", "audit.view"})
+
+GRANTS: dict[Role, frozenset[str]] = {
+    Role.CLERK: _EVERYONE,
+    Role.HANDLER: _EVERYONE | _HANDLING | {"cases.reveal_reporter"},
+    Role.APPROVER: _EVERYONE | _HANDLING | _APPROVING | {"cases.reveal_reporter"},
+    Role.ADMIN: _EVERYONE | _HANDLING | _APPROVING | {"staff.manage"},
+}
+
+
+class UnknownPermission(KeyError):
+    """A permission name that is not in ``PERMISSIONS`` (a typo must not silently deny)."""
+
+
+def check_permission(permission: str) -> str:
+    if permission not in PERMISSIONS:
+        raise UnknownPermission(f"unknown permission {permission!r}; known: {sorted(PERMISSIONS)}")
+    return permission
+
+
+def can(role: Role | str, permission: str) -> bool:
+    """Whether ``role`` grants ``permission``."""
+    return check_permission(permission) in GRANTS[Role(role)]
+
+
+def permissions_of(role: Role | str) -> list[str]:
+    """The role's permissions in the order of ``PERMISSIONS``."""
+    granted = GRANTS[Role(role)]
+    return [permission for permission in PERMISSIONS if permission in granted]
+
+
+def roles_with(permission: str) -> list[Role]:
+    return [role for role in Role if can(role, permission)]

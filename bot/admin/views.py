@@ -1,0 +1,59 @@
+"""Console pages of the foundation: the home page and the (read-only) audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import g, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from bot.admin import audit
+from bot.admin.auth import PREVIOUS_LOGIN, login_required, permission_required
+from bot.admin.console import bp, visible_navigation
+from bot.admin.roles import PERMISSIONS
+from bot.db import get_session
+from bot.models.staff import Staff
+
+
+@bp.get("/", strict_slashes=False)
+@login_required
+def home() -> ResponseReturnValue:
+    staff: Staff = g.staff
+    previous = session.get(PREVIOUS_LOGIN)
+    return render_template(
+        "admin/home.html",
+        pages=[entry for entry in visible_navigation(staff) if entry.endpoint != "admin.home"],
+        permissions=[PERMISSIONS[name] for name in PERMISSIONS if staff.can(name)],
+        previous_login=datetime.fromisoformat(previous) if previous else None,
+    )
+
+
+@bp.get("/audit")
+@permission_required("audit.view")
+def audit_log() -> ResponseReturnValue:
+    db_session = get_session()
+    actor = request.args.get("actor", "").strip() or None
+    action = request.args.get("action", "").strip() or None
+    before = request.args.get("before", type=int)
+    page = audit.entries(db_session, actor=actor, action=action, before=before)
+    members = list(db_session.scalars(select(Staff).order_by(Staff.username)))
+    named = {member.username: f"{member.display_name}（{member.username}）" for member in members}
+    actors = [*named.items(), *audit.NON_STAFF_ACTORS.items()]
+    targets = {("staff", str(member.id)): named[member.username] for member in members}
+    return render_template(
+        "admin/audit.html",
+        page=page,
+        actor=actor,
+        action=action,
+        actors=actors,
+        actor_names=dict(actors),
+        actions=audit.ACTIONS,
+        action_label=audit.action_label,
+        target_label=lambda entry: audit.target_label(entry, targets),
+        detail_items=audit.detail_items,
+        older_url=url_for("admin.audit_log", actor=actor, action=action, before=page.older)
+        if page.older
+        else None,
+        newest_url=url_for("admin.audit_log", actor=actor, action=action) if before else None,
+    )

@@ -1,0 +1,111 @@
+"""Staff accounts of the console and the audit log of what they (and the system) did.
+
+The audit log is append-only. Three layers keep it so: the code has no update or
+delete path (``bot.admin.audit.record`` only adds); a ``before_flush`` hook
+refuses any ORM change or deletion of an entry; and the database itself rejects
+UPDATE and DELETE with a trigger (migration 0007), on PostgreSQL and SQLite
+alike. Staff accounts are never deleted either (entries refer to them): they are
+disabled.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    event,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from bot.admin.roles import Role, can
+from bot.models.core import Base
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime) -> datetime:
+    """``moment`` as an aware UTC datetime (SQLite hands back naive ones)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+class Staff(Base):
+    """A member of the disclosure office who logs in to the console."""
+
+    __tablename__ = "staff"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN (" + ", ".join(f"'{role.value}'" for role in Role) + ")", name="staff_role"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(String(60))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Failed logins since the last success or lock-out; at the limit the account locks.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.role).label
+
+    def can(self, permission: str) -> bool:
+        return can(self.role, permission)
+
+    def locked_at(self, now: datetime) -> bool:
+        return self.locked_until is not None and aware(self.locked_until) > now
+
+
+class AuditEntry(Base):
+    """One thing someone did: who, what, to which record, why, when, from where. Never changed.
+
+    ``actor`` is the staff member's username when ``staff_id`` is set, else
+    ``"system"`` (the application on its own) or ``"cli"`` (an operator's
+    ``sunshine`` command; ``details["os_user"]`` says who ran it).
+    """
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    actor: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    target_type: Mapped[str | None] = mapped_column(String(40))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ip: Mapped[str | None] = mapped_column(String(45))
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_audit_changes(session: Session, _context: object, _instances: object) -> None:
+    for entry in session.deleted:
+        if isinstance(entry, AuditEntry):
+            raise AuditLogIsAppendOnly("audit entries cannot be deleted")
+    for entry in session.dirty:
+        if isinstance(entry, AuditEntry) and session.is_modified(entry):
+            raise AuditLogIsAppendOnly("audit entries cannot be changed")

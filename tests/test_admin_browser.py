@@ -1,0 +1,72 @@
+"""The staff console in real headless Chromium on an office PC's screen: log in, look, log out.
+
+Needs Debian's ``chromium`` (``/usr/bin/chromium``) and Playwright's Python
+client; without Chromium the test skips, except under ``CI=true``, where it
+fails. Screenshots are saved in ``tests/artifacts/admin-*.png``.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tests.conftest import ARTIFACTS
+from tests.servers import serve_in_thread
+from tests.test_admin_auth import PASSWORD, add_staff
+
+OFFICE_PC = {"width": 1366, "height": 768}
+
+
+def test_a_member_logs_in_looks_around_and_logs_out(browser, app: Flask) -> None:  # type: ignore[no-untyped-def]
+    add_staff(app, "wang", "approver", name="王芳")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve_in_thread(app) as base:
+        context = browser.new_context(viewport=OFFICE_PC, locale="zh-CN")
+        page = context.new_page()
+        requested: list[str] = []
+        page.on("request", lambda request: requested.append(request.url))
+
+        page.goto(base + "/admin")
+        assert page.url == base + "/admin/login?next=/admin"
+        assert page.get_by_role("heading", name="工作人员登录").is_visible()
+        page.screenshot(path=ARTIFACTS / "admin-login.png")
+
+        page.get_by_label("用户名").fill("wang")
+        page.get_by_label("密码").fill("not the password")
+        page.get_by_role("button", name="登录").click()
+        assert page.get_by_role("alert").inner_text() == "用户名或密码不正确。"
+        assert page.get_by_label("用户名").input_value() == "wang"
+        assert page.get_by_label("密码").input_value() == ""
+        page.screenshot(path=ARTIFACTS / "admin-login-refused.png")
+
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(base + "/admin")
+        assert page.get_by_role("heading", name="您好，王芳").is_visible()
+        assert page.locator(".console-user").inner_text().startswith("王芳审核人")
+        navigation = page.get_by_role("navigation", name="主导航")
+        assert navigation.get_by_role("link").all_inner_texts() == ["首页", "操作日志"]
+        assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith(
+            '"Microsoft YaHei"'
+        ), "the stylesheet did not load"
+        page.screenshot(path=ARTIFACTS / "admin-home.png", full_page=True)
+
+        navigation.get_by_role("link", name="操作日志").click()
+        page.wait_for_url(base + "/admin/audit")
+        rows = page.locator("tbody tr")
+        assert rows.count() == 2
+        assert "登录" in rows.nth(0).inner_text() and "王芳（wang）" in rows.nth(0).inner_text()
+        assert "密码错误" in rows.nth(1).inner_text()
+        page.get_by_label("操作", exact=True).select_option("auth.login_failed")
+        page.get_by_role("button", name="筛选").click()
+        assert page.locator("tbody tr").count() == 1
+        page.screenshot(path=ARTIFACTS / "admin-audit.png", full_page=True)
+
+        page.get_by_role("button", name="退出登录").click()
+        page.wait_for_url(base + "/admin/login")
+        assert page.get_by_role("status").inner_text() == "您已退出登录。"
+        page.goto(base + "/admin/audit")
+        assert page.url.startswith(base + "/admin/login")
+        page.screenshot(path=ARTIFACTS / "admin-logged-out.png")
+
+        assert all(url.startswith(base) for url in requested), "the console must work offline"
+        context.close()

@@ -18,6 +18,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -39,6 +40,8 @@ REPLY_TTL_MS = 15 * 60_000
 #: Sessions outlive the dialogue time-out so that a timed-out resident can be told so.
 SESSION_TTL_S = 24 * 3600
 POLL_INTERVAL_S = 0.025
+#: WeChat lets the account send customer-service messages for 48 hours after a resident's message.
+SEEN_TTL_S = 48 * 3600
 
 BUSY = "系统繁忙，刚才的消息没有处理，请稍后再发一次。"
 SORRY = "抱歉，刚才的消息处理时出了问题，没有生效，请稍后再发一次。"
@@ -63,9 +66,11 @@ end
 return {'wait', ''}
 """
 
-# KEYS: delivery, lock, session. ARGV: reply, reply ms, lock token, session ('' deletes), session s.
+# KEYS: delivery, lock, session, seen. ARGV: reply, reply ms, lock token, session ('' deletes),
+# session s, time of a resident's message ('' for events), seen s.
 _FINISH = """
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[6] ~= '' then redis.call('SET', KEYS[4], ARGV[6], 'EX', ARGV[7]) end
 if redis.call('GET', KEYS[2]) ~= ARGV[3] then return 0 end
 if ARGV[4] == '' then redis.call('DEL', KEYS[3])
 else redis.call('SET', KEYS[3], ARGV[4], 'EX', ARGV[5]) end
@@ -81,6 +86,7 @@ class Keys:
     delivery: str
     lock: str
     session: str
+    seen: str
 
     @classmethod
     def of(cls, inbound: Inbound) -> Keys:
@@ -89,6 +95,7 @@ class Keys:
             delivery=f"{KEY_PREFIX}delivery:{openid}:{inbound.delivery_id}",
             lock=f"{KEY_PREFIX}lock:{openid}",
             session=f"{KEY_PREFIX}session:{openid}",
+            seen=seen_key(openid),
         )
 
 
@@ -128,7 +135,7 @@ class Delivery:
                 verdict, payload = self._wait_for_lock(keys, token)
             if verdict == b"wait":
                 body = render(Text(STILL_WORKING), inbound.message)
-                self._store(keys, body, token, session=None)
+                self._store(keys, inbound, body, token, session=None)
                 return body
         except redis.RedisError:
             STORE_ERRORS.inc()
@@ -147,7 +154,7 @@ class Delivery:
             log.exception("handler failed; the resident is asked to send again")
             body, saved = render(Text(SORRY), inbound.message), loaded
         try:
-            self._store(keys, body, token, session=saved)
+            self._store(keys, inbound, body, token, session=saved)
         except redis.RedisError:
             STORE_ERRORS.inc()
             log.exception("store unavailable after handling; reply sent but not cached")
@@ -174,9 +181,12 @@ class Delivery:
                 return verdict, payload
         return b"wait", b""
 
-    def _store(self, keys: Keys, body: str, token: str, session: str | None) -> None:
-        key_list = [keys.delivery, keys.lock, keys.session]
-        args = [body, REPLY_TTL_MS, token, session or "", SESSION_TTL_S]
+    def _store(
+        self, keys: Keys, inbound: Inbound, body: str, token: str, session: str | None
+    ) -> None:
+        key_list = [keys.delivery, keys.lock, keys.session, keys.seen]
+        seen = "" if inbound.is_event else str(int(time.time()))
+        args = [body, REPLY_TTL_MS, token, session or "", SESSION_TTL_S, seen, SEEN_TTL_S]
         if self.reply_skip:
             self._send_without_reply("EVAL", _FINISH, len(key_list), *key_list, *args)
             return
@@ -199,6 +209,20 @@ class Delivery:
             )
         finally:
             pool.release(connection)
+
+
+def seen_key(openid: str) -> str:
+    return f"{KEY_PREFIX}seen:{openid}"
+
+
+def last_message_at(openid: str) -> datetime | None:
+    """When the resident last sent a message (not an event), within the last 48 hours.
+
+    It opens WeChat's 48-hour window for customer-service messages. Unknown (None)
+    after 48 hours, or when Redis lost it: the window is then treated as closed.
+    """
+    raw = current_app.extensions[STORE].get(seen_key(openid))
+    return datetime.fromtimestamp(int(raw), UTC) if raw else None
 
 
 def _log(inbound: Inbound, outcome: str) -> None:

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from bot.chat import describe
+from bot.delivery import last_message_at
 from bot.protocol import Keys, message_xml, sign_delivery
 from bot.store import KEY_PREFIX
 from tests.conftest import TOKEN, needs_redis
@@ -143,3 +144,16 @@ def test_two_gunicorn_workers_on_real_redis_take_each_delivery_once(
     assert int(store.get(f"{KEY_PREFIX}test:effects")) == 3 + 4
     counts = sorted(int(re.search(r"第(\d)次", describe(r.text))[1]) for r in serial)
     assert counts == [1, 2, 3, 4]
+
+
+def test_a_residents_last_message_opens_the_48_hour_window(app, resident):
+    with app.app_context():
+        assert last_message_at(resident.chat.openid) is None
+    resident.says("/subscribe")
+    with app.app_context():
+        assert last_message_at(resident.chat.openid) is None, "an event does not open it"
+    before = time.time()
+    resident.says("帮助")
+    with app.app_context():
+        seen = last_message_at(resident.chat.openid)
+    assert seen is not None and before - 1 <= seen.timestamp() <= time.time()

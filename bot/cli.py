@@ -35,7 +35,10 @@ def seed_command() -> None:
     """Create the schema if missing and load the 2017 report and example content."""
     db.upgrade(db.get_engine())
     seed(db.get_session())
-    click.echo("Seeded: the office's contact details from the 2017 report.")
+    click.echo(
+        "Seeded: the office's contact details and the 2017 report, example items (into an "
+        "empty catalogue) and the holiday calendars."
+    )
 
 
 @click.group("db")

@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(TEMPLATES),
     )
     config.load(app, test_config)
+    logs.init_app(app)
     proxies = int(app.config["PROXY_FIX"])
     if proxies > 0:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -57,7 +58,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "SUNSHINE_SECRET_KEY is not set: using a generated key, good for development only "
             "(console logins end at restart and are not shared between processes)"
         )
-    logs.init_app(app)
     db.init_app(app)
     store.init_app(app)
     delivery.init_app(app)

@@ -182,6 +182,7 @@ def demo_command(port: int) -> None:
             "REDIS_URL": None,
             "DATABASE_URL": None,
             "PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "LOG_LEVEL": "WARNING",  # the chat shares the terminal
         }
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

@@ -62,8 +62,9 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str = "INFO", fmt: str = "text") -> None:
-    """Configure the root logger once per process (gunicorn leaves it alone)."""
+    """Send the process's logs to stderr in ``fmt`` (once), at ``level`` (the latest asked for)."""
     root = logging.getLogger()
+    root.setLevel(level.upper())
     if any(getattr(h, "sunshine", False) for h in root.handlers):
         return
     handler = logging.StreamHandler(sys.stderr)
@@ -71,7 +72,6 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root.addHandler(handler)
-    root.setLevel(level.upper())
 
 
 def init_app(app: Flask) -> None:

@@ -122,11 +122,13 @@ class Capability:
         words: tuple[str, ...] = (),
         menu: tuple[str, ...] = (),
         help: str | None = None,
+        guard: Callable[[Context], str | None] | None = None,
     ) -> None:
-        """Start ``dialogue`` on these words and menu keys."""
+        """Start ``dialogue`` on these words and menu keys, unless ``guard`` refuses (a reason)."""
 
-        def begin(ctx: Context) -> Reply:
-            return dialogues.start(ctx, dialogue)
+        def begin(ctx: Context) -> Reply | str:
+            refusal = guard(ctx) if guard else None
+            return refusal or dialogues.start(ctx, dialogue)
 
         begin.__name__ = f"start_{dialogue.name}"
         self.dialogues.append((dialogue, words[0] if words else ""))

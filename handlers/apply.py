@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from bot.cases import intake, limits, texts, validation
-from bot.cases.deadlines import beijing_date
 from bot.cases.intake import ApplicationForm, Protected
 from bot.cases.privacy import mask_document, mask_phone, seal
 from bot.db import get_session
@@ -304,15 +303,10 @@ application = Dialogue(
     submit=submit,
 )
 
-# Started by ``start`` below, which first checks the daily limit; registered here so that
-# time-outs and interruptions name the word that restarts it.
-capability.dialogues.append((application, "申请"))
-
-
-@capability.command("申请", "申请公开", "依申请公开", help="申请 — 申请政府信息公开")
-@capability.menu("APPLY")
-def start(ctx: Context) -> Any:
-    if limits.too_fast(ctx.openid):
-        return limits.TOO_FAST
-    refusal = limits.daily_refusal(ctx.openid, beijing_date(intake.utcnow()))
-    return refusal or ctx.start(application.name)
+capability.dialogue(
+    application,
+    words=("申请", "申请公开", "依申请公开"),
+    menu=("APPLY",),
+    help="申请 — 申请政府信息公开",
+    guard=limits.refusal_to_start,
+)

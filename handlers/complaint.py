@@ -12,7 +12,6 @@ import math
 from typing import Any
 
 from bot.cases import intake, limits, texts, validation
-from bot.cases.deadlines import beijing_date
 from bot.cases.intake import ComplaintForm, Photo, Place, Protected
 from bot.cases.media import fetch_soon
 from bot.cases.privacy import mask_phone, seal
@@ -197,23 +196,9 @@ DIALOGUES = {category: complaint_dialogue(category) for category in COMPLAINT_CA
 HELP = {"投诉": "投诉 / 举报 / 建议 — 反映问题、举报线索、提出建议"}
 
 for _category, _dialogue in DIALOGUES.items():
-    # Started by the commands below, which first check the daily limit.
-    capability.dialogues.append((_dialogue, _category))
-
-
-def _starter(category: str) -> Any:
-    def start(ctx: Context) -> Any:
-        if limits.too_fast(ctx.openid):
-            return limits.TOO_FAST
-        refusal = limits.daily_refusal(ctx.openid, beijing_date(intake.utcnow()))
-        return refusal or ctx.start(DIALOGUES[category].name)
-
-    start.__name__ = f"start_{NAMES[category]}"
-    return start
-
-
-for _category in COMPLAINT_CATEGORIES:
-    capability.command(_category, help=HELP.get(_category))(_starter(_category))
+    capability.dialogue(
+        _dialogue, words=(_category,), help=HELP.get(_category), guard=limits.refusal_to_start
+    )
 
 
 @capability.menu("COMPLAIN")

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app
 
+from bot.cases.deadlines import beijing_date
 from bot.dialogue import Answer, Invalid
 from bot.store import KEY_PREFIX, get_redis
+
+if TYPE_CHECKING:
+    from bot.router import Context
 
 DAILY_LIMIT = (
     "您今天已经提交了{count}件，达到了每天的上限。请明天再来；情况紧急请发送“联系”查看办公室电话。"
@@ -52,6 +56,13 @@ def too_fast(openid: str) -> bool:
     pipe.expire(key, 2 * WINDOW_S)
     count, _ = pipe.execute()
     return count > current_app.config["CASE_MESSAGE_RATE"]
+
+
+def refusal_to_start(ctx: Context) -> str | None:
+    """Why the resident may not start a new application or complaint now, or None."""
+    if too_fast(ctx.openid):
+        return TOO_FAST
+    return daily_refusal(ctx.openid, beijing_date(datetime.now(UTC)))
 
 
 def limited(parse: Callable[[Answer], Any]) -> Callable[[Answer], Any]:

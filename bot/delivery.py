@@ -27,7 +27,7 @@ from flask import Flask, current_app, g
 from bot.messages import Inbound
 from bot.metrics import DEDUP_HITS, HANDLER_ERRORS, STORE_ERRORS
 from bot.privacy import openid_hash
-from bot.replies import SILENCE_BODY, Reply, Text, render
+from bot.replies import Reply, Text, render
 from bot.store import EXTENSION as STORE
 from bot.store import KEY_PREFIX, store_kind
 
@@ -47,12 +47,28 @@ BUSY = "系统繁忙，刚才的消息没有处理，请稍后再发一次。"
 SORRY = "抱歉，刚才的消息处理时出了问题，没有生效，请稍后再发一次。"
 STILL_WORKING = "您的上一条消息还在处理中，请稍等片刻再发这一条。"
 
+#: A claim without a reply yet holds this byte and the claimer's lock token; a reply never does.
+PENDING = b"\x00"
+
 # KEYS: delivery, lock, session. ARGV: lock token, pending ms, lock ms.
 _BEGIN = """
 local prior = redis.call('GET', KEYS[1])
 if prior then return {'dup', prior} end
-redis.call('SET', KEYS[1], '', 'PX', ARGV[2])
+redis.call('SET', KEYS[1], '\\0' .. ARGV[1], 'PX', ARGV[2])
 if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3], 'NX') then
+  return {'run', redis.call('GET', KEYS[3]) or ''}
+end
+return {'wait', ''}
+"""
+
+# A retry finding the first copy's claim pending takes the delivery over when the resident's
+# lock is free: the first copy's worker died (its lock lapsed) before storing a reply.
+# KEYS: delivery, lock, session. ARGV: the pending claim seen, lock token, pending ms, lock ms.
+_TAKE_OVER = """
+local current = redis.call('GET', KEYS[1])
+if current and current ~= ARGV[1] then return {'changed', current} end
+if redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[4], 'NX') then
+  redis.call('SET', KEYS[1], '\\0' .. ARGV[2], 'PX', ARGV[3])
   return {'run', redis.call('GET', KEYS[3]) or ''}
 end
 return {'wait', ''}
@@ -116,6 +132,7 @@ class Delivery:
         self.lock_ms = int(lock_ttl * 1000)
         self._begin = client.register_script(_BEGIN)
         self._lock = client.register_script(_LOCK)
+        self._take_over = client.register_script(_TAKE_OVER)
         self._finish = client.register_script(_FINISH)
 
     def deliver(self, inbound: Inbound, respond: Respond) -> str:
@@ -128,10 +145,15 @@ class Delivery:
                 args=[token, PENDING_TTL_MS, self.lock_ms],
             )
             if verdict == b"dup":
-                DEDUP_HITS.inc()
-                _log(inbound, "retry")
-                return self._first_reply(keys, payload)
-            if verdict == b"wait":
+                verdict, payload = self._first_reply(keys, payload, token)
+                if verdict == b"reply":
+                    DEDUP_HITS.inc()
+                    _log(inbound, "retry")
+                    return payload.decode("utf-8")
+                if verdict == b"wait":  # the first copy is alive but slow: no silence
+                    return render(Text(STILL_WORKING), inbound.message)
+                _log(inbound, "taken over")
+            elif verdict == b"wait":
                 verdict, payload = self._wait_for_lock(keys, token)
             if verdict == b"wait":
                 body = render(Text(STILL_WORKING), inbound.message)
@@ -161,14 +183,24 @@ class Delivery:
         _log(inbound, "answered")
         return body
 
-    def _first_reply(self, keys: Keys, payload: bytes) -> str:
+    def _first_reply(self, keys: Keys, seen: bytes, token: str) -> tuple[bytes, bytes]:
+        """For a retry: the first copy's reply (``reply``), or the delivery taken over from a
+        first copy that died (``run``, with the session), or ``wait`` when time ran out."""
         deadline = time.monotonic() + self.retry_wait
-        while payload == b"" and time.monotonic() < deadline:
+        while seen.startswith(PENDING):
+            verdict, payload = self._take_over(
+                keys=[keys.delivery, keys.lock, keys.session],
+                args=[seen, token, PENDING_TTL_MS, self.lock_ms],
+            )
+            if verdict == b"run":
+                return verdict, payload
+            if verdict == b"changed":
+                seen = payload  # the reply, or another retry's claim
+                continue
+            if time.monotonic() >= deadline:
+                return b"wait", b""
             time.sleep(POLL_INTERVAL_S)
-            payload = self.client.get(keys.delivery)
-            if payload is None:  # the first copy was abandoned
-                return SILENCE_BODY
-        return payload.decode("utf-8") if payload else SILENCE_BODY
+        return b"reply", seen
 
     def _wait_for_lock(self, keys: Keys, token: str) -> tuple[bytes, bytes]:
         deadline = time.monotonic() + self.lock_wait

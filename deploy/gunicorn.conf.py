@@ -68,6 +68,10 @@ loglevel = "info"
 # signature, timestamp and nonce in the query. %(U)s is the path alone; %(M)s is milliseconds.
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 proc_name = "sunshine"
+# gunicorn 27's control socket sits at one path per user ($HOME/.gunicorn/gunicorn.ctl): a
+# second master on the host (another instance, a test, a benchmark) would take it over.
+# Reload with `systemctl reload sunshine` (HUP) instead.
+control_socket_disable = True
 
 _METRICS_FOLDER_PREFIX = "sunshine-metrics-"
 

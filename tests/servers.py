@@ -1,16 +1,20 @@
-"""Real servers for the tests that need them: the app in a thread, or gunicorn with workers."""
+"""Real servers for the tests that need them: the app in a thread, gunicorn (one host or several
+behind an nginx balancer), a PostgreSQL cluster of the test's own."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import requests
@@ -90,3 +94,221 @@ def wait_until_healthy(base: str, process: subprocess.Popen, timeout: float = 20
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{base} did not become healthy in {timeout}s")
+
+
+# ---- several app hosts, a balancer in front, a PostgreSQL of the test's own ----
+
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+
+
+@dataclass
+class Instance:
+    """One gunicorn master with its workers: an app host. Its output goes to ``log``."""
+
+    process: subprocess.Popen
+    base: str
+    log: Path
+
+    @property
+    def address(self) -> str:
+        return self.base.removeprefix("http://")
+
+    def workers(self) -> list[int]:
+        """The pids of the master's worker processes."""
+        pid = self.process.pid
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        """Stop gracefully (SIGTERM), then for good; see ``stop_all`` for several at once."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def stop_all(instances: list[Instance]) -> None:
+    for instance in instances:  # all told first: they stop side by side
+        if instance.process.poll() is None:
+            instance.process.send_signal(signal.SIGTERM)
+    for instance in instances:
+        instance.stop()
+
+
+@contextmanager
+def gunicorn_instances(
+    envs: list[dict[str, str]],
+    folder: Path,
+    *,
+    workers: int = 2,
+    app: str = "bot:create_app()",
+    config: Path | None = GUNICORN_CONF,
+) -> Iterator[list[Instance]]:
+    """Start one gunicorn per ``envs`` (with deploy/gunicorn.conf.py by default) on free ports.
+
+    They boot side by side; yields them once every one answers ``/healthz`` with 200.
+    """
+    instances: list[Instance] = []
+    try:
+        for number, env in enumerate(envs, 1):
+            port = free_port()
+            command = [sys.executable, "-m", "gunicorn"]
+            if config is not None:
+                command += ["--config", str(config)]
+            command += ["--workers", str(workers), "--bind", f"127.0.0.1:{port}", app]
+            log = folder / f"gunicorn-{number}.log"
+            with log.open("wb") as output:
+                process = subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env={**os.environ, **env},
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+            instances.append(Instance(process, f"http://127.0.0.1:{port}", log))
+        for instance in instances:
+            try:
+                wait_until_healthy(instance.base, instance.process, timeout=30)
+            except RuntimeError as error:
+                raise RuntimeError(f"{error}\n{instance.output()[-3000:]}") from None
+        yield instances
+    finally:
+        stop_all(instances)
+
+
+def find_nginx() -> str | None:
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
+    )
+
+
+#: The balancer names the instance that answered in this response header.
+UPSTREAM_HEADER = "X-Upstream"
+
+
+@contextmanager
+def balancer(nginx: str, upstreams: list[str], folder: Path) -> Iterator[str]:
+    """nginx on a free loopback port, round robin over ``upstreams`` (``host:port``).
+
+    One worker process, so requests alternate strictly between the upstreams; a POST
+    is never retried on another upstream (as deploy/README.md asks of a load balancer).
+    Yields the balancer's base URL.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    servers = "".join(f"        server {upstream};\n" for upstream in upstreams)
+    temp = "".join(
+        f"    {kind}_temp_path {folder}/{kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    user = "user root;\n" if os.geteuid() == 0 else ""  # workers may read this root-only folder
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"{user}worker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
+        "events { worker_connections 1024; }\n"
+        f"http {{\n{temp}    access_log {folder}/access.log;\n"
+        f"    upstream fleet {{\n{servers}    }}\n"
+        "    server {\n"
+        f"        listen 127.0.0.1:{port};\n"
+        "        client_max_body_size 256k;\n"
+        "        location / {\n"
+        "            proxy_pass http://fleet;\n"
+        "            proxy_next_upstream off;\n"
+        "            proxy_read_timeout 10s;\n"
+        f"            add_header {UPSTREAM_HEADER} $upstream_addr always;\n"
+        "        }\n"
+        "    }\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    command = [nginx, "-p", f"{folder}/", "-c", str(conf), "-e", f"{folder}/error.log"]
+    process = subprocess.Popen(
+        [*command, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            if process.poll() is not None:
+                errors = process.stderr.read().decode(errors="replace") if process.stderr else ""
+                raise RuntimeError(f"nginx exited with {process.returncode}: {errors}")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"nginx did not listen on {port} within 10 s") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGQUIT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def postgres_bindir() -> Path | None:
+    """Where PostgreSQL's server programs are (Debian keeps them in /usr/lib/postgresql/N/bin)."""
+    on_path = shutil.which("initdb")
+    if on_path:
+        return Path(on_path).resolve().parent
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    return found[-1].parent if found else None
+
+
+class PrivatePostgres:
+    """A throwaway PostgreSQL cluster of the test's own, never the machine's shared one.
+
+    Its data, socket and log live in a temporary folder owned by the ``postgres`` user
+    (initdb refuses to run as root); it listens on 127.0.0.1 on a free port, with
+    trust authentication and without fsync.
+    """
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.folder = Path(tempfile.mkdtemp(prefix="sunshine-pg-"))
+        self.data = self.folder / "data"
+        self.port = free_port()
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self._as_owner: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+            self._as_owner = ["runuser", "-u", "postgres", "--"]
+
+    def _run(self, program: str, *args: str) -> None:
+        result = subprocess.run(
+            [*self._as_owner, str(self.bindir / program), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"{program} {' '.join(args)} failed:\n{result.stdout}{result.stderr}"
+            )
+
+    def init(self) -> None:
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-N")
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.folder / "postgres.log")
+        self._run("pg_ctl", "-D", str(self.data), "-l", log, "-o", options, "-w", "start")
+
+    def stop(self) -> None:
+        """Stop at once, as a crash or a restart does: open sessions are cut off."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -12,7 +12,7 @@ from bot.chat import describe
 from bot.delivery import last_message_at
 from bot.protocol import Keys, message_xml, sign_delivery
 from bot.store import KEY_PREFIX
-from tests.conftest import TOKEN, needs_redis
+from tests.conftest import TOKEN, Resident, needs_redis
 from tests.servers import gunicorn, serve_in_thread
 
 KEYS = Keys(TOKEN)
@@ -157,3 +157,31 @@ def test_a_residents_last_message_opens_the_48_hour_window(app, resident):
     with app.app_context():
         seen = last_message_at(resident.chat.openid)
     assert seen is not None and before - 1 <= seen.timestamp() <= time.time()
+
+
+def claim_as_a_dead_worker(app, fields: dict[str, str | int], lock_held: bool) -> None:
+    """What a worker killed after claiming a delivery leaves in the store."""
+    from bot.delivery import PENDING
+
+    store = app.extensions["sunshine.redis"]
+    openid = fields["FromUserName"]
+    store.set(f"{KEY_PREFIX}delivery:{openid}:m:{fields['MsgId']}", PENDING + b"deadbeef")
+    if lock_held:
+        store.set(f"{KEY_PREFIX}lock:{openid}", b"deadbeef", px=60_000)
+
+
+def test_a_retry_takes_over_from_a_first_copy_whose_worker_died(app, resident):
+    fields = text_fields("计数", 5150, openid=resident.chat.openid)
+    claim_as_a_dead_worker(app, fields, lock_held=False)  # its lock has lapsed
+    assert describe(resident.chat.send(fields)) == "第1次（副作用1）"
+    assert describe(resident.chat.send(fields)) == "第1次（副作用1）", "and is cached"
+    assert effects(app) == 1
+
+
+def test_a_retry_never_answers_with_silence_while_the_first_copy_still_runs(make_app):
+    app = make_app(RETRY_WAIT=0.2)
+    resident = Resident(app)
+    fields = text_fields("计数", 5151, openid=resident.chat.openid)
+    claim_as_a_dead_worker(app, fields, lock_held=True)  # as if it were still running
+    assert describe(resident.chat.send(fields)) == "您的上一条消息还在处理中，请稍等片刻再发这一条。"
+    assert effects(app) == 0

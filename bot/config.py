@@ -55,6 +55,11 @@ DEFAULTS: dict[str, Any] = {
     # Cases one resident may file per Beijing day, and messages per minute to the dialogues.
     "CASE_DAILY_LIMIT": 10,
     "CASE_MESSAGE_RATE": 30,
+    # Staff replies outside WeChat's 48-hour window (bot/cases/replies.py): the subscription
+    # template (订阅通知) that tells a resident an answer is waiting (unset: the reply waits
+    # for the resident to ask), and its three keywords: the case, its state, the time.
+    "REPLY_TEMPLATE_ID": None,
+    "REPLY_TEMPLATE_KEYS": "thing1,phrase2,time3",
     # Staff console (bot/admin). COOKIE_SECURE: send the login cookie over HTTPS only
     # (it is also Secure on any request that arrives as HTTPS). Seconds: a login lasts at
     # most ADMIN_SESSION_LIFETIME, and ends after ADMIN_IDLE_TIMEOUT without a request;
@@ -82,6 +87,8 @@ STRING_SETTINGS = (
     "METRICS_TOKEN",
     "DATA_KEY",
     "MEDIA_DIR",
+    "REPLY_TEMPLATE_ID",
+    "REPLY_TEMPLATE_KEYS",
 )
 
 

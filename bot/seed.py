@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.cases.calendar import seed_calendar
 from bot.content.examples import EXAMPLE_ITEMS
-from bot.content.reports import parse_report, report_for, save_report
+from bot.content.reports import parse_report, save_report, stored_report
 from bot.models import Office
 from bot.models.content import Item, ItemStatus, Report
 
@@ -92,7 +92,7 @@ def seed_report(session: Session) -> Report:
     """Load the 2017 report (sections, figures) from its text, unless it is already held."""
     text = report_text()
     parsed = parse_report(text)
-    report = report_for(session, parsed.year)
+    report = stored_report(session, parsed.year)
     return report if report is not None else save_report(session, parsed, text)
 
 

@@ -2,7 +2,9 @@
 
 A case is looked up by its number AND the sender's openid in one query, so a
 number that exists but belongs to someone else gets exactly the "not found" of
-a number that does not exist.
+a number that does not exist. Staff replies that have not reached the resident
+(outside WeChat's 48-hour window) are shown here in full and marked read
+(``bot.cases.replies``); ``我的`` says which cases have them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot.cases import limits, texts
+from bot.cases import limits, replies, texts
 from bot.cases.numbers import read_number
 from bot.db import get_session
 from bot.models.cases import Case
@@ -37,12 +39,14 @@ def progress(ctx: Context) -> str:
             get_session()
             .scalars(
                 select(Case)
-                .options(selectinload(Case.replies))
+                .options(selectinload(Case.replies), selectinload(Case.rating))
                 .where(Case.number == number, Case.openid == ctx.openid)
             )
             .first()
         )
-    return texts.detail(case) if case else texts.NOT_FOUND
+    if case is None:
+        return texts.NOT_FOUND
+    return replies.show_unread(get_session(), case) or texts.detail(case)
 
 
 @capability.command("我的", "我的事项", "我的申请", "我的投诉")
@@ -55,4 +59,6 @@ def mine(ctx: Context) -> str:
     cases = session.scalars(
         select(Case).where(Case.openid == ctx.openid).order_by(Case.id.desc()).limit(LISTED)
     ).all()
-    return texts.listing(list(cases), total or 0)
+    listing = texts.listing(list(cases), total or 0)
+    hint = replies.unread_hint(session, ctx.openid)
+    return f"{hint}\n{listing}" if hint else listing

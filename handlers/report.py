@@ -55,6 +55,8 @@ def describe(report: Report) -> str:
         shares = "、".join(
             f"{f.label.removesuffix('发布')}{percent(f.count, total)}" for f in channels
         )
-        parts.append(f"{channels[0].first_year}—{channels[0].last_year}年公开{total}条：{shares}。")
+        first, last = channels[0].first_year, channels[0].last_year
+        years = f"{first}年" if first == last else f"{first}—{last}年"
+        parts.append(f"{years}公开{total}条：{shares}。")
     parts.append("点开阅读全文，可下载PDF。")
     return "".join(parts)

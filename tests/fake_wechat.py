@@ -1,7 +1,7 @@
 """A fake WeChat API server on loopback, spoken to over real HTTP by the production client.
 
-It implements what Sunshine calls (tokens, menu, customer-service messages,
-media download) with WeChat's error codes, and records what it received so that
+It implements what Sunshine calls (tokens, menu, customer-service and subscription
+messages, media download) with WeChat's error codes, and records what it received so that
 tests can assert on it.
 """
 
@@ -30,6 +30,10 @@ class FakeWeChat:
     menu: dict[str, Any] | None = None
     sent_messages: list[dict[str, Any]] = field(default_factory=list)
     fail_sends_with: int | None = None
+    #: Subscription messages (订阅通知, message/subscribe/bizsend) received.
+    sent_subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    #: The resident has not accepted the template: bizsend answers 43101.
+    refuse_subscriptions: bool = False
     always_reject_tokens: bool = False
     calls: Counter[str] = field(default_factory=Counter)
     #: MediaIds WeChat no longer has (deleted after 3 days): media/get answers 40007.
@@ -80,6 +84,11 @@ class FakeWeChat:
             if self.fail_sends_with:
                 return _json({"errcode": self.fail_sends_with, "errmsg": "refused by fake"})
             self.sent_messages.append(json.loads(request.get_data()))
+            return _json({"errcode": 0, "errmsg": "ok"})
+        if path == "/cgi-bin/message/subscribe/bizsend":
+            if self.refuse_subscriptions:
+                return _json({"errcode": 43101, "errmsg": "user refuse to accept the msg"})
+            self.sent_subscriptions.append(json.loads(request.get_data()))
             return _json({"errcode": 0, "errmsg": "ok"})
         if path == "/cgi-bin/media/get":
             if request.args.get("media_id") in self.expired_media:

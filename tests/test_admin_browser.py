@@ -44,7 +44,15 @@ def test_a_member_logs_in_looks_around_and_logs_out(browser, app: Flask) -> None
         assert page.get_by_role("heading", name="您好，王芳").is_visible()
         assert page.locator(".console-user").inner_text().startswith("王芳审核人")
         navigation = page.get_by_role("navigation", name="主导航")
-        assert navigation.get_by_role("link").all_inner_texts() == ["首页", "操作日志"]
+        assert navigation.get_by_role("link").all_inner_texts() == [
+            "首页",
+            "公开信息",
+            "年度报告",
+            "办件",
+            "督办",
+            "年报统计表",
+            "操作日志",
+        ]
         assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith(
             '"Microsoft YaHei"'
         ), "the stylesheet did not load"

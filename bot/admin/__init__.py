@@ -7,6 +7,10 @@
 - ``auth``: login/logout, session expiry, CSRF, ``login_required``,
   ``permission_required`` and ``role_required``;
 - ``views``: the home page and the audit-log page;
+- ``items``, ``reports``, ``publishing``: the catalogue's items and the annual reports, written,
+  imported, reviewed (预先审查, 保密审查) and published (rules in ``bot.content.review``);
+- ``cases``, ``dashboard``, ``annual``: applications and complaints (inbox, a case, handling,
+  call-backs), supervision (dashboard, printable digest), the annual report's tables;
 - ``cli``: ``sunshine staff add|list|passwd|disable|enable``.
 
 The submodules are imported inside ``init_app``, not at the top: ``bot.models.staff``
@@ -19,7 +23,18 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from bot.admin import auth, cli, views  # noqa: F401  (views registers its pages on bp)
+    # Page modules register their views on bp when imported: views (home, audit log),
+    # items and reports (publishing), cases, dashboard and annual (applications, complaints).
+    from bot.admin import (  # noqa: F401
+        annual,
+        auth,
+        cases,
+        cli,
+        dashboard,
+        items,
+        reports,
+        views,
+    )
     from bot.admin.console import ConsoleSessionInterface, bp, csrf
 
     config = app.config

@@ -68,6 +68,15 @@ class NavEntry:
 #: The console's pages in navigation order. Only pages that exist belong here.
 NAVIGATION: list[NavEntry] = [
     NavEntry("首页", "admin.home", None, "登录信息和本账号的权限"),
+    NavEntry("公开信息", "admin.items", "items.edit", "起草、导入、审查和发布公开目录中的信息"),
+    NavEntry("年度报告", "admin.reports", "items.edit", "编写、审查和发布政府信息公开工作年度报告"),
+    NavEntry("办件", "admin.cases_inbox", "cases.view", "申请和投诉：按期限排列，办理、答复、办结"),
+    NavEntry(
+        "督办", "admin.dashboard", "cases.view", "超期和本周到期的件数、每月收办趋势、每日督办单"
+    ),
+    NavEntry(
+        "年报统计表", "admin.annual_index", "cases.view", "年度报告法定统计表（表二、三、四）及导出"
+    ),
     NavEntry(
         "操作日志", "admin.audit_log", "audit.view", "谁在什么时候做了什么，只能查看，不能修改"
     ),

@@ -8,10 +8,16 @@
 - ``limits``: per-resident limits in Redis;
 - ``media``: downloading residents' photos from WeChat;
 - ``digest``: open cases by urgency (the daily digest, the overdue gauge);
-- ``export`` and ``cli``: ``sunshine cases export``, ``calendar``, ``media``, ``digest``.
+- ``outcomes``: the statutory outcomes (rows of the annual report's table 三), final replies;
+- ``handling``: what staff do to a case (assign, note, correction, extension, close), audited;
+- ``replies``: getting staff replies to residents (customer-service or subscription
+  messages, or waiting for ``进度``), retried until delivered;
+- ``annual``: the annual report's statutory tables (二, 三, 四) and their check;
+- ``export`` and ``cli``: ``sunshine cases export``, ``calendar``, ``media``, ``digest``,
+  ``replies retry``, ``report stats``.
 
-The dialogues themselves are in ``handlers/apply.py``, ``handlers/complaint.py``
-and ``handlers/progress.py``.
+The dialogues themselves are in ``handlers/apply.py``, ``handlers/complaint.py``,
+``handlers/progress.py``, ``handlers/correction.py`` (补正) and ``handlers/rating.py``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Commands: ``sunshine cases export``, ``calendar add|list|template``, ``media fetch``, ``digest``."""
+"""Commands: ``sunshine cases export``, ``calendar add|list|template``, ``media fetch``, ``digest``,
+``replies retry`` and ``report stats``."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot.cases import export, media
+from bot.cases import annual, export, media, replies
 from bot.cases.calendar import (
     ScheduleError,
     loaded_years,
@@ -191,7 +192,7 @@ def digest_command(on: datetime | None, days: int) -> None:
         if rows:
             click.echo(f"\n{title}")
         for due in rows:
-            what = "decide acceptance" if due.step == "accept" else "answer"
+            what = STEP_NAMES[due.step]
             left = (
                 f"{-due.working_days_left} working day(s) overdue"
                 if due.overdue
@@ -203,4 +204,88 @@ def digest_command(on: datetime | None, days: int) -> None:
             )
 
 
-GROUPS = (cases_group, calendar_group, media_group, digest_command)
+STEP_NAMES = {
+    "accept": "decide acceptance",
+    "conclude": "answer",
+    "correction": "applicant to correct",
+}
+
+
+@click.group("replies")
+def replies_group() -> None:
+    """Staff replies to residents (pushed through WeChat)."""
+
+
+@replies_group.command("retry")
+@with_appcontext
+def replies_retry() -> None:
+    """Push replies that failed, or wait for a resident who has written again (for a timer)."""
+    report = replies.retry_all(get_session())
+    click.echo(
+        f"Pushed {len(report.pushed)} reply(ies); {len(report.notified)} announced by "
+        f"subscription message; {len(report.waiting)} wait for the resident; "
+        f"{len(report.failed)} failed and will be retried."
+    )
+    if report.failed:
+        sys.exit(1)
+
+
+@click.group("report")
+def report_group() -> None:
+    """The annual disclosure report."""
+
+
+@report_group.command("stats")
+@click.argument("year", type=click.IntRange(2008, 2100))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "xlsx"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of stdout.",
+)
+@with_appcontext
+def report_stats(year: int, fmt: str, output: Path | None) -> None:
+    """The statutory tables 二, 三 and 四 of YEAR (2021 national format), checked.
+
+    Exits with status 1 when table 三 does not add up (一 + 二 = 三(七) + 四), after
+    writing the tables and saying why on stderr.
+    """
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise click.ClickException("an XLSX file is binary: give -o FILE or redirect stdout")
+    result = annual.compute(get_session(), year)
+    if fmt == "xlsx":
+        buffer = io.BytesIO()
+        annual.write_xlsx(result.tables, buffer, year=year)
+        if output:
+            output.write_bytes(buffer.getvalue())
+        else:
+            click.get_binary_stream("stdout").write(buffer.getvalue())
+    else:
+        text = io.StringIO(newline="")
+        (annual.write_text if fmt == "text" else annual.write_csv)(result.tables, text)
+        if output:
+            output.write_text(text.getvalue(), encoding="utf-8", newline="")
+        else:
+            click.echo(text.getvalue(), nl=False)
+    if year < annual.FORMAT_2021:
+        click.echo(f"Note: reports for {year} used an earlier format than these tables.", err=True)
+    if output:
+        click.echo(f"Wrote the {year} tables to {output}.", err=True)
+    problems = annual.check_lines(result.check)
+    if problems:
+        for line in problems:
+            click.echo(f"CHECK FAILED: {line}", err=True)
+        sys.exit(1)
+    click.echo(
+        f"Check passed: received + carried over = closed + carried forward ({year}).", err=True
+    )
+
+
+GROUPS = (cases_group, calendar_group, media_group, digest_command, replies_group, report_group)

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session
 
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import WorkCalendar
-from bot.models.cases import CLOSED_STATUSES, COMPLAINT, RECEIVED, Case
+from bot.models.cases import AWAITING_CORRECTION, CLOSED_STATUSES, COMPLAINT, RECEIVED, Case
 
 
 @dataclass(frozen=True)
 class Due:
     case: Case
-    #: What falls due: "accept" (tell whether a complaint is accepted) or "conclude".
+    #: What falls due: "accept" (tell whether a complaint is accepted), "conclude", or
+    #: "correction" (the applicant's period to correct an application ends).
     step: str
     due_on: date
     provisional: bool
@@ -36,6 +37,9 @@ class Due:
 
 def next_deadline(case: Case) -> tuple[str, date, bool]:
     """The deadline the case is working towards now."""
+    if case.status == AWAITING_CORRECTION and case.correction_due_on is not None:
+        # The reply period is suspended; what falls due is the applicant's correction.
+        return "correction", case.correction_due_on, False
     if case.kind == COMPLAINT and case.status == RECEIVED and case.accept_due_on is not None:
         return "accept", case.accept_due_on, case.accept_due_provisional
     return "conclude", case.due_on, case.due_provisional

@@ -21,7 +21,8 @@ from bot.cases import numbers
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import (
     WorkCalendar,
-    application_due,
+    add_working_days,
+    application_days,
     beijing_date,
     complaint_due,
 )
@@ -173,7 +174,10 @@ def filed_before(session: Session, submission_id: str) -> Case | None:
 
 def set_deadlines(case: Case, calendar: WorkCalendar) -> None:
     if case.kind == APPLICATION:
-        due = application_due(case.received_on, calendar, case.extension_days)
+        # After a correction (Art. 30) the period counts from the day it arrived.
+        start = case.clock_started_on or case.received_on
+        days = application_days(case.received_on) + case.extension_days
+        due = add_working_days(start, days, calendar)
         case.due_on, case.due_provisional = due.due, due.provisional
         case.accept_due_on, case.accept_due_provisional = None, False
         return

@@ -6,11 +6,13 @@ Each limit answers with a polite sentence instead of an error.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
+import redis
 from flask import current_app
 
 from bot.cases.deadlines import beijing_date
@@ -19,6 +21,8 @@ from bot.store import KEY_PREFIX, get_redis
 
 if TYPE_CHECKING:
     from bot.router import Context
+
+log = logging.getLogger(__name__)
 
 DAILY_LIMIT = (
     "您今天已经提交了{count}件，达到了每天的上限。请明天再来；情况紧急请发送“联系”查看办公室电话。"
@@ -41,11 +45,16 @@ def daily_refusal(openid: str, today: date) -> str | None:
 
 
 def count_filed(openid: str, today: date) -> None:
+    """Count a case filed today. It runs after the case is committed, so a store failure is
+    logged, not raised: the resident must get the receipt (a lost count only allows one more)."""
     key = _daily_key(openid, today)
     pipe = get_redis().pipeline()
     pipe.incr(key)
     pipe.expire(key, 2 * 24 * 3600)
-    pipe.execute()
+    try:
+        pipe.execute()
+    except redis.RedisError:
+        log.warning("store unavailable: a filed case was not counted towards the daily limit")
 
 
 def too_fast(openid: str) -> bool:

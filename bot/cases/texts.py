@@ -14,7 +14,7 @@ from bot.cases.deadlines import (
     application_days,
     in_beijing,
 )
-from bot.models.cases import APPLICATION, STATUS_LABELS, Case
+from bot.models.cases import APPLICATION, AWAITING_CORRECTION, STATUS_LABELS, Case
 
 PROVISIONAL_NOTE = "注：标“暂定”的日期跨入了国家尚未公布节假日安排的年份，公布后会重新计算。"
 #: How many staff replies ``进度`` shows, newest last, and how long each may be.
@@ -40,6 +40,11 @@ def kind_text(case: Case) -> str:
 
 
 def _deadline_lines(case: Case) -> list[str]:
+    if case.status == AWAITING_CORRECTION and case.correction_due_on is not None:
+        return [
+            f"请在{day_text(case.correction_due_on)}前补正：发送“补正 {case.number} 补充的内容”。",
+            "答复期限自收到补正之日起重新计算。",
+        ]
     if case.kind == APPLICATION:
         days = application_days(case.received_on) + case.extension_days
         lines = [f"答复期限：{days}个工作日，{due_text(case.due_on, case.due_provisional)}"]

@@ -4,6 +4,10 @@ The categories follow the township standard catalogue (基层政务公开标准�
 simplified; imports and the staff console accept only these. Document numbers
 are compared in one canonical form, so ``毛政发[2017]12号`` and
 ``毛政发〔2017〕12号`` are the same document.
+
+A field that does not follow the rules raises ``FieldProblem``: a ``ValueError``
+whose message is English (the ``sunshine items`` commands) and whose ``chinese``
+says the same to staff in the console.
 """
 
 from __future__ import annotations
@@ -32,6 +36,15 @@ CATEGORIES: tuple[str, ...] = (
     "信息公开",
 )
 
+
+class FieldProblem(ValueError):
+    """A field breaks the catalogue's rules: ``str()`` in English, ``chinese`` for the console."""
+
+    def __init__(self, english: str, chinese: str) -> None:
+        super().__init__(english)
+        self.chinese = chinese
+
+
 _YEAR_BRACKETS = re.compile(r"[\[【(（〔]\s*(\d{4})\s*[\]】)）〕]")
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 
@@ -54,26 +67,38 @@ def parse_date(value: object) -> date:
         return value
     text = unicodedata.normalize("NFKC", str(value or "")).strip()
     if not text:
-        raise ValueError("the date is empty (write it as 2017-03-01)")
+        raise FieldProblem(
+            "the date is empty (write it as 2017-03-01)", "日期是空的（请写成 2017-03-01）"
+        )
     found = _DATE.match(text)
     if found is None:
-        raise ValueError(f"'{text}' is not a date; write it as 2017-03-01")
+        raise FieldProblem(
+            f"'{text}' is not a date; write it as 2017-03-01",
+            f"“{text}”不是日期，请写成 2017-03-01",
+        )
     year, month, day = (int(part) for part in found.groups())
     try:
         return date(year, month, day)
     except ValueError:
-        raise ValueError(f"'{text}' is not a real day of the calendar") from None
+        raise FieldProblem(
+            f"'{text}' is not a real day of the calendar", f"日历上没有“{text}”这一天"
+        ) from None
 
 
 def parse_channel(value: object) -> Channel:
     text = str(value or "").strip().lower()
     choices = "、".join(CHANNEL_LABELS.values())
     if not text:
-        raise ValueError(f"the channel is empty (one of {choices})")
+        raise FieldProblem(
+            f"the channel is empty (one of {choices})", f"发布渠道是空的（应为{choices}之一）"
+        )
     for channel, label in CHANNEL_LABELS.items():
         if text in (channel.value, label, f"政府{label}"):
             return channel
-    raise ValueError(f"channel '{text}' is not one of {choices} (or website, wechat, other)")
+    raise FieldProblem(
+        f"channel '{text}' is not one of {choices} (or website, wechat, other)",
+        f"发布渠道“{text}”不是{choices}之一",
+    )
 
 
 def parse_status(value: object) -> ItemStatus:
@@ -84,13 +109,19 @@ def parse_status(value: object) -> ItemStatus:
         if text in (status.value, label):
             return status
     choices = "、".join(STATUS_LABELS.values())
-    raise ValueError(f"status '{text}' is not one of {choices} (or draft, reviewed, published)")
+    raise FieldProblem(
+        f"status '{text}' is not one of {choices} (or draft, reviewed, published)",
+        f"状态“{text}”不是{choices}之一",
+    )
 
 
 def parse_category(value: object) -> str:
     text = str(value or "").strip()
     if not text:
-        raise ValueError("the category is empty")
+        raise FieldProblem("the category is empty", "类别是空的")
     if text not in CATEGORIES:
-        raise ValueError(f"category '{text}' is not in the catalogue ({'、'.join(CATEGORIES)})")
+        raise FieldProblem(
+            f"category '{text}' is not in the catalogue ({'、'.join(CATEGORIES)})",
+            f"类别“{text}”不在公开目录的类别中（{'、'.join(CATEGORIES)}）",
+        )
     return text

@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from bot import db
+from bot.admin import audit
 from bot.content.importer import ImportRejected, import_items
 from bot.models.content import Item
 
@@ -28,6 +29,10 @@ def import_command(path: Path) -> None:
     and 渠道/channel are required; 文号/doc_number, 发布机构/publisher, 摘要/summary,
     正文/body, 链接/link, 附件/attachments and 状态/status are optional. A row with a
     document number already held updates that item.
+
+    Rows are stored with the status they give (published when none): this loads a
+    catalogue already published elsewhere. Items written or imported in the staff
+    console are reviewed before they are published.
     """
     session = db.get_session()
     try:
@@ -38,6 +43,16 @@ def import_command(path: Path) -> None:
         for problem in rejected.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1) from None
+    audit.record(
+        audit.CLI,
+        "item.import",
+        "item",
+        None,
+        file=path.name,
+        created=summary.created,
+        updated=summary.updated,
+    )
+    session.commit()
     click.echo(
         f"Imported {summary.created + summary.updated} items from {path.name}: "
         f"{summary.created} new, {summary.updated} updated."

@@ -19,6 +19,7 @@ from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 from sqlalchemy.orm import Session
 
+from bot.content import statutory
 from bot.content.reports import content_key
 from bot.content.stats import percent
 from bot.models.content import Report
@@ -26,7 +27,7 @@ from bot.models.content import Report
 log = logging.getLogger(__name__)
 
 #: Change when the layout changes, so that PDFs generated before are made again.
-LAYOUT = "4"
+LAYOUT = "5"
 FONT_FILE = "NotoSansSC-Regular-GB2312.ttf"
 FONT = "NotoSansSC"
 NUMERALS = "一二三四五六七八九十"
@@ -34,6 +35,8 @@ NUMERALS = "一二三四五六七八九十"
 MISSING_TABLE_NOTE = "原报告此处有一张表格，报告文本中没有它的数据。"
 BODY_SIZE = 11
 MM_PER_POINT = 25.4 / 72
+#: Width of the text on an A4 page between the 20 mm margins.
+TEXT_WIDTH = 170
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,7 @@ def render_report(report: Report) -> bytes:
     pdf.multi_cell(0, 10, report.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(6)
     numbered = 0
+    tables = [statutory.grid(table) for table in report.statutory_tables or []]
     for section in report.sections:
         if section["title"]:
             numbered += 1
@@ -105,8 +109,13 @@ def render_report(report: Report) -> bytes:
                 _figures_table(pdf, report, block.get("caption", ""))
             elif block["kind"] == "missing_table":
                 _missing_table(pdf, block["caption"])
+            elif block["kind"] == "statutory_table":
+                if 0 < block["number"] <= len(tables):
+                    _statutory_table(pdf, tables[block["number"] - 1])
             else:
                 _paragraph(pdf, block["text"])
+    for table in statutory.unplaced(report.sections, report.statutory_tables):
+        _statutory_table(pdf, table)
     pdf.ln(8)
     pdf.set_font(FONT, size=11)
     for line in (report.issuer, _chinese_date(report)):
@@ -146,6 +155,37 @@ def _figures_table(pdf: FPDF, report: Report, caption: str) -> None:
             label = figure.label.removesuffix("发布")
             table.row((label, str(figure.count), percent(figure.count, total)))
         table.row(("合计", str(total), percent(total, total)))
+    pdf.ln(3)
+
+
+def _statutory_table(pdf: FPDF, table: statutory.Grid) -> None:
+    """A table of the national format: a wide label column, then narrow columns of counts."""
+    values = table.width - 1
+    value_width = min(24.0, max(11.0, 110 / max(values, 1)))
+    label_width = TEXT_WIDTH - values * value_width
+    pdf.ln(1)
+    pdf.set_font(FONT, size=BODY_SIZE)
+    pdf.multi_cell(0, 7, table.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, size=9 if values <= 4 else 8)
+    with pdf.table(
+        col_widths=(label_width, *([value_width] * values)),
+        width=TEXT_WIDTH,
+        text_align=("LEFT", *(["RIGHT"] * values)),
+        line_height=5.5,
+        num_heading_rows=len(table.header),
+        headings_style=FontFace(emphasis="", fill_color=(232, 240, 248)),
+    ) as grid:
+        for header_row in table.header:
+            cells = grid.row()
+            for cell in header_row:
+                cells.cell(cell.text, align=Align.C, colspan=cell.colspan, rowspan=cell.rowspan)
+        for row in table.rows:
+            if table.is_heading(row):
+                grid.row().cell(
+                    row[0], colspan=len(row), style=FontFace(fill_color=(245, 246, 247))
+                )
+            else:
+                grid.row(row)
     pdf.ln(3)
 
 

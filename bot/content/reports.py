@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models.content import Channel, Report, ReportFigure
+from bot.models.content import Channel, ItemStatus, Report, ReportFigure
 
 _PARTS = re.compile(r"本报告由(?P<parts>.+?)等?共[一二三四五六七八九十\d]+部分组成")
 _NUMBERING = re.compile(r"^[一二三四五六七八九十]+[、.．]\s*|^\d+[、.．]\s*")
@@ -222,10 +222,14 @@ def _settle_totals(figures: list[Figure]) -> list[Figure]:
 
 
 def save_report(session: Session, parsed: ParsedReport, source_text: str | None) -> Report:
-    """Create or replace the report of ``parsed.year`` (an uploaded original PDF is kept)."""
-    report = session.scalars(select(Report).where(Report.year == parsed.year)).first()
+    """Create or replace the report of ``parsed.year`` (an uploaded original PDF is kept).
+
+    The text is that of an issued report, so a new one is published; a report
+    already held keeps its status.
+    """
+    report = stored_report(session, parsed.year)
     if report is None:
-        report = Report(year=parsed.year)
+        report = Report(year=parsed.year, status=ItemStatus.PUBLISHED)
         session.add(report)
     report.title = parsed.title
     report.issuer = parsed.issuer
@@ -254,16 +258,29 @@ def attach_original_pdf(report: Report, data: bytes, filename: str) -> None:
     report.original_pdf_name = filename
 
 
+# Residents see published reports only: the chat (年报), /report and the statistics.
+PUBLISHED = Report.status == ItemStatus.PUBLISHED
+
+
 def latest_report(session: Session) -> Report | None:
-    return session.scalars(select(Report).order_by(Report.year.desc()).limit(1)).first()
+    """The newest published report."""
+    query = select(Report).where(PUBLISHED).order_by(Report.year.desc()).limit(1)
+    return session.scalars(query).first()
 
 
 def report_for(session: Session, year: int) -> Report | None:
-    return session.scalars(select(Report).where(Report.year == year)).first()
+    """The published report of ``year``."""
+    return session.scalars(select(Report).where(Report.year == year, PUBLISHED)).first()
 
 
 def report_years(session: Session) -> list[int]:
-    return list(session.scalars(select(Report.year).order_by(Report.year.desc())))
+    """Years of the published reports, newest first."""
+    return list(session.scalars(select(Report.year).where(PUBLISHED).order_by(Report.year.desc())))
+
+
+def stored_report(session: Session, year: int) -> Report | None:
+    """The report of ``year`` whatever its status (staff's side: drafts too)."""
+    return session.scalars(select(Report).where(Report.year == year)).first()
 
 
 def content_key(report: Report) -> str:
@@ -274,6 +291,7 @@ def content_key(report: Report) -> str:
         "issuer": report.issuer,
         "issued_on": report.issued_on.isoformat() if report.issued_on else None,
         "sections": report.sections,
+        "statutory_tables": report.statutory_tables or [],
         "figures": [
             [f.label, f.first_year, f.last_year, f.channel, f.count] for f in report.figures
         ],

@@ -69,11 +69,11 @@ class ChannelCounts:
 
 
 def report_history(session: Session) -> list[ChannelCounts]:
-    """The channel counts printed in the reports, newest report first."""
+    """The channel counts printed in the published reports, newest report first."""
     rows = session.execute(
         select(Report.year, ReportFigure)
         .join(ReportFigure, ReportFigure.report_id == Report.id)
-        .where(ReportFigure.channel.is_not(None))
+        .where(ReportFigure.channel.is_not(None), Report.status == ItemStatus.PUBLISHED)
         .order_by(Report.year.desc(), ReportFigure.position)
     )
     periods: dict[tuple[int, int, int], dict[Channel, int]] = defaultdict(dict)

@@ -14,12 +14,12 @@ from flask import Blueprint, Flask, redirect, render_template, request, send_fil
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from bot.content import pdf, stats
+from bot.content import pdf, stats, statutory
 from bot.content.reports import latest_report, report_for, report_years
 from bot.content.search import Entry, get_index
 from bot.db import get_session
 from bot.models import Office
-from bot.models.content import CHANNEL_LABELS, Channel, Item, ItemStatus
+from bot.models.content import CHANNEL_LABELS, Channel, Item, ItemStatus, Report
 
 items_bp = Blueprint("items", __name__, url_prefix="/items")
 report_bp = Blueprint("report", __name__, url_prefix="/report")
@@ -102,11 +102,21 @@ def show(year: int) -> tuple[str, int]:
     report = report_for(session, year)
     if report is None:
         return page("not_found.html", 404, what=f"{year}年的年度报告")
+    return report_page(report, pdf_url=url_for("report.show_pdf", year=year))
+
+
+def report_page(report: Report, *, pdf_url: str, preview: bool = False) -> tuple[str, int]:
+    """The report as residents read it; ``preview`` marks a draft shown to staff."""
     figures = [f for f in report.figures if f.channel is not None]
     channel_total = sum(f.count for f in figures)
+    tables = report.statutory_tables or []
     return page(
         "report.html",
         report=report,
+        pdf_url=pdf_url,
+        preview=preview,
+        tables=[statutory.grid(table) for table in tables],
+        unplaced_tables=statutory.unplaced(report.sections, tables),
         figures=[
             {
                 "label": f.label.removesuffix("发布"),

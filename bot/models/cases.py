@@ -4,26 +4,40 @@ Everything here must survive a Redis restart: a case and the references to its
 photos are written in one transaction before the resident is given a receipt.
 Identity numbers and phones are stored sealed (``bot.cases.privacy``); the
 openid is kept as is because replies are routed to it.
+
+Handling (issue 5) adds: who a case is assigned to, internal notes, the
+corrections (补正) an applicant supplied, extension requests and their approval,
+the outcome and closing date, how each reply reached the resident, the
+resident's rating and the call-back after a poor one; and for the annual report,
+administrative reconsiderations and lawsuits (table 四) and the figures staff enter
+for table 二. Every reference to a staff member lives in a table of its own:
+SQLite cannot add a foreign key to an existing table without rebuilding it.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Float,
     ForeignKey,
     Integer,
+    Numeric,
     String,
     Text,
+    false,
     func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot.models.core import Base
+from bot.models.staff import Staff
 
 APPLICATION = "application"
 COMPLAINT = "complaint"
@@ -37,6 +51,10 @@ ORGANISATION_KINDS = ("商业企业", "科研机构", "社会公益组织", "法
 COMPLAINT_CATEGORIES = ("投诉", "举报", "建议")
 
 RECEIVED = "received"
+PROCESSING = "processing"
+AWAITING_CORRECTION = "awaiting_correction"
+EXTENDED = "extended"
+CLOSED = "closed"
 #: Statuses a case can have and what residents read. Intake sets ``received``; staff move it on.
 STATUS_LABELS = {
     RECEIVED: "已收到，等待办理",
@@ -94,16 +112,50 @@ class Case(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     place: Mapped[str | None] = mapped_column(String(300))
 
+    #: Applications: the day the reply period counts from when it is not the day of receipt —
+    #: the day a corrected application arrived (Art. 30).
+    clock_started_on: Mapped[date | None] = mapped_column(Date)
+    #: Applications: the day the one correction notice went out, and the applicant's last day.
+    correction_requested_on: Mapped[date | None] = mapped_column(Date)
+    correction_due_on: Mapped[date | None] = mapped_column(Date)
+    #: The outcome code (``bot.cases.outcomes``) and its reasons, set when the case is closed.
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The Beijing date of closing: the annual report counts the outcome in this year.
+    closed_on: Mapped[date | None] = mapped_column(Date, index=True)
+    #: An application moved to the complaint track: the complaint's number.
+    transferred_to: Mapped[str | None] = mapped_column(String(20))
+
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan"
     )
     replies: Mapped[list[CaseReply]] = relationship(
         back_populates="case", order_by="CaseReply.id", cascade="all, delete-orphan"
     )
+    assignment: Mapped[CaseAssignment | None] = relationship(
+        back_populates="case", cascade="all, delete-orphan"
+    )
+    notes: Mapped[list[CaseNote]] = relationship(
+        back_populates="case", order_by="CaseNote.id", cascade="all, delete-orphan"
+    )
+    supplements: Mapped[list[CaseSupplement]] = relationship(
+        back_populates="case", order_by="CaseSupplement.id", cascade="all, delete-orphan"
+    )
+    extensions: Mapped[list[CaseExtension]] = relationship(
+        back_populates="case", order_by="CaseExtension.id", cascade="all, delete-orphan"
+    )
+    rating: Mapped[CaseRating | None] = relationship(
+        back_populates="case", cascade="all, delete-orphan"
+    )
 
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
+
+    @property
+    def assignee(self) -> Staff | None:
+        return self.assignment.staff if self.assignment else None
 
 
 #: Attachment fetch states: waiting for the download, stored on disk, or gone from WeChat.
@@ -144,7 +196,18 @@ class CaseReply(Base):
     body: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    #: When the full text reached the resident (customer-service message, or read in the chat).
     pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The reply that closes the case (outcome, reasons, remedies); the resident is asked to rate it.
+    final: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: ``bot.cases.replies``: waiting, sending, retry, pushed (customer-service message), read,
+    #: or recorded (written before delivery was tracked, or by other means: ``进度`` shows it).
+    delivery: Mapped[str] = mapped_column(String(20), default="recorded", server_default="recorded")
+    push_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    attempted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When a subscription message told the resident that an answer is waiting.
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(String(300))
 
     case: Mapped[Case] = relationship(back_populates="replies")
 
@@ -181,3 +244,172 @@ class CalendarDay(Base):
     )
     working: Mapped[bool] = mapped_column(Boolean)
     name: Mapped[str] = mapped_column(String(100))
+
+
+class CaseAssignment(Base):
+    """Who handles a case (one handler at a time), and who assigned it when."""
+
+    __tablename__ = "case_assignment"
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    case: Mapped[Case] = relationship(back_populates="assignment")
+    staff: Mapped[Staff] = relationship(foreign_keys=[staff_id], lazy="joined")
+
+
+class CaseNote(Base):
+    """An internal note on a case: staff only, never shown to the resident."""
+
+    __tablename__ = "case_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    case: Mapped[Case] = relationship(back_populates="notes")
+    staff: Mapped[Staff] = relationship(lazy="joined")
+
+
+class CaseSupplement(Base):
+    """What an applicant supplied after a correction notice (补正): in the chat or on paper."""
+
+    __tablename__ = "case_supplement"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    #: The Beijing date it arrived: the reply period restarts from it.
+    received_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The staff member who recorded a correction handed in; None: the resident sent it in the chat.
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    case: Mapped[Case] = relationship(back_populates="supplements")
+    staff: Mapped[Staff | None] = relationship(lazy="joined")
+
+
+class CaseExtension(Base):
+    """A request to extend the period (Art. 33: once, approved by the office's head)."""
+
+    __tablename__ = "case_extension"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
+    )
+    days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: None while waiting for an approver; then True (approved) or False (refused).
+    approved: Mapped[bool | None] = mapped_column(Boolean)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="extensions")
+    requested_by: Mapped[Staff] = relationship(foreign_keys=[requested_by_id], lazy="joined")
+    decided_by: Mapped[Staff | None] = relationship(foreign_keys=[decided_by_id], lazy="joined")
+
+
+#: The five levels a resident rates a final reply with, best first.
+RATINGS = ("很满意", "满意", "一般", "不满意", "很不满意")
+#: Ratings that put the case on the call-back list.
+POOR_RATINGS = frozenset({"不满意", "很不满意"})
+
+
+class CaseRating(Base):
+    """The resident's rating of the final reply, and the call-back a poor rating asks for."""
+
+    __tablename__ = "case_rating"
+    __table_args__ = (
+        CheckConstraint(
+            "rating IN (" + ", ".join(f"'{word}'" for word in RATINGS) + ")", name="case_rating"
+        ),
+    )
+
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), primary_key=True
+    )
+    rating: Mapped[str] = mapped_column(String(10))
+    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    called_back_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    called_back_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    callback_note: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="rating")
+    called_back_by: Mapped[Staff | None] = relationship(lazy="joined")
+
+    @property
+    def poor(self) -> bool:
+        return self.rating in POOR_RATINGS
+
+
+#: Table 四's rows: how a disclosure decision was challenged.
+APPEAL_KINDS = {
+    "reconsideration": "行政复议",
+    "lawsuit": "行政诉讼（未经复议直接起诉）",
+    "lawsuit_after_reconsideration": "行政诉讼（复议后起诉）",
+}
+#: Table 四's columns: the result, ``pending`` until it is decided.
+APPEAL_RESULTS = {
+    "upheld": "结果维持",
+    "corrected": "结果纠正",
+    "other": "其他结果",
+    "pending": "尚未审结",
+}
+
+
+class DisclosureAppeal(Base):
+    """An administrative reconsideration or lawsuit about a disclosure decision (table 四)."""
+
+    __tablename__ = "disclosure_appeal"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{kind}'" for kind in APPEAL_KINDS) + ")",
+            name="disclosure_appeal_kind",
+        ),
+        CheckConstraint(
+            "result IN (" + ", ".join(f"'{result}'" for result in APPEAL_RESULTS) + ")",
+            name="disclosure_appeal_result",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    #: The day it was filed: the annual report of that year counts it.
+    filed_on: Mapped[date] = mapped_column(Date, index=True)
+    result: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    #: The application it is about (its tracking number), when known.
+    case_number: Mapped[str | None] = mapped_column(String(20))
+    #: The reconsideration body's or court's file number (案号).
+    reference: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+
+    staff: Mapped[Staff] = relationship(lazy="joined")
+
+
+class AnnualFigure(Base):
+    """A figure of the annual report's table 二 that staff enter for a year (``bot.cases.annual``)."""
+
+    __tablename__ = "annual_figure"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[Decimal] = mapped_column(Numeric(14, 4))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

@@ -1,4 +1,9 @@
-"""Published information: catalogue items, annual reports and their figures.
+"""Published information: catalogue items, annual reports and their figures, and their review.
+
+Items and reports share one way to publication (``bot.content.review``): a draft
+passes 预先审查 and 保密审查 by an approver who did not write it, is published,
+and may be withdrawn. ``status`` says what residents see (only ``published``);
+``ReviewRecord`` keeps every step of the way, per ``revision`` of the content.
 
 Every change to the items is counted in ``catalogue_revision`` (in the same
 flush), so that each process's in-memory search index knows when to rebuild
@@ -11,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +25,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -33,6 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bot.models.core import Base
+from bot.models.staff import Staff, utcnow
 
 
 class Channel(StrEnum):
@@ -51,6 +58,8 @@ CHANNEL_LABELS = {Channel.WEBSITE: "网站", Channel.WECHAT: "微信", Channel.O
 
 
 class ItemStatus(StrEnum):
+    """Where an item or a report stands; residents see only ``PUBLISHED`` ones."""
+
     DRAFT = "draft"
     REVIEWED = "reviewed"
     PUBLISHED = "published"
@@ -75,6 +84,7 @@ class Item(Base):
         CheckConstraint("channel IN ('website', 'wechat', 'other')", name="item_channel"),
         CheckConstraint("status IN ('draft', 'reviewed', 'published')", name="item_status"),
     )
+    review_subject: ClassVar[str] = "item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -89,6 +99,8 @@ class Item(Base):
     #: ``[{"name": "附件1.xlsx", "url": "https://..."}]``
     attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(10), default=ItemStatus.PUBLISHED, index=True)
+    #: Counts the saved versions of the content; a review is of one revision.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     is_example: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
@@ -107,17 +119,35 @@ class Report(Base):
     section has an empty title when the report opens with a preamble. A block is
     ``{"kind": "paragraph", "text": str}``, ``{"kind": "figures", "caption": str}``
     (where the channel figures are shown, computed from ``figures``) or
-    ``{"kind": "missing_table", "caption": str}`` (a table the text lacks).
+    ``{"kind": "missing_table", "caption": str}`` (a table the text lacks) or
+    ``{"kind": "statutory_table", "number": int}`` (where the ``number``-th of
+    ``statutory_tables`` is shown; tables no block places follow the last section).
+
+    ``statutory_tables`` are the tables of the 2021 national format computed from
+    the case records (``bot.cases.annual``), stored when staff generate them:
+    ``[{"title": str, "columns": [str, ...], "rows": [[label, value, ...], ...]}]``.
+
+    Reports held before reviews existed were published (the column's server default);
+    a report created since starts as a draft.
     """
 
     __tablename__ = "report"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'reviewed', 'published')", name="report_status"),
+    )
+    review_subject: ClassVar[str] = "report"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer, unique=True)
+    status: Mapped[str] = mapped_column(
+        String(10), default=ItemStatus.DRAFT, server_default=ItemStatus.PUBLISHED.value
+    )
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     title: Mapped[str] = mapped_column(String(200))
     issuer: Mapped[str | None] = mapped_column(String(100))
     issued_on: Mapped[date | None] = mapped_column(Date)
     sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    statutory_tables: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     source_text: Mapped[str | None] = mapped_column(Text)
     original_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     original_pdf_name: Mapped[str | None] = mapped_column(String(200))
@@ -159,6 +189,78 @@ class ReportFigure(Base):
     report: Mapped[Report] = relationship(back_populates="figures")
 
 
+class ReviewAction(StrEnum):
+    CREATE = "create"
+    EDIT = "edit"
+    IMPORT = "import"
+    RESUBMIT = "resubmit"
+    REVIEW = "review"
+    PUBLISH = "publish"
+    WITHDRAW = "withdraw"
+
+
+class ReviewStep(StrEnum):
+    #: 预先审查: whether, how and when to publish.
+    PRE = "pre"
+    #: 保密审查: nothing secret or otherwise protected is in it.
+    SECRECY = "secrecy"
+
+    @property
+    def label(self) -> str:
+        return {ReviewStep.PRE: "预先审查", ReviewStep.SECRECY: "保密审查"}[self]
+
+
+class ReviewDecision(StrEnum):
+    PASS = "pass"
+    REJECT = "reject"
+
+    @property
+    def label(self) -> str:
+        return {ReviewDecision.PASS: "通过", ReviewDecision.REJECT: "不通过，退回修改"}[self]
+
+
+def _listed(column: str, values: type[StrEnum], *, nullable: bool = False) -> str:
+    allowed = f"{column} IN (" + ", ".join(f"'{value}'" for value in values) + ")"
+    return f"{column} IS NULL OR {allowed}" if nullable else allowed
+
+
+class ReviewRecord(Base):
+    """One step of an item's or a report's way to publication: who, when, what, why. Never changed.
+
+    ``subject`` is ``"item"`` or ``"report"`` and ``subject_id`` its id; ``revision``
+    the version of the content the step was about. Authoring steps (``create``,
+    ``edit``, ``import``) name the authors, who may not review it; ``review`` steps
+    carry ``step``, ``decision`` and the reviewer's comment (the reason of a
+    rejection); ``withdraw`` carries the reason in ``comment``. ``staff_id`` is None
+    for steps taken outside the console. A ``before_flush`` hook refuses to change
+    or delete a record, as for the audit log.
+    """
+
+    __tablename__ = "review_record"
+    __table_args__ = (
+        CheckConstraint("subject IN ('item', 'report')", name="review_record_subject"),
+        CheckConstraint(_listed("action", ReviewAction), name="review_record_action"),
+        CheckConstraint(_listed("step", ReviewStep, nullable=True), name="review_record_step"),
+        CheckConstraint(
+            _listed("decision", ReviewDecision, nullable=True), name="review_record_decision"
+        ),
+        Index("ix_review_record_subject", "subject", "subject_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(10))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(10))
+    step: Mapped[str | None] = mapped_column(String(10))
+    decision: Mapped[str | None] = mapped_column(String(10))
+    comment: Mapped[str | None] = mapped_column(Text)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    staff: Mapped[Staff | None] = relationship(lazy="joined")
+
+
 class CatalogueRevision(Base):
     """A single row counting changes to the items (see the module docstring)."""
 
@@ -183,6 +285,20 @@ def bump_catalogue_revision(session: Session) -> None:
 def catalogue_revision(session: Session) -> int:
     revision = session.scalar(select(CatalogueRevision.revision).where(CatalogueRevision.id == 1))
     return revision or 0
+
+
+class ReviewRecordsAreAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_review_record_changes(session: Session, _context: Any, _instances: Any) -> None:
+    for record in session.deleted:
+        if isinstance(record, ReviewRecord):
+            raise ReviewRecordsAreAppendOnly("review records cannot be deleted")
+    for record in session.dirty:
+        if isinstance(record, ReviewRecord) and session.is_modified(record):
+            raise ReviewRecordsAreAppendOnly("review records cannot be changed")
 
 
 @event.listens_for(Session, "before_flush")

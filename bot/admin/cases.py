@@ -1,0 +1,723 @@
+"""Console pages for applications and complaints: the inbox, a case, handling it, call-backs.
+
+- ``/admin/cases``: open cases overdue first, then due soonest
+  (``bot.cases.digest.open_cases_by_urgency``); filters and search; closed cases by filter.
+- ``/admin/cases/<number>``: the resident's whole submission, photos through an
+  access-checked route (never WeChat's public URL), the location with a map link,
+  deadlines, replies and how each reached the resident, notes, corrections,
+  extensions, the rating, and this case's audit trail; the forms that handle it.
+- ``/admin/callbacks``: cases rated 不满意/很不满意, waiting for a call-back.
+
+Who sees whom: contact details are shown masked; members whose role allows
+(``cases.reveal_contact``) get a 显示 button, and each reveal is written to the
+audit log. A complaint's reporter (name, phone) is shown only to its assigned
+handler and to approvers (``reporter_visible``), never to a clerk, again masked
+until revealed and logged. Every action goes through ``bot.cases.handling``,
+which writes the audit log; replies are delivered after the commit
+(``bot.cases.replies``).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from bot.admin import audit
+from bot.admin.auth import permission_required
+from bot.admin.console import PermissionDenied, bp
+from bot.cases import handling, replies
+from bot.cases.calendar import work_calendar
+from bot.cases.deadlines import beijing_date
+from bot.cases.digest import Due, next_deadline, open_cases_by_urgency, working_days_between
+from bot.cases.handling import HandlingError
+from bot.cases.media import media_dir
+from bot.cases.numbers import read_number
+from bot.cases.outcomes import outcome
+from bot.cases.privacy import SealError, mask_address, mask_email, mask_name, unseal
+from bot.cases.texts import due_text
+from bot.db import get_session
+from bot.models.cases import (
+    APPLICATION,
+    AWAITING_CORRECTION,
+    CLOSED_STATUSES,
+    COMPLAINT,
+    COMPLAINT_CATEGORIES,
+    POOR_RATINGS,
+    RECEIVED,
+    STATUS_LABELS,
+    STORED,
+    Attachment,
+    Case,
+    CaseAssignment,
+    CaseExtension,
+    CaseRating,
+)
+from bot.models.staff import AuditEntry, Staff
+from bot.wechat_api import EXTENSION as WECHAT_CLIENT
+
+PAGE_SIZE = 50
+KIND_LABELS = {APPLICATION: "依申请公开", COMPLAINT: "投诉举报"}
+#: The inbox's status filter: open (default), one status, closed, or everything.
+STATUS_FILTERS = {
+    "open": "未办结",
+    **{status: label for status, label in STATUS_LABELS.items() if status not in CLOSED_STATUSES},
+    "closed": "已办结",
+    "all": "全部",
+}
+STEP_LABELS = {"accept": "决定是否受理", "conclude": "办结", "correction": "申请人补正"}
+DELIVERY_FLASH = {
+    replies.PUSHED: "已通过客服消息推送给居民。",
+    replies.RETRY: "推送失败，系统会自动重试（也可以在下方点“重新推送”）。",
+}
+AMAP_MARKER = "https://uri.amap.com/marker"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    return beijing_date(utcnow())
+
+
+# ---- who sees what ----
+
+
+def reporter_visible(staff: Staff, case: Case) -> bool:
+    """A complainant's identity: its assigned handler and approvers only."""
+    if case.kind != COMPLAINT or not staff.can("cases.reveal_reporter"):
+        return False
+    assigned = case.assignment is not None and case.assignment.staff_id == staff.id
+    # Approvers (who approve extensions: the office's head) see every reporter.
+    return assigned or staff.can("cases.approve_extension")
+
+
+def contact_visible(staff: Staff, case: Case) -> bool:
+    """Whether the member may press 显示 for the case's contact details."""
+    if case.kind == COMPLAINT:
+        return reporter_visible(staff, case)
+    return staff.can("cases.reveal_contact")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A case's personal details as the page shows them: masked, or revealed (logged)."""
+
+    name: str | None
+    id_type: str | None
+    id_number: str | None
+    phone: str | None
+    email: str | None
+    address: str | None
+    revealed: bool
+
+
+def contact_of(case: Case, *, revealed: bool) -> Contact:
+    if revealed:
+        return Contact(
+            case.name,
+            case.id_type,
+            unseal(case.id_number_sealed) if case.id_number_sealed else None,
+            unseal(case.phone_sealed) if case.phone_sealed else None,
+            case.email,
+            case.address,
+            revealed=True,
+        )
+    name = case.name
+    if name and case.kind == COMPLAINT:
+        name = mask_name(name)
+    return Contact(
+        name,
+        case.id_type,
+        case.id_number_masked,
+        case.phone_masked,
+        mask_email(case.email) if case.email else None,
+        mask_address(case.address) if case.address else None,
+        revealed=False,
+    )
+
+
+# ---- the inbox ----
+
+
+@dataclass(frozen=True)
+class Row:
+    case: Case
+    due: Due | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due is not None and self.due.overdue
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str
+    kind: str
+    category: str
+    mine: bool
+    overdue: bool
+    query: str
+
+    @classmethod
+    def from_request(cls) -> Filters:
+        args = request.args
+        status = args.get("status", "open")
+        kind = args.get("kind", "")
+        category = args.get("category", "")
+        return cls(
+            status=status if status in STATUS_FILTERS else "open",
+            kind=kind if kind in KIND_LABELS else "",
+            category=category if category in ("申请", *COMPLAINT_CATEGORIES) else "",
+            mine=args.get("mine") == "1",
+            overdue=args.get("overdue") == "1",
+            query=args.get("q", "").strip()[:100],
+        )
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        values = {
+            "status": self.status,
+            "kind": self.kind,
+            "category": self.category,
+            "mine": "1" if self.mine else "",
+            "overdue": "1" if self.overdue else "",
+            "q": self.query,
+        } | changes
+        return {key: value for key, value in values.items() if value not in ("", None)}
+
+    @property
+    def active(self) -> bool:
+        return self != Filters("open", "", "", False, False, "")
+
+
+def _matches(case: Case, filters: Filters, staff: Staff, assignees: dict[int, Staff]) -> bool:
+    if filters.kind and case.kind != filters.kind:
+        return False
+    if filters.category == "申请" and case.kind != APPLICATION:
+        return False
+    if filters.category in COMPLAINT_CATEGORIES and case.category != filters.category:
+        return False
+    if filters.mine and (assignees.get(case.id) is None or assignees[case.id].id != staff.id):
+        return False
+    if filters.status not in ("open", "closed", "all") and case.status != filters.status:
+        return False
+    if filters.query:
+        number = read_number(filters.query)
+        if number is not None:
+            return case.number == number
+        return filters.query.lower() in case.text.lower() or filters.query.upper() in case.number
+    return True
+
+
+def _assignees(session: Session, case_ids: list[int]) -> dict[int, Staff]:
+    if not case_ids:
+        return {}
+    rows = session.scalars(select(CaseAssignment).where(CaseAssignment.case_id.in_(case_ids)))
+    return {row.case_id: row.staff for row in rows}
+
+
+def inbox_rows(session: Session, filters: Filters, staff: Staff, on: date) -> list[Row]:
+    """The cases the filters select: open ones by urgency, then closed ones, newest first."""
+    rows: list[Row] = []
+    if filters.status != "closed":
+        dues = open_cases_by_urgency(session, on)
+        # Overdue first (most overdue on top), then due soonest.
+        dues.sort(key=lambda d: (not d.overdue, d.due_on, d.case.number))
+        assignees = _assignees(session, [d.case.id for d in dues])
+        rows += [
+            Row(d.case, d)
+            for d in dues
+            if _matches(d.case, filters, staff, assignees) and (d.overdue or not filters.overdue)
+        ]
+    if filters.status in ("closed", "all") and not filters.overdue:
+        closed = session.scalars(
+            select(Case)
+            .where(Case.status.in_(CLOSED_STATUSES))
+            .order_by(Case.closed_at.desc().nulls_last(), Case.id.desc())
+        ).all()
+        assignees = _assignees(session, [c.id for c in closed])
+        rows += [Row(c, None) for c in closed if _matches(c, filters, staff, assignees)]
+    return rows
+
+
+@bp.get("/cases")
+@permission_required("cases.view")
+def cases_inbox() -> ResponseReturnValue:
+    session = get_session()
+    filters = Filters.from_request()
+    on = today()
+    rows = inbox_rows(session, filters, g.staff, on)
+    page = max(request.args.get("page", 1, type=int), 1)
+    pages = max(-(-len(rows) // PAGE_SIZE), 1)
+    page = min(page, pages)
+    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    return render_template(
+        "admin/cases/inbox.html",
+        rows=shown,
+        total=len(rows),
+        overdue=sum(row.overdue for row in rows),
+        page=page,
+        pages=pages,
+        filters=filters,
+        assignees=_assignees(session, [row.case.id for row in shown]),
+        page_url=lambda n: url_for("admin.cases_inbox", **filters.args(page=n)),
+        status_filters=STATUS_FILTERS,
+        kind_labels=KIND_LABELS,
+        categories=("申请", *COMPLAINT_CATEGORIES),
+        status_labels=STATUS_LABELS,
+        step_labels=STEP_LABELS,
+        outcome_label=_outcome_label,
+        today=on,
+    )
+
+
+def _outcome_label(code: str | None) -> str:
+    if not code:
+        return ""
+    try:
+        return outcome(code).label
+    except KeyError:
+        return code
+
+
+# ---- one case ----
+
+
+def find_case(number: str) -> Case:
+    canonical = read_number(number)
+    case = None
+    if canonical is not None:
+        case = (
+            get_session()
+            .scalars(
+                select(Case)
+                .options(
+                    selectinload(Case.attachments),
+                    selectinload(Case.replies),
+                    selectinload(Case.notes),
+                    selectinload(Case.supplements),
+                    selectinload(Case.extensions),
+                    selectinload(Case.assignment),
+                    selectinload(Case.rating),
+                )
+                .where(Case.number == canonical)
+            )
+            .first()
+        )
+    if case is None:
+        abort(404)
+    return case
+
+
+@dataclass(frozen=True)
+class Deadline:
+    step: str
+    due_on: date
+    provisional: bool
+    working_days_left: int
+
+    @property
+    def overdue(self) -> bool:
+        return self.working_days_left < 0
+
+
+def deadline_of(session: Session, case: Case, on: date) -> Deadline | None:
+    if not case.is_open:
+        return None
+    step, due_on, provisional = next_deadline(case)
+    calendar = work_calendar(session, min(on, due_on), until=max(on, due_on))
+    return Deadline(step, due_on, provisional, working_days_between(on, due_on, calendar))
+
+
+def map_link(case: Case) -> str | None:
+    """Amap's marker page for the resident's location (WeChat sends GCJ-02, as Amap uses)."""
+    if case.latitude is None or case.longitude is None:
+        return None
+    query = {
+        "position": f"{case.longitude:.6f},{case.latitude:.6f}",
+        "name": case.place or case.number,
+        "coordinate": "gaode",
+        "callnative": "0",
+    }
+    return f"{AMAP_MARKER}?{urlencode(query)}"
+
+
+def case_trail(session: Session, case: Case) -> list[AuditEntry]:
+    return list(
+        session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.target_type == "case", AuditEntry.target_id == case.number)
+            .order_by(AuditEntry.id)
+        )
+    )
+
+
+def handlers(session: Session) -> list[Staff]:
+    members = session.scalars(
+        select(Staff).where(Staff.active.is_(True)).order_by(Staff.display_name)
+    )
+    return [member for member in members if member.can("cases.handle")]
+
+
+def render_case(
+    case: Case,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    revealed: str | None = None,
+) -> ResponseReturnValue:
+    session = get_session()
+    staff: Staff = g.staff
+    on = today()
+    may_see_reporter = reporter_visible(staff, case)
+    show_identity = case.kind == APPLICATION or may_see_reporter
+    contact = None
+    seal_problem = None
+    if show_identity:
+        try:
+            contact = contact_of(case, revealed=revealed is not None)
+        except SealError:
+            seal_problem = "加密的联系方式无法解开：服务器的数据密钥（SUNSHINE_DATA_KEY）不对。"
+            contact = contact_of(case, revealed=False)
+    return render_template(
+        "admin/cases/case.html",
+        case=case,
+        kind_label=KIND_LABELS[case.kind],
+        status_label=STATUS_LABELS.get(case.status, case.status),
+        deadline=deadline_of(session, case, on),
+        step_labels=STEP_LABELS,
+        show_identity=show_identity,
+        may_reveal=contact_visible(staff, case) and (contact is not None and not contact.revealed),
+        contact=contact,
+        seal_problem=seal_problem,
+        map_link=map_link(case),
+        photos=case.attachments,
+        stored=STORED,
+        delivery_labels=replies.STATE_LABELS,
+        undelivered=[r for r in case.replies if r.delivery in (replies.WAITING, replies.RETRY)],
+        can_push=current_app.extensions[WECHAT_CLIENT] is not None,
+        outcome_label=_outcome_label(case.outcome),
+        choice_groups=[
+            (group, list(members))
+            for group, members in groupby(handling.closing_choices(case), lambda o: o.group)
+        ],
+        handlers=handlers(session) if staff.can("cases.handle") else [],
+        pending_extension=handling.pending_extension(case),
+        extension_days=handling.extension_days(case),
+        extended=any(e.approved for e in case.extensions),
+        trail=case_trail(session, case),
+        action_label=audit.action_label,
+        detail_items=audit.detail_items,
+        errors=errors or {},
+        form=request.form if errors else {},
+        today=on,
+        correction_days=handling.CORRECTION_DAYS,
+        awaiting_correction=case.status == AWAITING_CORRECTION,
+        undecided_complaint=case.kind == COMPLAINT and case.status == RECEIVED,
+    ), status
+
+
+@bp.get("/cases/<number>")
+@permission_required("cases.view")
+def case_page(number: str) -> ResponseReturnValue:
+    return render_case(find_case(number))
+
+
+@bp.get("/cases/<number>/photos/<int:attachment_id>")
+@permission_required("cases.view")
+def case_photo(number: str, attachment_id: int) -> ResponseReturnValue:
+    """A resident's photo from the media folder, for console members only."""
+    case = find_case(number)
+    photo = get_session().get(Attachment, attachment_id)
+    if photo is None or photo.case_id != case.id or photo.fetch_state != STORED:
+        abort(404)
+    folder = media_dir(current_app).resolve()
+    path = (folder / (photo.stored_file or "")).resolve()
+    if not path.is_relative_to(folder) or not path.is_file():
+        abort(404)
+    kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if not kind.startswith("image/"):
+        kind = "application/octet-stream"
+    response = send_file(Path(path), mimetype=kind)
+    response.headers["Cache-Control"] = "no-store"  # a resident's photo: never kept by the browser
+    return response
+
+
+@bp.post("/cases/<number>/reveal")
+@permission_required("cases.view")
+def case_reveal(number: str) -> ResponseReturnValue:
+    """显示: the full contact details, once, on this page; written to the audit log."""
+    case = find_case(number)
+    staff: Staff = g.staff
+    if case.kind == COMPLAINT:
+        if not reporter_visible(staff, case):
+            raise PermissionDenied("cases.reveal_reporter")
+        action = "case.reveal_reporter"
+    else:
+        if not staff.can("cases.reveal_contact"):
+            raise PermissionDenied("cases.reveal_contact")
+        action = "case.reveal_contact"
+    fields = [
+        label
+        for label, value in (
+            ("姓名", case.name if case.kind == COMPLAINT else None),
+            ("证件号码", case.id_number_sealed),
+            ("电话", case.phone_sealed),
+            ("电子邮箱", case.email),
+            ("地址", case.address),
+        )
+        if value
+    ]
+    audit.record(staff, action, "case", case.number, field="、".join(fields))
+    get_session().commit()
+    return render_case(case, revealed=action)
+
+
+# ---- handling ----
+
+
+def _done(case: Case, message: str, *, deliver: bool = False) -> ResponseReturnValue:
+    """Commit, deliver what is waiting for the resident, and go back to the case."""
+    session = get_session()
+    session.commit()
+    if deliver:
+        report = replies.deliver_pending(session, case.openid)
+        message += " " + _delivery_message(report)
+    flash(message, "info")
+    return redirect(url_for("admin.case_page", number=case.number))
+
+
+def _delivery_message(report: replies.Report) -> str:
+    if report.failed:
+        return DELIVERY_FLASH[replies.RETRY]
+    if report.pushed:
+        return DELIVERY_FLASH[replies.PUSHED]
+    if report.notified:
+        return "居民超过48小时没有发消息，已发送订阅消息提醒；居民发送“进度”即可查看答复。"
+    if current_app.extensions[WECHAT_CLIENT] is None:
+        return "本系统未配置微信接口，不能推送：答复等居民发送“进度”时送达。"
+    return "居民超过48小时没有发消息：答复等居民发送“进度”时送达，居民再发消息后也会自动推送。"
+
+
+def _refused(case: Case, form: str, error: HandlingError) -> ResponseReturnValue:
+    get_session().rollback()
+    return render_case(find_case(case.number), status=422, errors={form: str(error)})
+
+
+def _form(name: str) -> str:
+    return request.form.get(name, "")
+
+
+@bp.post("/cases/<number>/assign")
+@permission_required("cases.handle")
+def case_assign(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    assignee = get_session().get(Staff, request.form.get("staff_id", type=int) or 0)
+    try:
+        if assignee is None:
+            raise HandlingError("请选择承办人。")
+        handling.assign(case, g.staff, assignee, utcnow())
+    except HandlingError as error:
+        return _refused(case, "assign", error)
+    return _done(case, f"已分派给{assignee.display_name}。")
+
+
+@bp.post("/cases/<number>/note")
+@permission_required("cases.handle")
+def case_note(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        handling.add_note(case, g.staff, _form("body"), utcnow())
+    except HandlingError as error:
+        return _refused(case, "note", error)
+    return _done(case, "备注已保存（仅工作人员可见）。")
+
+
+@bp.post("/cases/<number>/reply")
+@permission_required("cases.handle")
+def case_reply(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        handling.reply(case, g.staff, _form("body"), utcnow())
+    except HandlingError as error:
+        return _refused(case, "reply", error)
+    return _done(case, "答复已保存。", deliver=True)
+
+
+@bp.post("/cases/<number>/correction")
+@permission_required("cases.handle")
+def case_correction(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    days = request.form.get("days", type=int) or 0
+    try:
+        handling.request_correction(get_session(), case, g.staff, _form("items"), utcnow(), days)
+    except HandlingError as error:
+        return _refused(case, "correction", error)
+    return _done(case, "补正通知已保存，答复期限中止。", deliver=True)
+
+
+@bp.post("/cases/<number>/supplement")
+@permission_required("cases.handle")
+def case_supplement(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        received = date.fromisoformat(_form("received_on"))
+    except ValueError:
+        received = None
+    try:
+        if received is None:
+            raise HandlingError("请填写收到补正材料的日期。")
+        handling.record_correction(
+            get_session(), case, _form("text"), received, utcnow(), actor=g.staff
+        )
+    except HandlingError as error:
+        return _refused(case, "supplement", error)
+    due = due_text(case.due_on, case.due_provisional)
+    return _done(case, f"补正材料已登记，答复期限重新计算：{due}。")
+
+
+@bp.post("/cases/<number>/extension")
+@permission_required("cases.handle")
+def case_extension(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        extension = handling.request_extension(
+            get_session(), case, g.staff, _form("reason"), utcnow()
+        )
+    except HandlingError as error:
+        return _refused(case, "extension", error)
+    if extension.approved:
+        due = due_text(case.due_on, case.due_provisional)
+        return _done(case, f"延期已批准，新的期限：{due}，已告知居民。", deliver=True)
+    return _done(case, "延期申请已提交，等待审核人批准。")
+
+
+@bp.post("/cases/<number>/extensions/<int:extension_id>")
+@permission_required("cases.approve_extension")
+def case_extension_decision(number: str, extension_id: int) -> ResponseReturnValue:
+    case = find_case(number)
+    extension = get_session().get(CaseExtension, extension_id)
+    if extension is None or extension.case_id != case.id:
+        abort(404)
+    approve = _form("decision") == "approve"
+    try:
+        handling.decide_extension(
+            get_session(), extension, g.staff, approve=approve, note=_form("note"), now=utcnow()
+        )
+    except HandlingError as error:
+        return _refused(case, "extension", error)
+    if approve:
+        due = due_text(case.due_on, case.due_provisional)
+        return _done(case, f"已批准延期，新的期限：{due}，已告知居民。", deliver=True)
+    return _done(case, "已不批准延期。")
+
+
+@bp.post("/cases/<number>/accept")
+@permission_required("cases.handle")
+def case_accept(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        handling.accept_complaint(case, g.staff, _form("message"), utcnow())
+    except HandlingError as error:
+        return _refused(case, "accept", error)
+    return _done(case, "已受理，已告知居民。", deliver=True)
+
+
+@bp.post("/cases/<number>/decline")
+@permission_required("cases.handle")
+def case_decline(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        handling.decline_complaint(case, g.staff, _form("reason"), utcnow())
+    except HandlingError as error:
+        return _refused(case, "accept", error)
+    return _done(case, "已决定不予受理，已告知居民。", deliver=True)
+
+
+@bp.post("/cases/<number>/close")
+@permission_required("cases.handle")
+def case_close(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        handling.close(case, g.staff, _form("outcome"), _form("body"), _form("reason"), utcnow())
+    except HandlingError as error:
+        return _refused(case, "close", error)
+    return _done(case, f"已办结（{_outcome_label(case.outcome)}）。", deliver=True)
+
+
+@bp.post("/cases/<number>/transfer")
+@permission_required("cases.handle")
+def case_transfer(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        complaint = handling.transfer_to_complaint(
+            get_session(), case, g.staff, _form("reason"), utcnow()
+        )
+    except HandlingError as error:
+        return _refused(case, "transfer", error)
+    return _done(
+        case,
+        f"已转为投诉办理，新编号{complaint.number}；本申请按“不予处理：信访举报投诉类申请”办结。",
+        deliver=True,
+    )
+
+
+@bp.post("/cases/<number>/push")
+@permission_required("cases.handle")
+def case_push(number: str) -> ResponseReturnValue:
+    """Try again now to push the replies the resident has not received."""
+    case = find_case(number)
+    report = replies.deliver_pending(get_session(), case.openid)
+    flash(_delivery_message(report), "info")
+    return redirect(url_for("admin.case_page", number=case.number))
+
+
+@bp.post("/cases/<number>/callback")
+@permission_required("cases.handle")
+def case_callback(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        if case.rating is None:
+            raise HandlingError("这件事还没有评价。")
+        handling.record_callback(case.rating, g.staff, _form("note"), utcnow())
+    except HandlingError as error:
+        return _refused(case, "callback", error)
+    return _done(case, "回访已记录。")
+
+
+# ---- call-backs ----
+
+
+@bp.get("/callbacks")
+@permission_required("cases.view")
+def callbacks() -> ResponseReturnValue:
+    """Poor ratings: those still to call back first, then the ones done."""
+    ratings = get_session().scalars(
+        select(CaseRating)
+        .options(selectinload(CaseRating.case))
+        .where(CaseRating.rating.in_(POOR_RATINGS))
+        .order_by(CaseRating.called_back_at.is_not(None), CaseRating.rated_at.desc())
+    )
+    return render_template(
+        "admin/cases/callbacks.html", ratings=list(ratings), kind_labels=KIND_LABELS
+    )

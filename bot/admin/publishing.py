@@ -1,0 +1,241 @@
+"""What the console's items and reports pages share: the review panel and its actions.
+
+``review_panel`` tells a page where a subject stands, its history and which
+actions the member may take; ``take_step`` carries out one action posted from
+the panel (review, publish, withdraw, resubmit): the rule lives in
+``bot.content.review``, this module adds the record, the audit entry and the
+message, and commits them together. ``RequestEntityTooLarge`` from an upload over
+``MAX_CONTENT_LENGTH`` becomes a console page that says how big a file may be.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app, flash, g, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms import Field, HiddenField, RadioField, SelectChoice, TextAreaField
+from wtforms.validators import Length, ValidationError
+
+from bot.admin import audit
+from bot.admin.console import bp
+from bot.content import review
+from bot.content.catalogue import FieldProblem
+from bot.content.review import Reviewable, ReviewRefused, Stage, Standing
+from bot.db import get_session
+from bot.models.content import ReviewAction, ReviewDecision, ReviewRecord, ReviewStep
+from bot.models.staff import Staff
+
+#: Labels of the history's lines.
+ACTION_LABELS = {
+    ReviewAction.CREATE: "起草",
+    ReviewAction.EDIT: "修改",
+    ReviewAction.IMPORT: "导入",
+    ReviewAction.RESUBMIT: "重新提交审查",
+    ReviewAction.PUBLISH: "发布",
+    ReviewAction.WITHDRAW: "撤回",
+}
+STAGE_CLASSES = {
+    Stage.AWAITING_PRE: "waiting",
+    Stage.AWAITING_SECRECY: "waiting",
+    Stage.RETURNED: "returned",
+    Stage.WITHDRAWN: "returned",
+    Stage.REVIEWED: "reviewed",
+    Stage.PUBLISHED: "published",
+}
+
+
+class ReviewForm(FlaskForm):
+    step = HiddenField()
+    revision = HiddenField()
+    decision = RadioField(
+        "审查结论",
+        choices=[SelectChoice(d.value, d.label) for d in ReviewDecision],
+        default=ReviewDecision.PASS.value,
+    )
+    comment = TextAreaField(
+        "审查意见",
+        validators=[Length(max=review.MAX_COMMENT, message="意见最多 500 字。")],
+        description="通过时可不填；退回时必须写明原因，起草人会看到。",
+    )
+
+
+class ReasonForm(FlaskForm):
+    revision = HiddenField()
+    reason = TextAreaField(
+        "撤回原因", validators=[Length(max=review.MAX_COMMENT, message="原因最多 500 字。")]
+    )
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    record: ReviewRecord
+
+    @property
+    def what(self) -> str:
+        record = self.record
+        if record.action == ReviewAction.REVIEW:
+            step = ReviewStep(record.step).label if record.step else "审查"
+            decision = ReviewDecision(record.decision).label if record.decision else ""
+            return f"{step}：{decision}"
+        return ACTION_LABELS[ReviewAction(record.action)]
+
+    @property
+    def who(self) -> str:
+        staff = self.record.staff
+        return f"{staff.display_name}（{staff.username}）" if staff else "命令行"
+
+    @property
+    def rejected(self) -> bool:
+        return self.record.decision == ReviewDecision.REJECT
+
+
+@dataclass(frozen=True)
+class ReviewPanel:
+    standing: Standing
+    revision: int
+    history: list[HistoryLine]
+    #: Why this member may not review now (None: the review form is shown).
+    review_refusal: str | None
+    step: ReviewStep | None
+    may_publish: bool
+    may_withdraw: bool
+    may_resubmit: bool
+    review_form: ReviewForm
+    reason_form: ReasonForm
+
+    @property
+    def stage_class(self) -> str:
+        return STAGE_CLASSES[self.standing.stage]
+
+
+def review_panel(subject: Reviewable, records: list[ReviewRecord]) -> ReviewPanel:
+    staff: Staff = g.staff
+    current = review.standing(subject, records)
+    step = current.stage.step
+    refusal = review.review_refusal(subject, records, staff, step) if step else None
+    return ReviewPanel(
+        standing=current,
+        revision=subject.revision,
+        history=[HistoryLine(record) for record in reversed(records)],
+        review_refusal=refusal,
+        step=step,
+        may_publish=current.stage == Stage.REVIEWED and staff.can("items.publish"),
+        may_withdraw=current.stage == Stage.PUBLISHED and staff.can("items.publish"),
+        may_resubmit=current.stage in (Stage.RETURNED, Stage.WITHDRAWN),
+        review_form=ReviewForm(
+            formdata=None, step=step.value if step else "", revision=subject.revision
+        ),
+        reason_form=ReasonForm(formdata=None, revision=subject.revision),
+    )
+
+
+STALE = "内容刚被他人修改或处理过，操作没有执行。请查看最新内容后再试。"
+
+
+def take_step(
+    kind: str,
+    subject: Reviewable,
+    audit_target: object,
+    action: ReviewAction,
+    *,
+    title: str,
+) -> None:
+    """Carry out ``action`` posted from the review panel; flash what happened."""
+    session = get_session()
+    staff: Staff = g.staff
+    records = review.records_of(session, subject)
+    if request.form.get("revision", type=int) != subject.revision:
+        flash(STALE, "warning")
+        return
+    details: dict[str, object] = {"title": title, "revision": subject.revision}
+    try:
+        if action == ReviewAction.REVIEW:
+            form = ReviewForm()
+            if not form.validate():
+                flash(form_errors(form), "warning")
+                return
+            try:
+                step = ReviewStep(form.step.data)
+                decision = ReviewDecision(form.decision.data)
+            except ValueError:
+                flash(STALE, "warning")
+                return
+            record = review.review(subject, records, staff, step, decision, form.comment.data)
+            details |= {"step": step.label, "decision": decision.label}
+            if record.comment:
+                details["comment"] = record.comment
+            message = _review_message(step, decision)
+        elif action == ReviewAction.PUBLISH:
+            record = review.publish(subject, records, staff)
+            message = "已发布：居民现在可以在微信和公开目录中看到。"
+        elif action == ReviewAction.WITHDRAW:
+            record = review.withdraw(subject, staff, request.form.get("reason"))
+            details["reason"] = record.comment
+            message = "已撤回：居民不再能看到。重新提交审查并发布后才会再次公开。"
+        elif action == ReviewAction.RESUBMIT:
+            record = review.resubmit(subject, records, staff)
+            message = "已重新提交，等待审核人预先审查。"
+        else:
+            raise ValueError(f"not a review panel action: {action}")
+    except ReviewRefused as refused:
+        flash(str(refused), "warning")
+        return
+    session.add(record)
+    audit.record(staff, f"{kind}.{action.value}", kind, audit_target, **details)
+    session.commit()
+    flash(message, "info")
+
+
+def form_errors(form: FlaskForm) -> str:
+    """Every error of ``form`` in one line (a form shown as a small panel, not a page)."""
+    return "；".join(message for messages in form.errors.values() for message in messages)
+
+
+def _review_message(step: ReviewStep, decision: ReviewDecision) -> str:
+    if decision == ReviewDecision.REJECT:
+        return f"{step.label}未通过，已退回起草人修改。"
+    if step == ReviewStep.PRE:
+        return "预先审查已通过，下一步：保密审查。"
+    return "保密审查已通过，可以发布了。"
+
+
+def catalogue_rule(parse: Callable[[str], object]) -> Callable[[FlaskForm, Field], None]:
+    """A form validator from a catalogue rule (``parse_date``…) that raises ``FieldProblem``."""
+
+    def validate(_form: FlaskForm, field: Field) -> None:
+        if not field.data:
+            return
+        try:
+            parse(field.data)
+        except FieldProblem as problem:
+            raise ValidationError(problem.chinese) from None
+
+    return validate
+
+
+def authored(
+    subject: Reviewable, action: ReviewAction, note: str | None = None, *, new: bool = False
+) -> None:
+    """Record that the logged-in member wrote this version (see ``review.authored``)."""
+    get_session().add(review.authored(subject, g.staff, action, note, new=new))
+
+
+def upload_limit() -> str:
+    """The largest upload (``MAX_CONTENT_LENGTH``) as staff read it: ``20 MB``."""
+    limit = int(current_app.config["MAX_CONTENT_LENGTH"] or 0)
+    if limit >= 1024 * 1024:
+        return f"{limit / (1024 * 1024):g} MB"
+    return f"{limit // 1024} KB"
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _upload_too_large(_error: RequestEntityTooLarge) -> ResponseReturnValue:
+    return render_template(
+        "admin/error.html",
+        title="文件太大",
+        message=f"上传的文件超过 {upload_limit()}，没有保存。请压缩或拆分后再上传。",
+    ), 413

@@ -1,0 +1,494 @@
+"""Handling a case: assign, note, reply, correction (补正), extension, accept or decline, close.
+
+Each function checks that the action fits the case's state (``HandlingError``
+carries a sentence for staff), changes the case, writes the audit log entry
+(who, what, why; the log adds when) and leaves the commit to the caller, so that
+the change and its record land together or not at all. Replies are stored here;
+``bot.cases.replies.deliver_pending`` sends them after the commit.
+
+The periods follow CASES.md: one correction notice within 7 working days of
+receipt, after which the reply period restarts on the day the correction
+arrives (Art. 30); one extension, approved by an approver (the office's head):
+as many working days again as the period (Art. 33), 30 days for a complaint
+(《信访工作条例》); a complaint is accepted or declined within 15 days.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.admin import audit
+from bot.cases import numbers
+from bot.cases.calendar import work_calendar
+from bot.cases.deadlines import add_working_days, application_days, beijing_date
+from bot.cases.digest import working_days_between
+from bot.cases.intake import set_deadlines
+from bot.cases.outcomes import (
+    COMPLAINT_DECLINED,
+    MESSAGE_BYTES,
+    TRANSFERRED_TO_COMPLAINT,
+    Outcome,
+    choices_for,
+    final_reply,
+    outcome,
+    utf8_size,
+)
+from bot.cases.replies import WAITING, renderings
+from bot.cases.texts import day_text, due_text
+from bot.models.cases import (
+    APPLICATION,
+    AWAITING_CORRECTION,
+    CLOSED,
+    COMPLAINT,
+    EXTENDED,
+    POOR_RATINGS,
+    PROCESSING,
+    RATINGS,
+    RECEIVED,
+    Case,
+    CaseAssignment,
+    CaseExtension,
+    CaseNote,
+    CaseRating,
+    CaseReply,
+    CaseSupplement,
+)
+from bot.models.staff import Staff
+
+NOTE_MAX = 2000
+REASON_MAX = 500
+SUPPLEMENT_MAX = 2000
+#: The applicant's period to correct, in working days, unless staff choose another.
+CORRECTION_DAYS = 15
+CORRECTION_DAYS_RANGE = range(5, 31)
+#: Art. 30: the correction notice goes out within 7 working days of receipt.
+CORRECTION_NOTICE_DAYS = 7
+#: 《信访工作条例》: a complaint's period may be extended by up to 30 days.
+COMPLAINT_EXTENSION_DAYS = 30
+
+
+class HandlingError(ValueError):
+    """An action that does not fit the case; the message (Chinese) says why."""
+
+
+def _require(actor: Staff, permission: str) -> None:
+    if not actor.can(permission):
+        raise HandlingError("您的账号没有这项操作的权限。")
+
+
+def _open(case: Case) -> None:
+    if not case.is_open:
+        raise HandlingError(f"{case.number} 已办结，不能再办理。")
+
+
+def _text(value: str | None, what: str, limit: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise HandlingError(f"请填写{what}。")
+    if len(text) > limit:
+        raise HandlingError(f"{what}最多{limit}字，现在是{len(text)}字。")
+    return text
+
+
+def _new_reply(case: Case, actor: Staff, body: str, now: datetime, *, final: bool) -> CaseReply:
+    """A reply to the resident, refused if it would not reach them whole in one message."""
+    size = max(utf8_size(text) for text in renderings(case, body, final=final))
+    if size > MESSAGE_BYTES:
+        excess = -(-(size - MESSAGE_BYTES) // 3)
+        raise HandlingError(
+            f"答复太长，一条微信消息放不下：请再删减约{excess}个字（理由和法定救济途径也占篇幅）。"
+        )
+    reply = CaseReply(
+        body=body,
+        author=actor.display_name,
+        created_at=now,
+        final=final,
+        delivery=WAITING,
+        push_attempts=0,
+    )
+    case.replies.append(reply)
+    return reply
+
+
+# ---- everyday handling ----
+
+
+def assign(case: Case, actor: Staff, assignee: Staff, now: datetime) -> None:
+    _require(actor, "cases.handle")
+    _open(case)
+    if not (assignee.active and assignee.can("cases.handle")):
+        raise HandlingError("只能分派给有办理权限、账号在用的工作人员。")
+    previous = case.assignee
+    if previous is not None and previous.id == assignee.id:
+        raise HandlingError(f"{case.number} 已经由{assignee.display_name}承办。")
+    if case.assignment is None:
+        case.assignment = CaseAssignment(staff=assignee, assigned_at=now)
+    else:
+        case.assignment.staff = assignee
+        case.assignment.assigned_at = now
+    case.assignment.assigned_by_id = actor.id
+    if case.kind == APPLICATION and case.status == RECEIVED:
+        case.status = PROCESSING
+    earlier = {"previous": previous.username} if previous else {}
+    audit.record(actor, "case.assign", "case", case.number, handler=assignee.username, **earlier)
+
+
+def add_note(case: Case, actor: Staff, body: str, now: datetime) -> CaseNote:
+    _require(actor, "cases.handle")
+    note = CaseNote(staff=actor, body=_text(body, "备注", NOTE_MAX), created_at=now)
+    case.notes.append(note)
+    audit.record(actor, "case.note", "case", case.number)
+    return note
+
+
+def reply(case: Case, actor: Staff, body: str, now: datetime) -> CaseReply:
+    """An interim answer to the resident (the case stays open)."""
+    _require(actor, "cases.handle")
+    _open(case)
+    answer = _new_reply(case, actor, _text(body, "答复内容", MESSAGE_BYTES), now, final=False)
+    audit.record(actor, "case.reply", "case", case.number)
+    return answer
+
+
+# ---- corrections (补正, Art. 30) ----
+
+
+def request_correction(
+    session: Session,
+    case: Case,
+    actor: Staff,
+    items: str,
+    now: datetime,
+    days: int = CORRECTION_DAYS,
+) -> CaseReply:
+    """The one notice listing everything the applicant must supply; the clock stops."""
+    _require(actor, "cases.handle")
+    _open(case)
+    if case.kind != APPLICATION:
+        raise HandlingError("只有政府信息公开申请可以要求补正。")
+    if case.correction_requested_on is not None:
+        raise HandlingError(
+            f"{case.number} 已于{day_text(case.correction_requested_on)}通知过补正："
+            "补正应一次性告知，不能再次要求。"
+        )
+    if days not in CORRECTION_DAYS_RANGE:
+        raise HandlingError(
+            f"补正期限请填{CORRECTION_DAYS_RANGE.start}到{CORRECTION_DAYS_RANGE.stop - 1}个工作日。"
+        )
+    listed = _text(items, "需要补正的内容", REASON_MAX)
+    today = beijing_date(now)
+    calendar = work_calendar(session, min(today, case.received_on))
+    late = working_days_between(case.received_on, today, calendar) > CORRECTION_NOTICE_DAYS
+    due = add_working_days(today, days, calendar)
+    case.correction_requested_on, case.correction_due_on = today, due.due
+    case.status = AWAITING_CORRECTION
+    body = (
+        f"您的申请内容需要补正，请补充：\n{listed}\n"
+        f"请在{due_text(due.due, due.provisional)}发送“补正 {case.number} 补充的内容”，"
+        "也可以到办公室当面提交。无正当理由逾期不补正的，视为放弃申请。"
+        "答复期限自收到补正之日起重新计算。"
+    )
+    notice = _new_reply(case, actor, body, now, final=False)
+    audit.record(
+        actor,
+        "case.correction_request",
+        "case",
+        case.number,
+        reason=listed,
+        days=days,
+        due=due.due,
+        late=late,
+    )
+    return notice
+
+
+def record_correction(
+    session: Session,
+    case: Case,
+    text: str,
+    received_on: date,
+    now: datetime,
+    actor: Staff | None = None,
+) -> CaseSupplement:
+    """A correction arrived (``actor`` None: the resident sent it in the chat).
+
+    The first restarts the reply period from ``received_on``; more on the same day
+    are added to it.
+    """
+    if actor is not None:
+        _require(actor, "cases.handle")
+    _open(case)
+    body = _text(text, "补正内容", SUPPLEMENT_MAX)
+    if received_on > beijing_date(now):
+        raise HandlingError("收到补正的日期不能晚于今天。")
+    if case.status == AWAITING_CORRECTION:
+        if case.correction_requested_on and received_on < case.correction_requested_on:
+            raise HandlingError("收到补正的日期不能早于补正通知的日期。")
+        case.clock_started_on = received_on
+        case.correction_due_on = None
+        case.status = PROCESSING
+        set_deadlines(case, work_calendar(session, received_on))
+    elif case.clock_started_on != received_on:
+        raise HandlingError(f"{case.number} 目前不需要补正。")
+    supplement = CaseSupplement(
+        text=body, received_on=received_on, created_at=now, staff_id=actor.id if actor else None
+    )
+    case.supplements.append(supplement)
+    audit.record(
+        actor or audit.SYSTEM,
+        "case.correction_received",
+        "case",
+        case.number,
+        received_on=received_on,
+        due=case.due_on,
+        channel="counter" if actor else "chat",
+    )
+    return supplement
+
+
+def residents_case(session: Session, openid: str, number: str) -> Case | None:
+    """The resident's own case by number (None for another's: it is not found)."""
+    return session.scalars(select(Case).where(Case.number == number, Case.openid == openid)).first()
+
+
+# ---- extensions (Art. 33) ----
+
+
+def extension_days(case: Case) -> int:
+    if case.kind == APPLICATION:
+        return application_days(case.received_on)
+    return COMPLAINT_EXTENSION_DAYS
+
+
+def pending_extension(case: Case) -> CaseExtension | None:
+    return next((e for e in case.extensions if e.approved is None), None)
+
+
+def request_extension(
+    session: Session, case: Case, actor: Staff, reason: str, now: datetime
+) -> CaseExtension:
+    """Ask to extend the period once; an approver's own request is approved at once."""
+    _require(actor, "cases.handle")
+    _open(case)
+    if case.status == AWAITING_CORRECTION:
+        raise HandlingError("等待补正期间答复期限已中止，不需要延期。")
+    if case.kind == COMPLAINT and case.status == RECEIVED:
+        raise HandlingError("投诉需先决定是否受理，受理后才能延长办理期限。")
+    if any(e.approved for e in case.extensions):
+        raise HandlingError(f"{case.number} 已经延期过一次，依法只能延期一次。")
+    if pending_extension(case) is not None:
+        raise HandlingError(f"{case.number} 已有一项延期申请在等待审批。")
+    extension = CaseExtension(
+        days=extension_days(case),
+        reason=_text(reason, "延期理由", REASON_MAX),
+        requested_by=actor,
+        requested_at=now,
+    )
+    case.extensions.append(extension)
+    audit.record(
+        actor,
+        "case.extension_request",
+        "case",
+        case.number,
+        days=extension.days,
+        reason=extension.reason,
+    )
+    if actor.can("cases.approve_extension"):
+        decide_extension(session, extension, actor, approve=True, note=None, now=now)
+    return extension
+
+
+def decide_extension(
+    session: Session,
+    extension: CaseExtension,
+    actor: Staff,
+    *,
+    approve: bool,
+    note: str | None,
+    now: datetime,
+) -> CaseReply | None:
+    """An approver approves (the resident is told the new date) or refuses a request."""
+    _require(actor, "cases.approve_extension")
+    case = extension.case
+    _open(case)
+    if extension.approved is not None:
+        raise HandlingError("这项延期申请已经审批过了。")
+    note = (note or "").strip()[:REASON_MAX] or None
+    if not approve and not note:
+        raise HandlingError("不批准延期时请写明理由。")
+    extension.approved = approve
+    extension.decided_by = actor
+    extension.decided_at = now
+    extension.decision_note = note
+    action = "case.extension_approve" if approve else "case.extension_refuse"
+    why = {"reason": note} if note else {}
+    audit.record(actor, action, "case", case.number, days=extension.days, **why)
+    if not approve:
+        return None
+    case.extension_days = extension.days
+    set_deadlines(case, work_calendar(session, case.clock_started_on or case.received_on))
+    case.status = EXTENDED
+    unit = "个工作日" if case.kind == APPLICATION else "日"
+    body = (
+        f"经本机关负责人批准，{'答复' if case.kind == APPLICATION else '办理'}期限延长"
+        f"{extension.days}{unit}，延长后的期限为{due_text(case.due_on, case.due_provisional)}。"
+        f"\n延期理由：{extension.reason}"
+    )
+    return _new_reply(case, actor, body, now, final=False)
+
+
+# ---- complaints: accept or decline within 15 days ----
+
+
+def accept_complaint(case: Case, actor: Staff, message: str, now: datetime) -> CaseReply:
+    _require(actor, "cases.handle")
+    _open(case)
+    if case.kind != COMPLAINT or case.status != RECEIVED:
+        raise HandlingError("只有尚未决定是否受理的投诉、举报、建议可以受理。")
+    case.status = PROCESSING
+    extra = (message or "").strip()[:REASON_MAX]
+    body = (
+        f"您反映的事项已受理，我们将在{due_text(case.due_on, case.due_provisional)}办结并答复您。"
+        + (f"\n{extra}" if extra else "")
+    )
+    answer = _new_reply(case, actor, body, now, final=False)
+    audit.record(actor, "case.accept", "case", case.number)
+    return answer
+
+
+def decline_complaint(case: Case, actor: Staff, reason: str, now: datetime) -> CaseReply:
+    _require(actor, "cases.handle")
+    _open(case)
+    if case.kind != COMPLAINT or case.status != RECEIVED:
+        raise HandlingError("只有尚未决定是否受理的投诉、举报、建议可以不予受理。")
+    why = _text(reason, "不予受理的理由", REASON_MAX)
+    text = final_reply("经审查，您反映的事项不予受理。", COMPLAINT_DECLINED, why)
+    answer = _new_reply(case, actor, text, now, final=True)
+    _close(case, COMPLAINT_DECLINED, why, now)
+    audit.record(actor, "case.decline", "case", case.number, reason=why)
+    return answer
+
+
+# ---- closing ----
+
+
+def closing_choices(case: Case) -> list[Outcome]:
+    """What staff may choose when closing (moving to the complaint track is its own action)."""
+    return [o for o in choices_for(case.kind) if o.code != TRANSFERRED_TO_COMPLAINT]
+
+
+def close(
+    case: Case, actor: Staff, code: str, body: str, reason: str | None, now: datetime
+) -> CaseReply:
+    """The final reply with the outcome, its reasons and the remedies; the case is closed."""
+    _require(actor, "cases.handle")
+    _open(case)
+    chosen = next((o for o in closing_choices(case) if o.code == code), None)
+    if chosen is None:
+        raise HandlingError("请选择办理结果。")
+    why = (reason or "").strip()
+    if chosen.needs_reason:
+        why = _text(why, "理由", REASON_MAX)
+    elif len(why) > REASON_MAX:
+        raise HandlingError(f"理由最多{REASON_MAX}字。")
+    text = final_reply(_text(body, "答复内容", MESSAGE_BYTES), chosen, why or None)
+    answer = _new_reply(case, actor, text, now, final=True)
+    _close(case, chosen, why or None, now)
+    reasons = {"reason": why} if why else {}
+    audit.record(actor, "case.close", "case", case.number, outcome=chosen.label, **reasons)
+    return answer
+
+
+def _close(case: Case, chosen: Outcome, reason: str | None, now: datetime) -> None:
+    case.outcome, case.outcome_reason = chosen.code, reason
+    case.closed_at, case.closed_on = now, beijing_date(now)
+    case.status = CLOSED
+
+
+def transfer_to_complaint(
+    session: Session, case: Case, actor: Staff, reason: str, now: datetime
+) -> Case:
+    """An application that is a complaint: closed as (五)1 and filed again as a complaint.
+
+    The complaint keeps the day of receipt (the office had it then), the resident's
+    words and contact, and the handler.
+    """
+    _require(actor, "cases.handle")
+    _open(case)
+    if case.kind != APPLICATION:
+        raise HandlingError("只有政府信息公开申请可以转为投诉办理。")
+    why = _text(reason, "转办理由", REASON_MAX)
+    complaint = Case(
+        kind=COMPLAINT,
+        category="投诉",
+        status=RECEIVED,
+        submission_id=f"transfer:{case.number}",
+        openid=case.openid,
+        created_at=case.created_at,
+        received_on=case.received_on,
+        extension_days=0,
+        name=case.name,
+        phone_sealed=case.phone_sealed,
+        phone_masked=case.phone_masked,
+        anonymous=case.phone_sealed is None,
+        text=case.text,
+    )
+    set_deadlines(complaint, work_calendar(session, complaint.received_on))
+    complaint.number = numbers.allocate(session, numbers.COMPLAINT_PREFIX, complaint.received_on)
+    if case.assignee is not None:
+        complaint.assignment = CaseAssignment(
+            staff=case.assignee, assigned_by_id=actor.id, assigned_at=now
+        )
+    session.add(complaint)
+    chosen = outcome(TRANSFERRED_TO_COMPLAINT)
+    body = (
+        "您的申请反映的是投诉、举报类事项，不属于政府信息公开申请，"
+        f"已转为投诉办理，编号{complaint.number}。可发送“进度 {complaint.number}”查询办理情况。"
+    )
+    _new_reply(case, actor, final_reply(body, chosen, why), now, final=True)
+    _close(case, chosen, why, now)
+    case.transferred_to = complaint.number
+    audit.record(
+        actor, "case.transfer", "case", case.number, complaint=complaint.number, reason=why
+    )
+    return complaint
+
+
+# ---- ratings and call-backs ----
+
+
+def latest_rated_case(session: Session, openid: str) -> Case | None:
+    """The resident's case that most recently got a final reply: the one a rating is about."""
+    return session.scalars(
+        select(Case)
+        .join(CaseReply, CaseReply.case_id == Case.id)
+        .where(Case.openid == openid, CaseReply.final.is_(True))
+        .order_by(CaseReply.id.desc())
+        .limit(1)
+    ).first()
+
+
+def rate(case: Case, word: str, now: datetime) -> CaseRating:
+    if word not in RATINGS:
+        raise HandlingError(f"评价只能是：{'、'.join(RATINGS)}。")
+    if case.rating is not None:
+        raise HandlingError(f"{case.number} 已经评价过了。")
+    case.rating = CaseRating(rating=word, rated_at=now)
+    audit.record(audit.SYSTEM, "case.rated", "case", case.number, rating=word)
+    return case.rating
+
+
+def record_callback(rating: CaseRating, actor: Staff, note: str, now: datetime) -> None:
+    """A staff member called the resident back after a poor rating."""
+    _require(actor, "cases.handle")
+    if rating.rating not in POOR_RATINGS:
+        raise HandlingError("只有“不满意”“很不满意”的评价需要回访。")
+    if rating.called_back_at is not None:
+        raise HandlingError("这件事已经回访过了。")
+    rating.callback_note = _text(note, "回访情况", NOTE_MAX)
+    rating.called_back_at = now
+    rating.called_back_by = actor
+    audit.record(actor, "case.callback", "case", rating.case.number)

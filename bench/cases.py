@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -30,20 +28,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import redis
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import db  # noqa: E402
+from bench.common import flush_redis, percentile, reset_database, serve  # noqa: E402
 from bot.chat import ChatClient, describe, http_transport  # noqa: E402
 from bot.models.cases import Attachment, Case  # noqa: E402
 from bot.protocol import Keys  # noqa: E402
-from bot.seed import seed  # noqa: E402
-from tests.servers import free_port, wait_until_healthy  # noqa: E402
 
 TOKEN = "bench-token"
 MESSAGES = ["投诉", "村口路灯坏了三天了，晚上很黑", "/image", "好了", "跳过", "确认"]
@@ -57,42 +52,6 @@ class Resident:
     latencies: list[float] = field(default_factory=list)
     number: str | None = None
     problem: str | None = None
-
-
-def reset(database_url: str, redis_url: str) -> None:
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    db.upgrade(engine)
-    with Session(engine) as session:
-        seed(session)
-    engine.dispose()
-    redis.Redis.from_url(redis_url).flushdb()
-
-
-def start(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [
-        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
-        "--bind", f"127.0.0.1:{port}", "--backlog", "2048", "--timeout", "30",
-        "--log-level", "warning", "bot:create_app()",
-    ]  # fmt: skip
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, **env}, stdout=out, stderr=subprocess.STDOUT
-        )
-    base = f"http://127.0.0.1:{port}"
-    wait_until_healthy(base, process, timeout=30)
-    return process, base
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
 
 
 def complain(base: str, resident: Resident, go: threading.Barrier) -> Resident:
@@ -117,13 +76,9 @@ def complain(base: str, resident: Resident, go: threading.Barrier) -> Resident:
     return resident
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def run(args: argparse.Namespace, workdir: Path) -> dict:
-    reset(args.database_url, args.redis_url)
+    reset_database(args.database_url)
+    flush_redis(args.redis_url)
     env = {
         "SUNSHINE_WECHAT_TOKEN": TOKEN,
         "SUNSHINE_REDIS_URL": args.redis_url,
@@ -133,19 +88,21 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         "SUNSHINE_INSTANCE_PATH": str(workdir / "instance"),
         "SUNSHINE_CASE_DAILY_LIMIT": "100",
     }
-    process, base = start(env, args.workers, workdir / "gunicorn.log")
     residents = [Resident(f"o-bench-{n:04d}") for n in range(args.residents)]
     go = threading.Barrier(args.residents + 1)
-    try:
-        with ThreadPoolExecutor(args.residents) as pool:
-            futures = [pool.submit(complain, base, r, go) for r in residents]
-            go.wait()
-            began = time.perf_counter()
-            for future in futures:
-                future.result()
-            wall = time.perf_counter() - began
-    finally:
-        stop(process)
+    log = workdir / "gunicorn.log"
+    with (
+        serve(
+            "bot:create_app()", env, workers=args.workers, log=log, health_path="/healthz"
+        ) as host,
+        ThreadPoolExecutor(args.residents) as pool,
+    ):
+        futures = [pool.submit(complain, host.base, r, go) for r in residents]
+        go.wait()
+        began = time.perf_counter()
+        for future in futures:
+            future.result()
+        wall = time.perf_counter() - began
     return {"wall": wall, "residents": residents, "check": check(args.database_url, residents)}
 
 

@@ -16,29 +16,29 @@ services by default; see --redis-url and --database-url).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import shutil
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlencode
 
-import redis
 from sqlalchemy import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import (  # noqa: E402
+    flush_redis,
+    has_werobot,
+    median_run,
+    needs_wrk,
+    save_results,
+    serve,
+    write_deliveries,
+    wrk,
+)
 from bot import db  # noqa: E402
-from bot.protocol import Keys, message_xml, sign_delivery  # noqa: E402
+from bot.protocol import Keys  # noqa: E402
 
 TOKEN = "bench-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -67,110 +67,16 @@ BASELINE = SERVERS[1].name
 
 def deliveries(path: Path, count: int, first_id: int, safe: bool) -> None:
     """Write ``count`` signed deliveries of ``帮助``, one per line: ``target<TAB>body``."""
-    keys = Keys(TOKEN, AES_KEY, APPID)
-    now = int(time.time())
-    with path.open("w") as out:
-        for n in range(count):
-            openid = f"o-bench-{n % RESIDENTS:05d}"
-            xml = message_xml(
-                {
-                    "ToUserName": "gh_bench",
-                    "FromUserName": openid,
-                    "CreateTime": now,
-                    "MsgType": "text",
-                    "Content": "帮助",
-                    "MsgId": first_id + n,
-                }
-            )
-            signed = sign_delivery(keys, xml, safe_mode=safe, openid=openid, timestamp=now)
-            out.write(f"/wechat?{urlencode(signed.query)}\t{signed.body}\n")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(server: Server, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(WORKERS),
-            "--worker-class",
-            "sync",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-            server.app,
-        ],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    messages = (
+        {
+            "FromUserName": f"o-bench-{n % RESIDENTS:05d}",
+            "MsgType": "text",
+            "Content": "帮助",
+            "MsgId": first_id + n,
+        }
+        for n in range(count)
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{server.name} exited: {process.stderr.read().decode()[-2000:]}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                time.sleep(0.5)  # both workers booted
-                return process, f"http://127.0.0.1:{port}"
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{server.name} did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
-def worker_rss_mb(master: int) -> float:
-    """Mean resident memory of the master's worker processes, in MiB."""
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    sizes = []
-    for pid in children:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                sizes.append(int(line.split()[1]) / 1024)
-    return statistics.mean(sizes) if sizes else 0.0
-
-
-def wrk(base: str, lines: Path, duration: int, connections: int) -> dict:
-    script = ROOT / "bench" / "replay.lua"
-    output = subprocess.run(
-        [
-            "wrk",
-            f"-t{THREADS}",
-            f"-c{connections}",
-            f"-d{duration}s",
-            "--latency",
-            "-s",
-            str(script),
-            f"{base}/wechat",
-            "--",
-            str(lines),
-            str(THREADS),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    result = json.loads(output.strip().splitlines()[-1])
-    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-    return result
+    write_deliveries(path, Keys(TOKEN, AES_KEY, APPID), messages, safe=safe)
 
 
 def measure(server: Server, safe: bool, args: argparse.Namespace, workdir: Path) -> dict:
@@ -190,17 +96,18 @@ def measure(server: Server, safe: bool, args: argparse.Namespace, workdir: Path)
             "SUNSHINE_WECHAT_AES_KEY": AES_KEY,
             "SUNSHINE_WECHAT_APPID": APPID,
         }
-    redis.Redis.from_url(args.redis_url).flushdb()
+    flush_redis(args.redis_url)
     warmup, main = workdir / "warmup.txt", workdir / "main.txt"
     deliveries(warmup, 4000, first_id=10**12, safe=safe)
     deliveries(main, args.deliveries, first_id=2 * 10**12, safe=safe)
-    process, base = start(server, env)
-    try:
-        wrk(base, warmup, 2, args.connections)
-        result = wrk(base, main, args.duration, args.connections)
-        result["rss_mb"] = worker_rss_mb(process.pid)
-    finally:
-        stop(process)
+    log = workdir / "gunicorn.log"
+    with serve(server.app, env, workers=WORKERS, log=log, health_path=server.health_path) as host:
+        url = f"{host.base}/wechat"
+        wrk(url, warmup, duration=2, connections=args.connections, threads=THREADS)
+        result = wrk(
+            url, main, duration=args.duration, connections=args.connections, threads=THREADS
+        )
+        result["rss_mb"] = host.memory_mb()["rss_mb"]
     if result["wrapped"]:
         print(f"  warning: {server.name} replayed deliveries (raise --deliveries)", file=sys.stderr)
     return result
@@ -218,10 +125,9 @@ def main() -> None:
         default="postgresql+psycopg://postgres@127.0.0.1:5432/sunshine_bench_webhook",
     )
     args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is not installed (Debian: apt-get install wrk)")
+    needs_wrk()
     db.upgrade(create_engine(args.database_url))
-    servers = [s for s in SERVERS if s.name != "werobot echo" or _has_werobot()]
+    servers = [s for s in SERVERS if s.name != "werobot echo" or has_werobot()]
 
     results: dict[str, dict[str, dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -231,27 +137,10 @@ def main() -> None:
             for _ in range(args.rounds):
                 for server in servers:  # interleaved, so drift affects all alike
                     runs[server.name].append(measure(server, safe, args, Path(tmp)))
-            results[mode] = {name: _median(r) for name, r in runs.items()}
+            results[mode] = {name: median_run(r) for name, r in runs.items()}
 
     report(results, args)
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (out / f"webhook-{stamp}.json").write_text(json.dumps(results, ensure_ascii=False, indent=2))
-
-
-def _median(runs: list[dict]) -> dict:
-    ordered = sorted(runs, key=lambda r: r["rps"])
-    return ordered[len(ordered) // 2]
-
-
-def _has_werobot() -> bool:
-    try:
-        import werobot  # noqa: F401
-    except ImportError:
-        print("werobot not installed: skipping its row (pip install werobot)", file=sys.stderr)
-        return False
-    return True
+    save_results("webhook", results)
 
 
 def report(results: dict[str, dict[str, dict]], args: argparse.Namespace) -> None:

@@ -1,5 +1,5 @@
 """Real servers for the tests that need them: the app in a thread, gunicorn (one host or several
-behind an nginx balancer), a PostgreSQL cluster of the test's own."""
+behind an nginx balancer), a Redis server and a PostgreSQL cluster of the test's own."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import redis
 import requests
 from flask import Flask
 from werkzeug.serving import make_server
@@ -192,11 +193,14 @@ UPSTREAM_HEADER = "X-Upstream"
 
 
 @contextmanager
-def balancer(nginx: str, upstreams: list[str], folder: Path) -> Iterator[str]:
+def balancer(
+    nginx: str, upstreams: list[str], folder: Path, *, worker_connections: int = 1024
+) -> Iterator[str]:
     """nginx on a free loopback port, round robin over ``upstreams`` (``host:port``).
 
     One worker process, so requests alternate strictly between the upstreams; a POST
     is never retried on another upstream (as deploy/README.md asks of a load balancer).
+    Each proxied request holds two of ``worker_connections`` (client and upstream).
     Yields the balancer's base URL.
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -210,7 +214,7 @@ def balancer(nginx: str, upstreams: list[str], folder: Path) -> Iterator[str]:
     conf = folder / "nginx.conf"
     conf.write_text(
         f"{user}worker_processes 1;\npid {folder}/nginx.pid;\nerror_log {folder}/error.log;\n"
-        "events { worker_connections 1024; }\n"
+        f"events {{ worker_connections {worker_connections}; }}\n"
         f"http {{\n{temp}    access_log {folder}/access.log;\n"
         f"    upstream fleet {{\n{servers}    }}\n"
         "    server {\n"
@@ -312,3 +316,54 @@ class PrivatePostgres:
         if (self.data / "postmaster.pid").exists():
             self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+#: Debian's redis-server, for the tests that stop and start a Redis of their own.
+REDIS_SERVER = shutil.which("redis-server")
+
+
+class OwnRedis:
+    """A throwaway redis-server on a free loopback port, without persistence, like production's.
+
+    ``stop`` ends it as a crash or a restart does (everything it held is lost);
+    ``start`` brings a new, empty one up on the same port.
+    """
+
+    def __init__(self) -> None:
+        if REDIS_SERVER is None:
+            raise RuntimeError(
+                "redis-server is not installed (Debian: apt-get install redis-server)"
+            )
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None

@@ -3,36 +3,49 @@
 Each drill runs the real thing (gunicorn workers on a shared Redis and database)
 and checks what residents see and what the database holds: never two cases for
 one dialogue, never a receipt without its case, never a case without its
-attachments, never a 5xx. A drill that needs real Redis is skipped without it,
-except under ``CI=true``.
+attachments, never a 5xx. The service a drill breaks is its own (a worker, a
+redis-server, a PostgreSQL cluster), never the machine's shared one. A drill is
+skipped when it lacks a service or program it needs, except under ``CI=true``.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 from cryptography.fernet import Fernet
 from flask import Flask
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.orm import Session, selectinload
 
 from bot import db
-from bot.chat import ChatClient, describe
+from bot.chat import ChatClient, ChatError, describe
+from bot.delivery import BUSY
 from bot.models.cases import Case
 from bot.protocol import Keys
 from tests.apps import PAUSE_AT, PAUSE_POINTS, PAUSED_PID_FILE
-from tests.conftest import TOKEN, Services, needs_redis
-from tests.servers import gunicorn_instances
+from tests.conftest import IN_CI, TOKEN, Resident, Services, needs_redis
+from tests.servers import (
+    REDIS_SERVER,
+    OwnRedis,
+    PrivatePostgres,
+    gunicorn_instances,
+    postgres_bindir,
+)
+from tests.test_cases_apply import PERSON_STEPS
 
 COMPLAINT = ["投诉", "村口路灯坏了三天了，晚上很黑", "/image", "好了", "跳过", "确认"]
+APPLICATION = [*PERSON_STEPS, "确认"]
 RECEIPT_NUMBER = re.compile(r"编号：((?:TS|SQ)\d{8}-\d{4})")
 #: Every "send it again" the delivery layer and the dialogues give says 再发.
 RESEND = "再发"
@@ -45,6 +58,21 @@ def cases_of(app: Flask, openid: str | None = None) -> list[Case]:
         if openid is not None:
             query = query.where(Case.openid == openid)
         return list(db.get_session().scalars(query))
+
+
+def drill_env(database_url: str, redis_url: str, folder: Path) -> dict[str, str]:
+    """A host's settings; the limits on residents are lifted, the drills' residents are fast."""
+    return {
+        "SUNSHINE_WECHAT_TOKEN": TOKEN,
+        "SUNSHINE_DATABASE_URL": database_url,
+        "SUNSHINE_REDIS_URL": redis_url,
+        "SUNSHINE_SECRET_KEY": "drill-secret-key",
+        "SUNSHINE_DATA_KEY": Fernet.generate_key().decode(),
+        "SUNSHINE_INSTANCE_PATH": str(folder / "instance"),
+        "SUNSHINE_CASE_DAILY_LIMIT": "1000",
+        "SUNSHINE_CASE_MESSAGE_RATE": "10000",
+        "WEB_CONCURRENCY": "2",
+    }
 
 
 class Wire:
@@ -93,13 +121,7 @@ def test_a_worker_killed_inside_the_filing_leaves_one_case_or_a_request_to_resen
     app = make_app()
     pid_file = tmp_path / "paused.pid"
     env = {
-        "SUNSHINE_WECHAT_TOKEN": TOKEN,
-        "SUNSHINE_DATABASE_URL": app.config["DATABASE_URL"],
-        "SUNSHINE_REDIS_URL": redis_url,
-        "SUNSHINE_SECRET_KEY": "drill-secret-key",
-        "SUNSHINE_DATA_KEY": Fernet.generate_key().decode(),
-        "SUNSHINE_INSTANCE_PATH": str(tmp_path / "instance"),
-        "WEB_CONCURRENCY": "2",
+        **drill_env(app.config["DATABASE_URL"], redis_url, tmp_path),
         # A dead worker's lock on the resident expires after LOCK_TTL, and a retry waits
         # RETRY_WAIT for the first copy's reply (10 s and 4 s in production): shortened,
         # in the same order, so that the drill does not sit waiting.
@@ -138,3 +160,352 @@ def test_a_worker_killed_inside_the_filing_leaves_one_case_or_a_request_to_resen
         assert RESEND in reply and not RECEIPT_NUMBER.search(reply), replies
     assert RECEIPT_NUMBER.findall(replies[-1]) == [case.number], replies
     assert f"Worker (pid:{paused}) was sent SIGKILL" in output
+
+
+# ---- shared by the service drills ----
+
+#: A resident's pause between messages while the drills keep them sending.
+THINKING_S = 0.05
+#: A resident told to send again does so after this pause, at most this many times.
+RESEND_PAUSE_S = 0.1
+RESENDS = 150
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+#: What a plain reply never shows: a Python message, markup, an HTTP error.
+TECHNICAL = re.compile(r"Traceback|Error|Exception|Internal Server|\bNone\b|[<>{}]")
+NOTHING_IN_PROGRESS = "现在没有正在填写的内容"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One message a resident sent and what came back (status 0: no HTTP answer at all)."""
+
+    line: str
+    status: int
+    reply: str
+    sent: float
+    answered: float
+
+    def reads_plainly(self) -> bool:
+        return (
+            self.status == 200
+            and self.reply != NO_REPLY
+            and bool(CHINESE.search(self.reply))
+            and not TECHNICAL.search(self.reply)
+        )
+
+    def within(self, start: float, end: float) -> bool:
+        """Sent after ``start`` and answered before ``end`` (``time.monotonic``)."""
+        return start < self.sent and self.answered < end
+
+
+class Phone:
+    """A resident's phone talking to one host; every exchange is kept for the drill's checks.
+
+    Used by one thread at a time.
+    """
+
+    def __init__(self, base: str, openid: str) -> None:
+        self.openid = openid
+        self.exchanges: list[Exchange] = []
+        self._url = f"{base}/wechat"
+        self._http = requests.Session()
+        self._answer = (0, "")
+        self._chat = ChatClient(self._post, Keys(TOKEN), openid=openid)
+
+    def _post(self, query: dict[str, str], body: bytes) -> tuple[int, str]:
+        response = self._http.post(self._url, params=query, data=body, timeout=15)
+        self._answer = (response.status_code, response.text)
+        return self._answer
+
+    def says(self, line: str) -> str:
+        sent = time.monotonic()
+        try:
+            status, reply = 200, describe(self._chat.line(line))
+        except ChatError:
+            status, reply = self._answer
+        except requests.RequestException as error:
+            status, reply = 0, f"{type(error).__name__}: {error}"
+        self.exchanges.append(Exchange(line, status, reply, sent, time.monotonic()))
+        return reply
+
+    def goes_through(self, lines: list[str]) -> str:
+        """Send ``lines`` in turn, each again while the reply asks to; return the last reply."""
+        reply = ""
+        for line in lines:
+            for _ in range(RESENDS):
+                reply = self.says(line)
+                if RESEND not in reply:
+                    break
+                time.sleep(RESEND_PAUSE_S)
+            else:
+                raise AssertionError(f"{self.openid}: {line!r} was still refused: {reply!r}")
+        return reply
+
+    def receipts(self) -> list[tuple[str, float]]:
+        """The tracking numbers the resident was given, with when each came."""
+        return [
+            (number, e.answered)
+            for e in self.exchanges
+            for number in RECEIPT_NUMBER.findall(e.reply)
+        ]
+
+
+def keep_sending(phone: Phone, lines: list[str], stop: threading.Event) -> None:
+    """Send ``lines`` over and over, whatever the replies, until ``stop``."""
+    for line in itertools.cycle(lines):
+        if stop.is_set():
+            return
+        phone.says(line)
+        time.sleep(THINKING_S)
+
+
+def keep_filing(phone: Phone, lines: list[str], stop: threading.Event) -> None:
+    """File one case after another (sending again when asked to), until ``stop``."""
+    while not stop.is_set():
+        phone.goes_through(lines)
+        time.sleep(THINKING_S)
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {timeout}s: {what}"
+        time.sleep(0.05)
+
+
+def unreadable(phones: list[Phone]) -> list[Exchange]:
+    """Exchanges a resident could not read as a plain answer: a 5xx, silence, a Python message."""
+    return [e for p in phones for e in p.exchanges if not e.reads_plainly()]
+
+
+def filed_once_per_receipt(app: Flask, phones: list[Phone]) -> list[Case]:
+    """Check each resident's cases are exactly the receipts they were given; return the cases."""
+    cases = cases_of(app)
+    given = sorted((p.openid, number) for p in phones for number, _ in p.receipts())
+    filed = sorted((c.openid, c.number) for c in cases)
+    # A receipt repeated for one dialogue (a resent 确认) names the same case: no duplicates.
+    assert sorted(set(given)) == filed, "receipts and cases differ"
+    return cases
+
+
+def describe_case(case: Case) -> str:
+    photos = [a.kind for a in case.attachments]
+    return f"{case.number} of {case.openid}: {case.name!r}, {case.text!r}, attachments {photos}"
+
+
+def whole(case: Case) -> bool:
+    """The case is as its resident sent it: a complaint with its photo, an application whole."""
+    if case.kind == "complaint":
+        return case.text == COMPLAINT[1] and [a.kind for a in case.attachments] == ["image"]
+    return (case.name, case.text, case.attachments) == ("张三", PERSON_STEPS[6], [])
+
+
+# ---- Redis stopped for 10 s under load ----
+
+REDIS_DOWN_S = 10
+ASKING = ["帮助", "低保", "查询 危房改造", "联系"]
+
+
+@pytest.fixture
+def own_redis() -> Iterator[OwnRedis]:
+    if REDIS_SERVER is None:
+        reason = "redis-server is not installed (Debian: apt-get install redis-server)"
+        if IN_CI:
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+    server = OwnRedis()
+    server.start()
+    yield server
+    server.stop()
+
+
+def test_redis_stopped_for_ten_seconds_under_load(
+    make_app: Callable[..., Flask], own_redis: OwnRedis, tmp_path: Path
+) -> None:
+    """Residents keep asking, searching and filing complaints while Redis is down for 10 s.
+
+    While it is down every message is answered with the busy message (a 200, plain
+    Chinese); nothing filed is lost or half-written; once Redis is back (empty, as
+    it runs without persistence) the next dialogue files its case.
+    """
+    app = make_app(REDIS_URL=own_redis.url)  # the shared database: the tests' own
+    env = drill_env(app.config["DATABASE_URL"], own_redis.url, tmp_path)
+    with gunicorn_instances([env], tmp_path) as [host]:
+        earlier = Phone(host.base, "o-drill-redis-earlier")
+        earlier.goes_through(COMPLAINT)
+        kept = {c.number: snapshot(c) for c in cases_of(app)}
+
+        askers = [Phone(host.base, f"o-drill-redis-asks-{n}") for n in range(2)]
+        complainants = [Phone(host.base, f"o-drill-redis-complains-{n}") for n in range(2)]
+        load = [(p, ASKING) for p in askers] + [(p, COMPLAINT) for p in complainants]
+        stop = threading.Event()
+        with ThreadPoolExecutor(len(load)) as pool:
+            running = [pool.submit(keep_sending, p, lines, stop) for p, lines in load]
+            wait_until(
+                lambda: all(p.receipts() for p in complainants), "complaints filed under load"
+            )
+            own_redis.stop()
+            down = time.monotonic()
+            time.sleep(REDIS_DOWN_S)
+            up = time.monotonic()
+            own_redis.start()
+            wait_until(
+                lambda: all(
+                    any(e.sent > up and e.reply != BUSY for e in p.exchanges) for p, _ in load
+                ),
+                "every resident served again after Redis came back",
+            )
+            stop.set()
+            for future in running:
+                future.result()
+        # The next dialogue after Redis is back works from start to receipt (取消 first:
+        # inside a complaint dialogue, "投诉" is part of the complaint).
+        after = [p.goes_through(["取消", *COMPLAINT]) for p in complainants]
+
+    phones = [earlier, *askers, *complainants]
+    assert not unreadable(phones)
+    while_down = {p.openid: [e for e in p.exchanges if e.within(down, up)] for p, _ in load}
+    assert all(while_down.values()), "every resident kept sending while Redis was down"
+    assert {e.reply for exchanges in while_down.values() for e in exchanges} == {BUSY}
+    for reply in after:
+        assert RECEIPT_NUMBER.search(reply), reply
+    cases = filed_once_per_receipt(app, phones)
+    assert [describe_case(c) for c in cases if not whole(c)] == []
+    assert {c.number: snapshot(c) for c in cases if c.number in kept} == kept
+
+
+def snapshot(case: Case) -> tuple:
+    """What a case holds that nothing in a drill may change."""
+    return (
+        case.openid,
+        case.kind,
+        case.status,
+        case.text,
+        case.created_at,
+        case.due_on,
+        [(a.kind, a.media_id) for a in case.attachments],
+    )
+
+
+def test_redis_lost_just_after_a_case_is_committed_still_gives_the_receipt(
+    make_app: Callable[..., Flask], own_redis: OwnRedis
+) -> None:
+    """The worst moment of the drill above, made exact: Redis goes the instant the case is
+    committed. The case stands, so the resident must get its receipt, not "没有生效" (with
+    the dialogue lost in Redis, they would file it a second time)."""
+    app = make_app(REDIS_URL=own_redis.url)
+    stop_redis_when_a_case_is_committed(app, own_redis)
+    openid = "o-drill-redis-commit"
+    resident = Resident(app, openid=openid)
+    for line in COMPLAINT[:-1]:
+        resident.says(line)
+
+    receipt = resident.says("确认")
+    [case] = cases_of(app, openid)
+    assert RECEIPT_NUMBER.findall(receipt) == [case.number], receipt
+    own_redis.start()
+    assert NOTHING_IN_PROGRESS in resident.says("确认")
+    assert len(cases_of(app, openid)) == 1
+
+
+def stop_redis_when_a_case_is_committed(app: Flask, server: OwnRedis) -> None:
+    sessions = app.extensions["sunshine.sessionmaker"]
+
+    @event.listens_for(sessions, "after_flush")
+    def flushed(session: Session, _context: object) -> None:
+        if any(isinstance(row, Case) for row in session.new):
+            session.info["filing"] = True
+
+    @event.listens_for(sessions, "after_commit")
+    def committed(session: Session) -> None:
+        if session.info.pop("filing", False):
+            server.stop()
+
+
+# ---- PostgreSQL restarted ----
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL cluster of this test's own (never the machine's), migrated, running."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        reason = (
+            "PostgreSQL's server programs are not installed (Debian: apt-get install postgresql)"
+        )
+        if IN_CI:
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+    cluster = PrivatePostgres(bindir)
+    try:
+        cluster.init()
+        cluster.start()
+        engine = create_engine(cluster.url)
+        db.upgrade(engine)
+        engine.dispose()
+        yield cluster
+    finally:
+        cluster.remove()
+
+
+def test_postgresql_restarted_while_residents_file(
+    services: Services,
+    private_postgres: PrivatePostgres,
+    make_app: Callable[..., Flask],
+    tmp_path: Path,
+) -> None:
+    """Residents file complaints and applications while the cluster stops and starts again.
+
+    During the gap a submission is refused with a request to send it again (never a
+    receipt); the dialogue waits at its confirm step, so the 确认 sent again once the
+    database is back files the case, once; nothing is half-written.
+    """
+    redis_url = needs_redis(services)
+    app = make_app(DATABASE_URL=private_postgres.url)  # seeds the private cluster
+    env = drill_env(private_postgres.url, redis_url, tmp_path)
+    with gunicorn_instances([env], tmp_path) as [host]:
+        waiting = [
+            Phone(host.base, "o-drill-pg-waits-complaint"),
+            Phone(host.base, "o-drill-pg-waits-application"),
+        ]
+        for phone, lines in zip(waiting, (COMPLAINT, APPLICATION), strict=True):
+            phone.goes_through(lines[:-1])  # at the confirm step
+        filers = [Phone(host.base, f"o-drill-pg-files-{n}") for n in range(3)]
+        stop = threading.Event()
+        with ThreadPoolExecutor(len(filers)) as pool:
+            running = [
+                pool.submit(keep_filing, p, COMPLAINT if n % 2 else APPLICATION, stop)
+                for n, p in enumerate(filers)
+            ]
+            wait_until(lambda: all(p.receipts() for p in filers), "cases filed before the stop")
+            private_postgres.stop()
+            down = time.monotonic()
+            refused = [phone.says("确认") for phone in waiting]
+            wait_until(
+                lambda: all(
+                    any(e.sent > down and RESEND in e.reply for e in p.exchanges) for p in filers
+                ),
+                "every filing resident refused during the gap",
+            )
+            up = time.monotonic()
+            private_postgres.start()
+            stop.set()  # each resident finishes the filing in hand, sending again as asked
+            for future in running:
+                future.result()
+        filed = [phone.says("确认") for phone in waiting]
+        again = [phone.says("确认") for phone in waiting]
+
+    phones = [*waiting, *filers]
+    assert not unreadable(phones)
+    for reply in refused:
+        assert RESEND in reply and not RECEIPT_NUMBER.search(reply), reply
+    in_gap = [e for p in phones for e in p.exchanges if e.within(down, up)]
+    assert not [e for e in in_gap if RECEIPT_NUMBER.search(e.reply)], "a receipt during the gap"
+    for phone in filers:  # filing works again: the filing refused in the gap went through
+        assert max(answered for _, answered in phone.receipts()) > up
+    cases = filed_once_per_receipt(app, phones)
+    assert [describe_case(c) for c in cases if not whole(c)] == []
+    for phone, reply in zip(waiting, filed, strict=True):
+        [case] = [c for c in cases if c.openid == phone.openid]
+        assert RECEIPT_NUMBER.findall(reply) == [case.number], reply
+    assert all(NOTHING_IN_PROGRESS in reply for reply in again), again

@@ -2,55 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import time
-
 import pytest
-import redis
 
 from tests.conftest import IN_CI, Resident
-from tests.servers import free_port
-
-REDIS_SERVER = shutil.which("redis-server")
-
-
-class OwnRedis:
-    """A throwaway redis-server without persistence, like production's."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                REDIS_SERVER,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        client = redis.Redis.from_url(self.url)
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process:
-            self.process.terminate()
-            self.process.wait(timeout=10)
+from tests.servers import REDIS_SERVER, OwnRedis
 
 
 @pytest.fixture

@@ -16,16 +16,15 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 from flask import Flask, current_app, g
 
 from bot.messages import Inbound
-from bot.metrics import DEDUP_HITS, HANDLER_ERRORS, STORE_ERRORS
+from bot.metrics import DEDUP_HITS, HANDLER_ERRORS, REPLIES, STORE_ERRORS
 from bot.privacy import openid_hash
 from bot.replies import Reply, Text, render
 from bot.store import EXTENSION as STORE
@@ -74,6 +73,20 @@ end
 return {'wait', ''}
 """
 
+# A stateless answer (bot.router.Router.respond_statelessly), stored in one go when the
+# resident is in no dialogue and no other message of theirs is being handled.
+# KEYS: delivery, lock, session, seen. ARGV: reply, reply ms, time of message, seen s.
+_ANSWER = """
+local prior = redis.call('GET', KEYS[1])
+if prior then return {'dup', prior} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'busy', ''} end
+local session = redis.call('GET', KEYS[3])
+if session and string.find(session, '"dialogue"', 1, true) then return {'busy', ''} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if ARGV[3] ~= '' then redis.call('SET', KEYS[4], ARGV[3], 'EX', ARGV[4]) end
+return {'done', ''}
+"""
+
 # KEYS: lock, session. ARGV: lock token, lock ms.
 _LOCK = """
 if redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
@@ -94,7 +107,13 @@ redis.call('DEL', KEYS[2])
 return 1
 """
 
-Respond = Callable[[Inbound, dict[str, Any]], Reply]
+
+class Responder(Protocol):
+    """What answers messages (``bot.router.Router``)."""
+
+    def respond(self, inbound: Inbound, session: dict[str, Any]) -> Reply: ...
+
+    def respond_statelessly(self, inbound: Inbound) -> Reply | None: ...
 
 
 @dataclass(frozen=True)
@@ -132,14 +151,18 @@ class Delivery:
         self.lock_ms = int(lock_ttl * 1000)
         self._begin = client.register_script(_BEGIN)
         self._lock = client.register_script(_LOCK)
+        self._answer = client.register_script(_ANSWER)
         self._take_over = client.register_script(_TAKE_OVER)
         self._finish = client.register_script(_FINISH)
 
-    def deliver(self, inbound: Inbound, respond: Respond) -> str:
+    def deliver(self, inbound: Inbound, responder: Responder) -> str:
         """Answer ``inbound`` once; return the plain reply body (XML or ``success``)."""
         keys = Keys.of(inbound)
         token = secrets.token_hex(8)
         try:
+            body = self._stateless(inbound, responder, keys)
+            if body is not None:
+                return body
             verdict, payload = self._begin(
                 keys=[keys.delivery, keys.lock, keys.session],
                 args=[token, PENDING_TTL_MS, self.lock_ms],
@@ -167,7 +190,7 @@ class Delivery:
         loaded = payload.decode("utf-8")
         session: dict[str, Any] = json.loads(loaded) if loaded else {}
         try:
-            body = render(respond(inbound, session), inbound.message)
+            body = render(responder.respond(inbound, session), inbound.message)
             saved = (
                 json.dumps(session, ensure_ascii=False, separators=(",", ":")) if session else ""
             )
@@ -180,8 +203,31 @@ class Delivery:
         except redis.RedisError:
             STORE_ERRORS.inc()
             log.exception("store unavailable after handling; reply sent but not cached")
-        _log(inbound, "answered")
+        _answered(inbound)
         return body
+
+    def _stateless(self, inbound: Inbound, responder: Responder, keys: Keys) -> str | None:
+        """One round trip for a stateless answer outside a dialogue; None: take the full path."""
+        try:
+            reply = responder.respond_statelessly(inbound)
+        except Exception:  # the full path runs the handler again, and reports what fails
+            return None
+        if reply is None:
+            return None
+        body = render(reply, inbound.message)
+        seen = "" if inbound.is_event else str(int(time.time()))
+        verdict, payload = self._answer(
+            keys=[keys.delivery, keys.lock, keys.session, keys.seen],
+            args=[body, REPLY_TTL_MS, seen, SEEN_TTL_S],
+        )
+        if verdict == b"done":
+            _answered(inbound)
+            return body
+        if verdict == b"dup" and not payload.startswith(PENDING):
+            DEDUP_HITS.inc()
+            _log(inbound, "retry")
+            return payload.decode("utf-8")
+        return None  # in a dialogue, another message in hand, or a first copy still running
 
     def _first_reply(self, keys: Keys, seen: bytes, token: str) -> tuple[bytes, bytes]:
         """For a retry: the first copy's reply (``reply``), or the delivery taken over from a
@@ -257,8 +303,13 @@ def last_message_at(openid: str) -> datetime | None:
     return datetime.fromtimestamp(int(raw), UTC) if raw else None
 
 
+def _answered(inbound: Inbound) -> None:
+    REPLIES.labels(handler=g.get("handler", "-")).inc()
+    _log(inbound, "answered")
+
+
 def _log(inbound: Inbound, outcome: str) -> None:
-    log.info(
+    log.debug(
         "%s %s",
         outcome,
         inbound.fields["MsgType"],

@@ -43,7 +43,9 @@ DIALOGUES = Counter(
 STORE_ERRORS = Counter(
     "sunshine_store_errors_total", "Messages answered 'busy' because the store failed."
 )
-HANDLER_ERRORS = Counter("sunshine_handler_errors_total", "Handlers that raised, by handler.", ["handler"])
+HANDLER_ERRORS = Counter(
+    "sunshine_handler_errors_total", "Handlers that raised, by handler.", ["handler"]
+)
 WECHAT_API_ERRORS = Counter(
     "sunshine_wechat_api_errors_total", "WeChat API calls that failed, by errcode.", ["errcode"]
 )
@@ -54,7 +56,9 @@ bp = Blueprint("metrics", __name__)
 _live_gauges: dict[str, tuple[str, Callable[[], float]]] = {}
 
 
-def live_gauge(name: str, documentation: str) -> Callable[[Callable[[], float]], Callable[[], float]]:
+def live_gauge(
+    name: str, documentation: str
+) -> Callable[[Callable[[], float]], Callable[[], float]]:
     """Register a gauge whose value a function computes when Prometheus scrapes."""
 
     def register(compute: Callable[[], float]) -> Callable[[], float]:

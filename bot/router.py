@@ -21,7 +21,7 @@ from wechatpy.messages import BaseMessage
 from bot import dialogue as dialogues
 from bot.dialogue import DIALOGUE_WORDS, Dialogue, normalise
 from bot.messages import Inbound
-from bot.metrics import DIALOGUES, REPLIES
+from bot.metrics import DIALOGUES
 from bot.replies import SILENCE, Reply, Text
 
 Handler = Callable[["Context"], Reply | str]
@@ -66,16 +66,28 @@ class Capability:
     message_types: dict[str, Handler] = field(default_factory=dict)
     fallbacks: list[Handler] = field(default_factory=list)
     dialogues: list[tuple[Dialogue, str]] = field(default_factory=list)
+    stateless: set[Handler] = field(default_factory=set)
 
     def command(
-        self, *words: str, prefix: bool = False, help: str | None = None
+        self,
+        *words: str,
+        prefix: bool = False,
+        help: str | None = None,
+        stateless: bool = False,
     ) -> Callable[[Handler], Handler]:
-        """Answer text equal to one of ``words`` (or starting with one, when ``prefix``)."""
+        """Answer text equal to one of ``words`` (or starting with one, when ``prefix``).
+
+        ``stateless``: the answer depends on the text alone — the handler neither reads
+        nor changes the session and has no effect — so outside a dialogue it is given
+        in one round trip to the store (its menu keys too).
+        """
 
         def register(handler: Handler) -> Handler:
             for index, word in enumerate(words):
                 shown = help if index == 0 else None
                 self.commands.append(Command(normalise(word), handler, prefix, shown))
+            if stateless:
+                self.stateless.add(handler)
             return handler
 
         return register
@@ -145,6 +157,7 @@ class Router:
         self.message_types: dict[str, Handler] = {}
         self.dialogues: dict[str, Dialogue] = {}
         self.dialogue_words: dict[str, str] = {}
+        self.stateless: set[Handler] = set()
         fallbacks: list[Handler] = []
         for cap in self.capabilities:
             for command in cap.commands:
@@ -159,6 +172,7 @@ class Router:
                 _add(self.dialogues, dialogue.name, dialogue, cap.name)
                 self.dialogue_words[dialogue.name] = word
             fallbacks.extend(cap.fallbacks)
+            self.stateless |= cap.stateless
         if len(fallbacks) != 1:
             raise ValueError(
                 f"exactly one text fallback must be registered, found {len(fallbacks)}"
@@ -206,7 +220,6 @@ class Router:
             return self._event(ctx, dialogue) if message.type == "event" else SILENCE
         if dialogue is not None:
             g.handler = f"dialogue.{dialogue.name}"
-            REPLIES.labels(handler=g.handler).inc()
             return dialogues.handle(ctx, dialogue, dialogues.active_state(session) or {})
         if message.type == "text":
             return self._text(ctx)
@@ -229,15 +242,43 @@ class Router:
             f"请发送“{word}”重新开始。"
         )
 
-    def _text(self, ctx: Context) -> Reply:
+    def respond_statelessly(self, inbound: Inbound) -> Reply | None:
+        """The answer to a stateless command or menu click, given outside a dialogue without
+        the session; None when the message needs the session (the caller then uses ``respond``).
+        """
+        message = inbound.message
+        ctx = Context(message, {}, self)
+        if message.type == "text":
+            ctx.text = (message.content or "").strip()
+            handler = self._command_for(ctx)
+        elif message.type == "event" and (message.event or "").lower() == "click":
+            handler = self.menu_keys.get(message.key or "")
+        else:
+            return None
+        if handler not in self.stateless:
+            return None
+        reply = _call(handler, ctx)
+        if ctx.session:
+            raise RuntimeError(f"{handler.__name__} is declared stateless but wrote the session")
+        return reply
+
+    def _command_for(self, ctx: Context) -> Handler | None:
+        """The handler of the command ``ctx.text`` is, with its argument put in ``ctx``."""
         folded = unicodedata.normalize("NFKC", ctx.text).strip()
         word = folded.lower()
         command = self.words.get(word)
         if command is None:
             command = next((c for c in self.prefixes if word.startswith(c.word)), None)
-        if command is not None:
-            ctx.argument = folded[len(command.word) :].strip()
-            return _call(command.handler, ctx)
+        if command is None:
+            return None
+        ctx.argument = folded[len(command.word) :].strip()
+        return command.handler
+
+    def _text(self, ctx: Context) -> Reply:
+        handler = self._command_for(ctx)
+        if handler is not None:
+            return _call(handler, ctx)
+        word = unicodedata.normalize("NFKC", ctx.text).strip().lower()
         notice = self._interruption(ctx)
         if notice:
             return notice
@@ -277,7 +318,6 @@ def discover_capabilities(package: str = "handlers") -> list[Capability]:
 def _call(handler: Handler, ctx: Context) -> Reply:
     name = f"{handler.__module__.rpartition('.')[2]}.{handler.__name__}"
     g.handler = name
-    REPLIES.labels(handler=name).inc()
     reply = handler(ctx)
     return Text(reply) if isinstance(reply, str) else reply
 

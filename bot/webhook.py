@@ -121,7 +121,7 @@ def _answer() -> Response:
         log.info("unreadable delivery: %s", problem)
         return _plain(f"bad request: {problem}", 400)
 
-    body = get_delivery().deliver(inbound, get_router().respond)
+    body = get_delivery().deliver(inbound, get_router())
     if body == SILENCE_BODY:
         return _plain(body)
     return Response(seal_reply(keys, query, body), mimetype="application/xml")

@@ -11,7 +11,9 @@ from bot.router import Capability, Context
 capability = Capability("联系我们", order=800)
 
 
-@capability.command("联系", "联系方式", "电话", "地址", help="联系 — 办公地址、电话和邮箱")
+@capability.command(
+    "联系", "联系方式", "电话", "地址", help="联系 — 办公地址、电话和邮箱", stateless=True
+)
 @capability.menu("CONTACT")
 def contact(ctx: Context) -> str:
     office = get_session().scalars(select(Office).limit(1)).first()

@@ -11,7 +11,7 @@ from bot.router import ANY_MESSAGE, Capability, Context
 capability = Capability("帮助", order=900)
 
 
-@capability.command("帮助", "?", "help", "菜单", help="帮助 — 再看这份说明")
+@capability.command("帮助", "?", "help", "菜单", help="帮助 — 再看这份说明", stateless=True)
 @capability.menu("HELP")
 def show_help(ctx: Context) -> str:
     return ctx.router.help_text()

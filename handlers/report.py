@@ -21,7 +21,11 @@ _YEAR = re.compile(r"(\d{4})")
 
 
 @capability.command(
-    "年报", "年度报告", prefix=True, help="年报 — 政府信息公开年度报告（如：年报 2017）"
+    "年报",
+    "年度报告",
+    prefix=True,
+    help="年报 — 政府信息公开年度报告（如：年报 2017）",
+    stateless=True,
 )
 @capability.menu("REPORT")
 def annual_report(ctx: Context) -> News | str:

@@ -12,7 +12,7 @@ capability = Capability("公开统计", order=130)
 MAX_YEARS = 6
 
 
-@capability.command("统计", "公开统计", help="统计 — 每年各渠道公开了多少条")
+@capability.command("统计", "公开统计", help="统计 — 每年各渠道公开了多少条", stateless=True)
 def statistics(ctx: Context) -> str:
     session = get_session()
     lines = ["政府信息公开统计（百分比按条数计算）"]

@@ -19,7 +19,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from flask import Blueprint, g, render_template, request
-from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
@@ -30,6 +29,7 @@ from bot.admin.roles import PERMISSIONS, Role, check_permission, roles_with
 from bot.db import get_session
 from bot.models import Office
 from bot.models.staff import Staff
+from bot.webhook import NoCookieSessionOnWebhook
 
 CONSOLE_NAME = "政务公开工作台"
 
@@ -100,8 +100,9 @@ class PermissionDenied(Forbidden):
         self.roles = list(roles) or (roles_with(permission) if permission else [])
 
 
-class ConsoleSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, marked Secure on HTTPS requests even when not configured."""
+class ConsoleSessionInterface(NoCookieSessionOnWebhook):
+    """Flask's signed-cookie session, marked Secure on HTTPS requests even when not configured
+    (and, as for every app, not opened for WeChat's deliveries)."""
 
     def get_cookie_secure(self, app) -> bool:  # type: ignore[no-untyped-def]
         return super().get_cookie_secure(app) or request.is_secure

@@ -4,6 +4,9 @@
   in safe mode, parse, reply with the text, encrypt. No store.
 - ``flask_echo_redis``: the same with one Redis GET and one SET per message, the way
   wechatpy's docs keep a session.
+- ``flask_echo_script``: the same with one Redis script per message — Sunshine's own
+  stateless-answer script (claim, lock check, session check, reply stored): the floor
+  of any design that touches Redis once per message.
 - ``werobot_echo``: WeRoBot's echo robot, sessions off.
 Settings come from BENCH_TOKEN, BENCH_AES_KEY, BENCH_APPID and BENCH_REDIS_URL.
 """
@@ -26,14 +29,18 @@ def _settings() -> tuple[str, WeChatCrypto | None]:
     return token, crypto
 
 
-def flask_echo(with_redis: bool = False) -> Flask:
+def flask_echo(with_redis: bool = False, with_script: bool = False) -> Flask:
     token, crypto = _settings()
     app = Flask(__name__)
-    store = None
-    if with_redis:
+    store = script = None
+    if with_redis or with_script:
         import redis
 
         store = redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
+    if with_script:
+        from bot.delivery import _ANSWER
+
+        script = store.register_script(_ANSWER)
 
     @app.post("/wechat")
     def wechat():  # type: ignore[no-untyped-def]
@@ -48,11 +55,17 @@ def flask_echo(with_redis: bool = False) -> Flask:
                 xml, args["msg_signature"], args["timestamp"], args["nonce"]
             )
         message = parse_message(xml)
-        if store is not None:
+        if with_redis:
             key = f"bench:session:{message.source}"
             store.get(key)
             store.set(key, "{}", ex=1800)
         reply = create_reply(getattr(message, "content", "hi"), message).render()
+        if script is not None:
+            who = message.source
+            script(
+                keys=[f"b:d:{who}:{message.id}", f"b:l:{who}", f"b:s:{who}", f"b:seen:{who}"],
+                args=[reply, 900_000, "1", 172_800],
+            )
         if args.get("encrypt_type") == "aes" and crypto is not None:
             return crypto.encrypt_message(reply, args["nonce"], args["timestamp"])
         return reply
@@ -62,6 +75,10 @@ def flask_echo(with_redis: bool = False) -> Flask:
 
 def flask_echo_redis() -> Flask:
     return flask_echo(with_redis=True)
+
+
+def flask_echo_script() -> Flask:
+    return flask_echo(with_script=True)
 
 
 def werobot_echo():  # type: ignore[no-untyped-def]

@@ -2,8 +2,9 @@
 
 Each server runs under gunicorn (2 sync workers) on loopback, one after another,
 and wrk drives it with pre-signed deliveries: every delivery a new MsgId from one
-of 5,000 residents, so Sunshine does its full work (claim + lock + session load in
-one Redis script, handler, reply cached + session saved in another). Plaintext and
+of 5,000 residents, so Sunshine does its full work: for ``帮助`` outside a dialogue one
+Redis script claims the delivery, checks the resident's lock and session and stores
+the reply. Plaintext and
 safe mode. Reported: req/s, p50, p99, worker memory, and throughput as a ratio of
 the Flask echo baseline measured in the same run.
 
@@ -60,6 +61,7 @@ SERVERS = [
     Server("sunshine 帮助 (Redis: dedup+lock+session)", "bot:create_app()", True, "/healthz"),
     Server("flask echo (baseline)", "bench.baselines:flask_echo()", False),
     Server("flask echo + Redis GET/SET", "bench.baselines:flask_echo_redis()", True),
+    Server("flask echo + one Redis script", "bench.baselines:flask_echo_script()", True),
     Server("werobot echo", "bench.baselines:werobot_echo()", False),
 ]
 BASELINE = SERVERS[1].name

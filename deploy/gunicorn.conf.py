@@ -47,9 +47,11 @@ graceful_timeout = 10
 # for them): nginx keeps connections to clients alive and buffers slow ones.
 
 # Recycle workers now and then so that a slow leak in a library cannot grow for weeks;
-# the jitter keeps them from restarting together.
-max_requests = 5000
-max_requests_jitter = 500
+# the jitter keeps them from restarting together. Not too often: a new worker spends about
+# a second importing and then rebuilds its search index, and at 5,000 a busy host's
+# workers restarted every few seconds, which showed as p99 spikes in bench/capacity.py.
+max_requests = 100_000
+max_requests_jitter = 10_000
 
 # The heartbeat file on tmpfs: on a disk-backed /tmp (some container overlays) its
 # fchmod can block a worker (gunicorn's "Blocking os.fchmod" FAQ).

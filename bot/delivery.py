@@ -39,6 +39,8 @@ REPLY_TTL_MS = 15 * 60_000
 #: Sessions outlive the dialogue time-out so that a timed-out resident can be told so.
 SESSION_TTL_S = 24 * 3600
 POLL_INTERVAL_S = 0.025
+#: While Redis is down every message fails alike: one traceback a minute is enough.
+STORE_TRACEBACK_EVERY_S = 60.0
 #: WeChat lets the account send customer-service messages for 48 hours after a resident's message.
 SEEN_TTL_S = 48 * 3600
 
@@ -146,6 +148,7 @@ class Delivery:
     ):
         self.client = client
         self.reply_skip = reply_skip
+        self._last_store_traceback = -STORE_TRACEBACK_EVERY_S
         self.retry_wait = retry_wait
         self.lock_wait = lock_wait
         self.lock_ms = int(lock_ttl * 1000)
@@ -183,8 +186,7 @@ class Delivery:
                 self._store(keys, inbound, body, token, session=None)
                 return body
         except redis.RedisError:
-            STORE_ERRORS.inc()
-            log.exception("store unavailable; message not processed")
+            self._store_failed("store unavailable; message not processed")
             return render(Text(BUSY), inbound.message)
 
         loaded = payload.decode("utf-8")
@@ -201,10 +203,19 @@ class Delivery:
         try:
             self._store(keys, inbound, body, token, session=saved)
         except redis.RedisError:
-            STORE_ERRORS.inc()
-            log.exception("store unavailable after handling; reply sent but not cached")
+            self._store_failed("store unavailable after handling; reply sent but not cached")
         _answered(inbound)
         return body
+
+    def _store_failed(self, what: str) -> None:
+        """Count and log a store failure: the traceback once a minute, a line otherwise."""
+        STORE_ERRORS.inc()
+        now = time.monotonic()
+        if now - self._last_store_traceback >= STORE_TRACEBACK_EVERY_S:
+            self._last_store_traceback = now
+            log.exception(what)
+        else:
+            log.error(what)
 
     def _stateless(self, inbound: Inbound, responder: Responder, keys: Keys) -> str | None:
         """One round trip for a stateless answer outside a dialogue; None: take the full path."""

@@ -38,7 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from bot.models.core import Base
+from bot.models.core import Base, append_only
 from bot.models.staff import Staff, utcnow
 
 
@@ -291,14 +291,7 @@ class ReviewRecordsAreAppendOnly(RuntimeError):
     pass
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_review_record_changes(session: Session, _context: Any, _instances: Any) -> None:
-    for record in session.deleted:
-        if isinstance(record, ReviewRecord):
-            raise ReviewRecordsAreAppendOnly("review records cannot be deleted")
-    for record in session.dirty:
-        if isinstance(record, ReviewRecord) and session.is_modified(record):
-            raise ReviewRecordsAreAppendOnly("review records cannot be changed")
+append_only(ReviewRecord, ReviewRecordsAreAppendOnly, "review records")
 
 
 @event.listens_for(Session, "before_flush")

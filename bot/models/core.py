@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import DateTime, String, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime, String, event, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
 class Base(DeclarativeBase):
     pass
+
+
+def append_only(model: type[Base], error: type[Exception], what: str) -> None:
+    """Refuse, at flush, any change to or deletion of a ``model`` row already written.
+
+    The ORM side of an append-only table; its migration adds the database's own triggers.
+    """
+
+    @event.listens_for(Session, "before_flush")
+    def _refuse_changes(session: Session, _context: Any, _instances: Any) -> None:
+        for row in session.deleted:
+            if isinstance(row, model):
+                raise error(f"{what} cannot be deleted")
+        for row in session.dirty:
+            if isinstance(row, model) and session.is_modified(row):
+                raise error(f"{what} cannot be changed")
 
 
 class Office(Base):

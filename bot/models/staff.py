@@ -22,12 +22,11 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
-    event,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.admin.roles import Role, can
-from bot.models.core import Base
+from bot.models.core import Base, append_only
 
 
 def utcnow() -> datetime:
@@ -101,11 +100,4 @@ class AuditLogIsAppendOnly(RuntimeError):
     pass
 
 
-@event.listens_for(Session, "before_flush")
-def _refuse_audit_changes(session: Session, _context: object, _instances: object) -> None:
-    for entry in session.deleted:
-        if isinstance(entry, AuditEntry):
-            raise AuditLogIsAppendOnly("audit entries cannot be deleted")
-    for entry in session.dirty:
-        if isinstance(entry, AuditEntry) and session.is_modified(entry):
-            raise AuditLogIsAppendOnly("audit entries cannot be changed")
+append_only(AuditEntry, AuditLogIsAppendOnly, "audit entries")

@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import logging
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any
 
 import click
 from flask import current_app
@@ -32,6 +34,37 @@ from bot.wechat_api import WeChatUnavailable, get_client
 log = logging.getLogger(__name__)
 
 
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write here instead of stdout.",
+)
+
+
+def _refuse_binary_to_terminal(fmt: str, output: Path | None) -> None:
+    if fmt == "xlsx" and output is None and sys.stdout.isatty():
+        raise click.ClickException("an XLSX file is binary: give -o FILE or redirect stdout")
+
+
+def _write(output: Path | None, fmt: str, write: Callable[[IO[Any]], None]) -> None:
+    """Run ``write`` into a text or (for xlsx) binary buffer, then to ``output`` or stdout."""
+    if fmt == "xlsx":
+        binary = io.BytesIO()
+        write(binary)
+        if output:
+            output.write_bytes(binary.getvalue())
+        else:
+            click.get_binary_stream("stdout").write(binary.getvalue())
+        return
+    text = io.StringIO(newline="")
+    write(text)
+    if output:
+        output.write_text(text.getvalue(), encoding="utf-8", newline="")
+    else:
+        click.echo(text.getvalue(), nl=False)
+
+
 @click.group("cases")
 def cases_group() -> None:
     """Applications and complaints."""
@@ -45,12 +78,7 @@ def cases_group() -> None:
     default="json",
     show_default=True,
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of stdout.",
-)
+@output_option
 @click.option(
     "--with-contact",
     is_flag=True,
@@ -59,29 +87,15 @@ def cases_group() -> None:
 @with_appcontext
 def export_command(fmt: str, output: Path | None, with_contact: bool) -> None:
     """Export every application and complaint, one record each."""
-    if fmt == "xlsx" and output is None and sys.stdout.isatty():
-        raise click.ClickException("an XLSX file is binary: give -o FILE or redirect stdout")
+    _refuse_binary_to_terminal(fmt, output)
     try:
         rows = export.records(get_session(), with_contact=with_contact)
     except SealError as error:
         raise click.ClickException(str(error)) from error
     if with_contact:
         log.warning("cases exported with contact details in full (%d records)", len(rows))
-    if fmt == "xlsx":
-        buffer = io.BytesIO()
-        export.write_xlsx(rows, buffer)
-        data = buffer.getvalue()
-        if output:
-            output.write_bytes(data)
-        else:
-            click.get_binary_stream("stdout").write(data)
-    else:
-        text = io.StringIO(newline="")
-        (export.write_json if fmt == "json" else export.write_csv)(rows, text)
-        if output:
-            output.write_text(text.getvalue(), encoding="utf-8", newline="")
-        else:
-            click.echo(text.getvalue(), nl=False)
+    writer = {"xlsx": export.write_xlsx, "json": export.write_json, "csv": export.write_csv}[fmt]
+    _write(output, fmt, lambda stream: writer(rows, stream))
     if output:
         click.echo(f"Exported {len(rows)} case(s) to {output}.", err=True)
 
@@ -244,12 +258,7 @@ def report_group() -> None:
     default="text",
     show_default=True,
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of stdout.",
-)
+@output_option
 @with_appcontext
 def report_stats(year: int, fmt: str, output: Path | None) -> None:
     """The statutory tables 二, 三 and 四 of YEAR (2021 national format), checked.
@@ -257,23 +266,13 @@ def report_stats(year: int, fmt: str, output: Path | None) -> None:
     Exits with status 1 when table 三 does not add up (一 + 二 = 三(七) + 四), after
     writing the tables and saying why on stderr.
     """
-    if fmt == "xlsx" and output is None and sys.stdout.isatty():
-        raise click.ClickException("an XLSX file is binary: give -o FILE or redirect stdout")
+    _refuse_binary_to_terminal(fmt, output)
     result = annual.compute(get_session(), year)
     if fmt == "xlsx":
-        buffer = io.BytesIO()
-        annual.write_xlsx(result.tables, buffer, year=year)
-        if output:
-            output.write_bytes(buffer.getvalue())
-        else:
-            click.get_binary_stream("stdout").write(buffer.getvalue())
+        _write(output, fmt, lambda stream: annual.write_xlsx(result.tables, stream, year=year))
     else:
-        text = io.StringIO(newline="")
-        (annual.write_text if fmt == "text" else annual.write_csv)(result.tables, text)
-        if output:
-            output.write_text(text.getvalue(), encoding="utf-8", newline="")
-        else:
-            click.echo(text.getvalue(), nl=False)
+        writer = annual.write_text if fmt == "text" else annual.write_csv
+        _write(output, fmt, lambda stream: writer(result.tables, stream))
     if year < annual.FORMAT_2021:
         click.echo(f"Note: reports for {year} used an earlier format than these tables.", err=True)
     if output:

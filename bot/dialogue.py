@@ -89,6 +89,8 @@ class Dialogue:
     submit: Callable[[Context, dict[str, Any]], Reply | str]
     intro: str = ""
     timeout: int | None = None
+    #: Checked before each answer is read: a reason to refuse it for now (e.g. a rate limit).
+    guard: Callable[[Context], str | None] | None = None
     fields: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -179,6 +181,10 @@ def handle(ctx: Context, dialogue: Dialogue, state: dict[str, Any]) -> Reply:
     if ctx.message.type not in step.kinds:
         wanted = "或".join(KIND_NAMES.get(k, k) for k in sorted(step.kinds))
         return Text(f"这一步请发送{wanted}。\n" + _prompt(dialogue, step, data))
+    refusal = dialogue.guard(ctx) if dialogue.guard else None
+    if refusal:
+        _save(ctx, dialogue, step.field, data)
+        return Text(refusal)
     try:
         value = step.parse(Answer(ctx.text, ctx.message))
     except Invalid as problem:

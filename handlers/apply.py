@@ -223,31 +223,31 @@ application = Dialogue(
         Step(
             "applicant_kind",
             "您以什么身份申请？回复 1 个人，2 单位（法人或其他组织）。",
-            parse=limits.limited(applicant_kind),
+            parse=applicant_kind,
         ),
         Step(
             "organisation_kind",
             "单位类型：回复 1 商业企业，2 科研机构，3 社会公益组织，4 法律服务机构，5 其他。",
-            parse=limits.limited(organisation_kind),
+            parse=organisation_kind,
             ask_if=_is_organisation,
         ),
-        Step("name", "请输入您的姓名。", parse=limits.limited(person_name), ask_if=_is_person),
+        Step("name", "请输入您的姓名。", parse=person_name, ask_if=_is_person),
         Step(
             "organisation_name",
             "请输入单位全称（与营业执照或登记证书一致）。",
-            parse=limits.limited(organisation_name),
+            parse=organisation_name,
             ask_if=_is_organisation,
         ),
         Step(
             "document_type",
             "身份证明：回复 1 居民身份证；用其他证件的，请直接回复证件名称（如 护照）。",
-            parse=limits.limited(document_type),
+            parse=document_type,
             ask_if=_is_person,
         ),
         Step(
             "resident_id",
             "请输入18位身份证号码。",
-            parse=limits.limited(resident_id),
+            parse=resident_id,
             ask_if=lambda data: (
                 _is_person(data) and data.get("document_type", RESIDENT_ID) == RESIDENT_ID
             ),
@@ -255,7 +255,7 @@ application = Dialogue(
         Step(
             "other_document",
             "请输入证件号码。",
-            parse=limits.limited(other_document),
+            parse=other_document,
             ask_if=lambda data: (
                 _is_person(data) and data.get("document_type", RESIDENT_ID) != RESIDENT_ID
             ),
@@ -263,29 +263,29 @@ application = Dialogue(
         Step(
             "credit_code",
             "请输入单位的18位统一社会信用代码。",
-            parse=limits.limited(credit_code),
+            parse=credit_code,
             ask_if=_is_organisation,
         ),
         Step(
             "contact",
             "请留下联系方式：手机或固定电话；没有电话的，也可以留电子邮箱或通信地址。",
-            parse=limits.limited(contact),
+            parse=contact,
         ),
         Step(
             "description",
             "请说明您要申请公开哪些政府信息：文件名称、文号，或能确定这些信息的其他描述"
             "（如哪一年、哪件事）。",
-            parse=limits.limited(description),
+            parse=description,
         ),
         Step(
             "form_wanted",
             "希望以什么方式获取？回复 1 纸质，2 电子邮件，3 邮寄，4 自行领取。",
-            parse=limits.limited(form_wanted),
+            parse=form_wanted,
         ),
         Step(
             "mail_address",
             "请输入邮寄地址（写到村或街道门牌）。",
-            parse=limits.limited(mail_address),
+            parse=mail_address,
             ask_if=lambda data: (
                 data.get("form_wanted") == "邮寄" and _contact_kind(data) != "address"
             ),
@@ -293,7 +293,7 @@ application = Dialogue(
         Step(
             "email",
             "请输入接收信息的电子邮箱。",
-            parse=limits.limited(email_address),
+            parse=email_address,
             ask_if=lambda data: (
                 data.get("form_wanted") == "电子邮件" and _contact_kind(data) != "email"
             ),
@@ -301,6 +301,7 @@ application = Dialogue(
     ),
     summary=summary,
     submit=submit,
+    guard=limits.refusal_to_answer,
 )
 
 capability.dialogue(

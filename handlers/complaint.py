@@ -162,26 +162,26 @@ def complaint_dialogue(category: str) -> Dialogue:
             Step(
                 "content",
                 WHAT[category] + ATTACH,
-                parse=limits.limited(content_item),
+                parse=content_item,
                 kinds=frozenset({"text", "image", "location"}),
                 many=True,
             ),
             Step(
                 "description",
                 "照片和位置已收到。请再用文字简单说明一下情况。",
-                parse=limits.limited(description),
+                parse=description,
                 ask_if=lambda data: "content" in data and not written(data),
             ),
             Step(
                 "phone",
                 f"需要工作人员联系您的，请留下手机号码。{secrecy}{ANONYMITY}",
-                parse=limits.limited(contact_phone),
+                parse=contact_phone,
                 optional=True,
             ),
             Step(
                 "name",
                 "怎么称呼您？（如 张先生）",
-                parse=limits.limited(contact_name),
+                parse=contact_name,
                 optional=True,
                 # Counted until the phone step is skipped, so the step count does not grow.
                 ask_if=lambda data: data.get("phone", True) is not None,
@@ -189,6 +189,7 @@ def complaint_dialogue(category: str) -> Dialogue:
         ),
         summary=summary_for(category),
         submit=submit_for(category),
+        guard=limits.refusal_to_answer,
     )
 
 

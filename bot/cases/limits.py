@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import redis
 from flask import current_app
 
 from bot.cases.deadlines import beijing_date
-from bot.dialogue import Answer, Invalid
 from bot.store import KEY_PREFIX, get_redis
 
 if TYPE_CHECKING:
@@ -74,13 +72,6 @@ def refusal_to_start(ctx: Context) -> str | None:
     return daily_refusal(ctx.openid, beijing_date(datetime.now(UTC)))
 
 
-def limited(parse: Callable[[Answer], Any]) -> Callable[[Answer], Any]:
-    """``parse``, refusing answers sent faster than the message rate allows."""
-
-    def checked(answer: Answer) -> Any:
-        if too_fast(answer.message.source):
-            raise Invalid(TOO_FAST)
-        return parse(answer)
-
-    checked.__name__ = parse.__name__
-    return checked
+def refusal_to_answer(ctx: Context) -> str | None:
+    """Why a dialogue answer is refused for now (sent faster than the rate allows), or None."""
+    return TOO_FAST if too_fast(ctx.openid) else None

@@ -33,12 +33,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from bot.admin import audit
-from bot.admin.auth import permission_required
+from bot.admin.auth import login_required, permission_required
 from bot.admin.console import bp
 from bot.admin.publishing import (
+    PANEL_STEP_RULE,
     STAGE_CLASSES,
     authored,
     catalogue_rule,
+    panel_action,
     review_panel,
     take_step,
     upload_limit,
@@ -312,7 +314,7 @@ def item(item_id: int) -> ResponseReturnValue:
         "admin/items/show.html",
         item=found,
         panel=review_panel(found, records),
-        action_url=lambda name: url_for(f"admin.item_{name}", item_id=found.id),
+        action_url=lambda name: url_for("admin.item_step", item_id=found.id, step=name),
     )
 
 
@@ -383,34 +385,13 @@ def _after_edit(was: ItemStatus) -> str:
     return "已保存，等待审核人审查。"
 
 
-def _review_action(item_id: int, action: ReviewAction) -> ResponseReturnValue:
+@bp.post(f"/items/<int:item_id>/{PANEL_STEP_RULE}")
+@login_required
+def item_step(item_id: int, step: str) -> ResponseReturnValue:
+    action = panel_action(step)
     found = _item(item_id, for_update=True)
     take_step("item", found, found.id, action, title=found.title)
     return redirect(url_for("admin.item", item_id=item_id))
-
-
-@bp.post("/items/<int:item_id>/review")
-@permission_required("items.review")
-def item_review(item_id: int) -> ResponseReturnValue:
-    return _review_action(item_id, ReviewAction.REVIEW)
-
-
-@bp.post("/items/<int:item_id>/publish")
-@permission_required("items.publish")
-def item_publish(item_id: int) -> ResponseReturnValue:
-    return _review_action(item_id, ReviewAction.PUBLISH)
-
-
-@bp.post("/items/<int:item_id>/withdraw")
-@permission_required("items.publish")
-def item_withdraw(item_id: int) -> ResponseReturnValue:
-    return _review_action(item_id, ReviewAction.WITHDRAW)
-
-
-@bp.post("/items/<int:item_id>/resubmit")
-@permission_required("items.edit")
-def item_resubmit(item_id: int) -> ResponseReturnValue:
-    return _review_action(item_id, ReviewAction.RESUBMIT)
 
 
 # ---- import ----

@@ -21,7 +21,7 @@ from wtforms import Field, HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import Length, ValidationError
 
 from bot.admin import audit
-from bot.admin.console import bp
+from bot.admin.console import PermissionDenied, bp
 from bot.content import review
 from bot.content.catalogue import FieldProblem
 from bot.content.review import Reviewable, ReviewRefused, Stage, Standing
@@ -134,6 +134,25 @@ def review_panel(subject: Reviewable, records: list[ReviewRecord]) -> ReviewPane
 
 
 STALE = "内容刚被他人修改或处理过，操作没有执行。请查看最新内容后再试。"
+
+
+#: The review panel's buttons: what each does, and the permission it needs.
+PANEL_STEPS: dict[str, tuple[ReviewAction, str]] = {
+    "review": (ReviewAction.REVIEW, "items.review"),
+    "publish": (ReviewAction.PUBLISH, "items.publish"),
+    "withdraw": (ReviewAction.WITHDRAW, "items.publish"),
+    "resubmit": (ReviewAction.RESUBMIT, "items.edit"),
+}
+#: The URL part naming a panel button, e.g. ``/items/<id>/<any(review, …):step>``.
+PANEL_STEP_RULE = f"<any({', '.join(PANEL_STEPS)}):step>"
+
+
+def panel_action(step: str) -> ReviewAction:
+    """The action of a panel button, if the member's role allows it (else a 403 page)."""
+    action, permission = PANEL_STEPS[step]
+    if not g.staff.can(permission):
+        raise PermissionDenied(permission)
+    return action
 
 
 def take_step(

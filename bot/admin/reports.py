@@ -39,12 +39,14 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length
 
 from bot.admin import audit
-from bot.admin.auth import permission_required
+from bot.admin.auth import login_required, permission_required
 from bot.admin.console import BEIJING, bp
 from bot.admin.publishing import (
+    PANEL_STEP_RULE,
     STAGE_CLASSES,
     authored,
     catalogue_rule,
+    panel_action,
     review_panel,
     take_step,
 )
@@ -338,7 +340,7 @@ def report(year: int) -> ResponseReturnValue:
         "admin/reports/show.html",
         report=found,
         panel=review_panel(found, records),
-        action_url=lambda name: url_for(f"admin.report_{name}", year=year),
+        action_url=lambda name: url_for("admin.report_step", year=year, step=name),
         pdf_form=PdfForm(formdata=None),
         can_generate=statutory.provider() is not None,
         tables=[statutory.grid(table) for table in found.statutory_tables or []],
@@ -486,31 +488,10 @@ def report_tables(year: int) -> ResponseReturnValue:
     return redirect(url_for("admin.report", year=year))
 
 
-def _review_action(year: int, action: ReviewAction) -> ResponseReturnValue:
+@bp.post(f"/reports/<int:year>/{PANEL_STEP_RULE}")
+@login_required
+def report_step(year: int, step: str) -> ResponseReturnValue:
+    action = panel_action(step)
     found = _report(year, for_update=True)
     take_step("report", found, found.year, action, title=found.title)
     return redirect(url_for("admin.report", year=year))
-
-
-@bp.post("/reports/<int:year>/review")
-@permission_required("items.review")
-def report_review(year: int) -> ResponseReturnValue:
-    return _review_action(year, ReviewAction.REVIEW)
-
-
-@bp.post("/reports/<int:year>/publish")
-@permission_required("items.publish")
-def report_publish(year: int) -> ResponseReturnValue:
-    return _review_action(year, ReviewAction.PUBLISH)
-
-
-@bp.post("/reports/<int:year>/withdraw")
-@permission_required("items.publish")
-def report_withdraw(year: int) -> ResponseReturnValue:
-    return _review_action(year, ReviewAction.WITHDRAW)
-
-
-@bp.post("/reports/<int:year>/resubmit")
-@permission_required("items.edit")
-def report_resubmit(year: int) -> ResponseReturnValue:
-    return _review_action(year, ReviewAction.RESUBMIT)

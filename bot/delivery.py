@@ -320,6 +320,8 @@ def _answered(inbound: Inbound) -> None:
 
 
 def _log(inbound: Inbound, outcome: str) -> None:
+    if not log.isEnabledFor(logging.DEBUG):  # spare every message the openid's hash
+        return
     log.debug(
         "%s %s",
         outcome,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, g, render_template, request
@@ -26,6 +26,7 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
 from bot.admin.roles import PERMISSIONS, Role, check_permission, roles_with
+from bot.cases.deadlines import in_beijing
 from bot.db import get_session
 from bot.models import Office
 from bot.models.staff import Staff
@@ -35,9 +36,6 @@ CONSOLE_NAME = "政务公开工作台"
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 csrf = CSRFProtect()
-
-#: Beijing time, in which staff read every time (a fixed offset: no daylight saving since 1991).
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -110,10 +108,7 @@ class ConsoleSessionInterface(NoCookieSessionOnWebhook):
 
 def beijing_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M") -> str:
     """A stored (UTC) time as staff read it."""
-    if moment is None:
-        return ""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(BEIJING).strftime(pattern)
+    return "" if moment is None else in_beijing(moment).strftime(pattern)
 
 
 @bp.app_template_filter("beijing")

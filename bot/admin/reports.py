@@ -40,7 +40,7 @@ from wtforms.validators import DataRequired, Length
 
 from bot.admin import audit
 from bot.admin.auth import login_required, permission_required
-from bot.admin.console import BEIJING, bp
+from bot.admin.console import bp
 from bot.admin.publishing import (
     PANEL_STEP_RULE,
     STAGE_CLASSES,
@@ -50,6 +50,7 @@ from bot.admin.publishing import (
     review_panel,
     take_step,
 )
+from bot.cases.deadlines import BEIJING
 from bot.content import outline, pdf, review, statutory
 from bot.content.catalogue import parse_date
 from bot.content.reports import attach_original_pdf, stored_report

@@ -39,6 +39,14 @@ def init_app(app: Flask) -> None:
     """Check a configured key at start-up; a generated one is created on first use."""
     configured = app.config["DATA_KEY"]
     app.extensions[EXTENSION] = parse_keys(configured) if configured else None
+    if not configured:
+        log.warning(
+            "!!! SUNSHINE_DATA_KEY is not set: identity numbers and phones are sealed with a key "
+            "generated into %s. Back it up: without it they cannot be read. Every host must use "
+            "the same key: set SUNSHINE_DATA_KEY in production (%s). !!!",
+            Path(app.instance_path) / KEY_FILE,
+            GENERATE_HINT,
+        )
 
 
 def parse_keys(value: str) -> MultiFernet:
@@ -79,13 +87,6 @@ def _keys() -> MultiFernet:
     if keys is None:
         path = Path(app.instance_path) / KEY_FILE
         keys = app.extensions[EXTENSION] = MultiFernet([Fernet(key_file(path))])
-        log.warning(
-            "!!! SUNSHINE_DATA_KEY is not set: identity numbers and phones are sealed with a key "
-            "generated into %s. Back it up: without it they cannot be read. Every host must use "
-            "the same key: set SUNSHINE_DATA_KEY in production (%s). !!!",
-            path,
-            GENERATE_HINT,
-        )
     return keys
 
 

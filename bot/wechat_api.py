@@ -62,6 +62,7 @@ class SharedTokenClient(WeChatClient):
         return token or self._refresh(stale=None)
 
     def fetch_access_token(self) -> dict[str, Any]:
+        """wechatpy's own refresh, kept from reaching cgi-bin/token: the fleet-wide one instead."""
         self._refresh(stale=self.session.get(self.access_token_key))
         return {"access_token": self.session.get(self.access_token_key)}
 

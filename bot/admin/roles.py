@@ -95,11 +95,5 @@ def can(role: Role | str, permission: str) -> bool:
     return check_permission(permission) in GRANTS[Role(role)]
 
 
-def permissions_of(role: Role | str) -> list[str]:
-    """The role's permissions in the order of ``PERMISSIONS``."""
-    granted = GRANTS[Role(role)]
-    return [permission for permission in PERMISSIONS if permission in granted]
-
-
 def roles_with(permission: str) -> list[Role]:
     return [role for role in Role if can(role, permission)]

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import redis
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from bot import db
@@ -252,8 +252,29 @@ def wrk(
 # ---- services ----
 
 
+def ensure_database(database_url: str) -> None:
+    """Create the benchmark's PostgreSQL database when the server does not have it yet.
+
+    A fresh database server holds only its defaults; the benchmarks name databases of
+    their own (``sunshine_bench*``) so that they never touch the tests' or production's.
+    """
+    url = make_url(database_url)
+    if not url.drivername.startswith("postgresql") or not url.database:
+        return
+    server = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        exists = connection.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        ).scalar()
+        if not exists:
+            print(f"creating database {url.database}", file=sys.stderr)
+            connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    server.dispose()
+
+
 def reset_database(database_url: str) -> None:
     """An empty schema at the newest revision, seeded as ``sunshine seed`` does."""
+    ensure_database(database_url)
     engine = create_engine(database_url)
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))

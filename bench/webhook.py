@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import (  # noqa: E402
+    ensure_database,
     flush_redis,
     has_werobot,
     median_run,
@@ -128,6 +129,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     needs_wrk()
+    ensure_database(args.database_url)
     db.upgrade(create_engine(args.database_url))
     servers = [s for s in SERVERS if s.name != "werobot echo" or has_werobot()]
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import redis
@@ -50,6 +51,8 @@ CHROMIUM_ARGS = [
 ]
 #: Screenshots the browser tests save for people to look at (not committed).
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+ProgramPath = TypeVar("ProgramPath", str, Path)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,16 @@ def services() -> Services:
     if IN_CI and not (redis_url and database_url):
         pytest.exit("CI=true but SUNSHINE_TEST_REDIS_URL/SUNSHINE_TEST_DATABASE_URL unset", 3)
     return Services(_reachable_redis(redis_url), _reachable_database(database_url))
+
+
+def needs_program(path: ProgramPath | None, reason: str) -> ProgramPath:
+    """A system program a test runs: skipped without it, except under CI=true (``.ci/run``
+    installs every one, so a missing program there is a broken CI machine)."""
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"CI=true: {reason}")
+        pytest.skip(reason)
+    return path
 
 
 def needs_redis(services: Services) -> str:
@@ -238,12 +251,19 @@ def fake_api() -> Iterator[fake_wechat.FakeWeChatServer]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    """Debian's Chromium through Playwright; skipped without it, except under CI=true."""
-    if not shutil.which(CHROMIUM):
-        reason = f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)"
-        if IN_CI:
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
+    """Debian's Chromium through Playwright; skipped without it, except under CI=true.
+
+    Under CI=true a CJK font is required too: without one every Chinese character in
+    the screenshots is a box, and nobody can check a page by looking at it.
+    """
+    needs_program(
+        shutil.which(CHROMIUM),
+        f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)",
+    )
+    if IN_CI:
+        fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+        if not fonts.stdout.strip():
+            pytest.fail("CI=true: no Chinese font (Debian: apt-get install fonts-wqy-microhei)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

@@ -40,8 +40,8 @@ from bot.chat import ChatClient, Transport, describe, http_transport
 from bot.config import DEFAULTS, STRING_SETTINGS
 from bot.protocol import Keys, sign_delivery
 from bot.urls import public_url
-from tests.conftest import TOKEN
-from tests.servers import free_port, serve_in_thread, wait_until_healthy
+from tests.conftest import TOKEN, needs_program
+from tests.servers import find_nginx, free_port, serve_in_thread, wait_until_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -242,9 +242,9 @@ def test_gunicorn_with_the_deploy_config_serves_the_app(
 
 
 def test_the_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
-    analyze = shutil.which("systemd-analyze")
-    if analyze is None:
-        pytest.skip("systemd-analyze is not installed")
+    analyze = needs_program(
+        shutil.which("systemd-analyze"), "systemd-analyze is not installed (Debian: systemd)"
+    )
     for unit in UNITS:  # installed paths → this checkout, so the executables exist
         text = unit.read_text(encoding="utf-8")
         text = text.replace("/opt/sunshine/.venv", sys.prefix).replace("/opt/sunshine", str(ROOT))
@@ -274,12 +274,7 @@ def test_the_systemd_units_run_commands_that_exist(make_app: Callable[..., Flask
 
 
 def needs_nginx() -> str:
-    nginx = shutil.which("nginx") or next(
-        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
-    )
-    if nginx is None:
-        pytest.skip("nginx is not installed (Debian: apt-get install nginx)")
-    return nginx
+    return needs_program(find_nginx(), "nginx is not installed (Debian: apt-get install nginx)")
 
 
 def self_signed_certificate(folder: Path) -> Path:

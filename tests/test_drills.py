@@ -34,7 +34,7 @@ from bot.delivery import BUSY
 from bot.models.cases import Case
 from bot.protocol import Keys
 from tests.apps import PAUSE_AT, PAUSE_POINTS, PAUSED_PID_FILE
-from tests.conftest import IN_CI, TOKEN, Resident, Services, needs_redis
+from tests.conftest import TOKEN, Resident, Services, needs_program, needs_redis
 from tests.servers import (
     REDIS_SERVER,
     OwnRedis,
@@ -308,11 +308,9 @@ ASKING = ["帮助", "低保", "查询 危房改造", "联系"]
 
 @pytest.fixture
 def own_redis() -> Iterator[OwnRedis]:
-    if REDIS_SERVER is None:
-        reason = "redis-server is not installed (Debian: apt-get install redis-server)"
-        if IN_CI:
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
+    needs_program(
+        REDIS_SERVER, "redis-server is not installed (Debian: apt-get install redis-server)"
+    )
     server = OwnRedis()
     server.start()
     yield server
@@ -428,14 +426,10 @@ def stop_redis_when_a_case_is_committed(app: Flask, server: OwnRedis) -> None:
 @pytest.fixture
 def private_postgres() -> Iterator[PrivatePostgres]:
     """A PostgreSQL cluster of this test's own (never the machine's), migrated, running."""
-    bindir = postgres_bindir()
-    if bindir is None:
-        reason = (
-            "PostgreSQL's server programs are not installed (Debian: apt-get install postgresql)"
-        )
-        if IN_CI:
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
+    bindir = needs_program(
+        postgres_bindir(),
+        "PostgreSQL's server programs are not installed (Debian: apt-get install postgresql)",
+    )
     cluster = PrivatePostgres(bindir)
     try:
         cluster.init()

@@ -33,7 +33,7 @@ from bot.chat import ChatClient, describe
 from bot.models.cases import STORED, Case
 from bot.protocol import Keys
 from tests import fake_wechat
-from tests.conftest import IN_CI, TOKEN, Services, needs_redis
+from tests.conftest import IN_CI, TOKEN, Services, needs_program, needs_redis
 from tests.servers import UPSTREAM_HEADER, Instance, balancer, find_nginx, gunicorn_instances
 from tests.test_cases_apply import PERSON_STEPS
 
@@ -110,11 +110,9 @@ def fleet(
     tmp_path: Path,
 ) -> Iterator[Fleet]:
     redis_url, database_url = needs_redis(services), needs_postgresql(services)
-    nginx = find_nginx()
-    if nginx is None:
-        if IN_CI:
-            pytest.fail("CI=true: the fleet test needs nginx (Debian: apt-get install nginx)")
-        pytest.skip("nginx is not installed (Debian: apt-get install nginx)")
+    nginx = needs_program(
+        find_nginx(), "the fleet test needs nginx (Debian: apt-get install nginx)"
+    )
     app = make_app()  # seeds the shared database
     shared = {
         # What deploy/README.md asks every host to share.

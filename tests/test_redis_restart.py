@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import IN_CI, Resident
+from tests.conftest import Resident, needs_program
 from tests.servers import REDIS_SERVER, OwnRedis
 
 
 @pytest.fixture
 def own_redis():
-    if REDIS_SERVER is None:
-        if IN_CI:
-            pytest.fail("CI=true: redis-server is needed for the restart drill")
-        pytest.skip("redis-server is not installed")
+    needs_program(
+        REDIS_SERVER, "redis-server is not installed (Debian: apt-get install redis-server)"
+    )
     server = OwnRedis()
     server.start()
     yield server

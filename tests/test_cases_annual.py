@@ -142,7 +142,7 @@ def generate_year(app: Flask) -> dict[str, str]:
                 handling.transfer_to_complaint(session, case, wang, "是投诉", at_noon(closed))
             else:
                 reason = None if code == "1" else "依法说明的理由"
-                handling.close(case, wang, code, "答复", reason, at_noon(closed))
+                handling.close(session, case, wang, code, "答复", reason, at_noon(closed))
         filed(COMPLAINT, date(2025, 3, 1), PERSON)
         session.commit()
     return names

@@ -72,18 +72,26 @@ class _ReportDocument(FPDF):
         self.cell(0, 8, f"第 {self.page_no()} 页 共 {{nb}} 页", align=Align.C)
 
 
-def render_report(report: Report) -> bytes:
-    """Lay the report out on A4 pages."""
+def cjk_document(title: str, author: str | None) -> FPDF:
+    """An A4 document with 20 mm margins, numbered pages and the embedded Chinese font
+    selected: what every PDF Sunshine generates starts from."""
     pdf = _ReportDocument(format="A4")
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(True, margin=22)
     with resources.as_file(resources.files("bot.data").joinpath("fonts", FONT_FILE)) as font:
         pdf.add_font(FONT, fname=str(font))
-    pdf.set_title(report.title)
+    pdf.set_font(FONT, size=BODY_SIZE)
+    pdf.set_title(title)
     pdf.set_lang("zh-CN")
     pdf.set_creator("Sunshine 阳光 政府信息公开")
-    if report.issuer:
-        pdf.set_author(report.issuer)
+    if author:
+        pdf.set_author(author)
+    return pdf
+
+
+def render_report(report: Report) -> bytes:
+    """Lay the report out on A4 pages."""
+    pdf = cjk_document(report.title, report.issuer)
     pdf.add_page()
 
     pdf.set_font(FONT, size=18)

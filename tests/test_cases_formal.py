@@ -11,21 +11,27 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import MetaData, select
 
 from bot import db
 from bot.cases import web
 from bot.cases.formal import NO_LINE_START, wrap
 from bot.cases.outcomes import APPLICATION_OUTCOMES, Remedy, outcome, remedy_notice
+from bot.content.reports import parse_report
 from bot.models import Office
+from bot.models.cases import Case
+from bot.models.content import Report
+from bot.seed import report_text
 from tests.conftest import Resident
 from tests.test_admin_cases import audit_entries, case_row, file_application, logged_in, post
 from tests.test_content_reports import pdf_text
+from tests.test_migrations import empty_app, generated_row  # noqa: F401  (empty_app: a fixture)
 
 BODY = "公主岭市人民政府"
 REFUSAL = {
@@ -272,3 +278,48 @@ def test_an_old_link_expires_and_says_how_to_get_a_new_one(app, resident, monkey
 def test_an_open_application_has_no_link(app, resident):
     number = file_application(resident)
     assert "答复书" not in resident.says(f"进度 {number}")
+
+
+# ---- a database of an earlier release ----
+
+
+def test_upgrading_fills_the_offices_bodies_the_closed_answers_and_the_printed_sentence(
+    empty_app: Flask,  # noqa: F811
+) -> None:
+    engine = empty_app.extensions["sunshine.engine"]
+    db.upgrade(engine, "0010")
+    parsed = parse_report(report_text())
+    sentence = "其中政府网站发布111条，占比43%， 微信发布54条，占比21%， 其他发布91条，占比34%。"
+    old_sections = [
+        {**s, "blocks": [b for b in s["blocks"] if b.get("text") != sentence]}
+        for s in parsed.sections
+    ]
+    final = "您申请的信息见附件。\n办理结果：予以公开\n如对本答复不服，可以……"
+    rows = {
+        "office": {"name": "公主岭市毛城子镇政府政务公开办公室"},
+        "report": {"year": 2017, "sections": old_sections, "source_text": report_text()},
+        "case_record": {"kind": "application", "outcome": "1", "closed_on": date(2026, 11, 25)},
+        "case_reply": {"body": final, "final": True},
+    }
+    tables = MetaData()
+    tables.reflect(engine)
+    with engine.begin() as connection:
+        for name, values in rows.items():
+            table = tables.tables[name]
+            connection.execute(
+                table.insert().values({**generated_row(connection, table), **values})
+            )
+
+    db.upgrade(engine)
+
+    with empty_app.app_context():
+        session = db.get_session()
+        office = session.scalars(select(Office)).one()
+        assert (office.authority, office.reconsideration_body) == (
+            "公主岭市毛城子镇人民政府",
+            BODY,
+        )
+        case = session.scalars(select(Case)).one()
+        assert (case.final_answer, case.reconsideration_body) == ("您申请的信息见附件。", BODY)
+        report = session.scalars(select(Report)).one()
+        assert report.sections == parsed.sections

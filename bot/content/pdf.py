@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 
 from bot.content import statutory
 from bot.content.reports import content_key
-from bot.content.stats import percent
+from bot.content.stats import errata, percent
 from bot.models.content import Report
 
 log = logging.getLogger(__name__)
 
 #: Change when the layout changes, so that PDFs generated before are made again.
-LAYOUT = "5"
+LAYOUT = "6"
 FONT_FILE = "NotoSansSC-Regular-GB2312.ttf"
 FONT = "NotoSansSC"
 NUMERALS = "一二三四五六七八九十"
@@ -99,6 +99,7 @@ def render_report(report: Report) -> bytes:
     pdf.ln(6)
     numbered = 0
     tables = [statutory.grid(table) for table in report.statutory_tables or []]
+    channel_total = sum(f.count for f in report.figures if f.channel is not None)
     for section in report.sections:
         if section["title"]:
             numbered += 1
@@ -122,6 +123,8 @@ def render_report(report: Report) -> bytes:
                     _statutory_table(pdf, tables[block["number"] - 1])
             else:
                 _paragraph(pdf, block["text"])
+                for erratum in errata(block["text"], channel_total):
+                    _erratum(pdf, erratum.note)
     for table in statutory.unplaced(report.sections, report.statutory_tables):
         _statutory_table(pdf, table)
     pdf.ln(8)
@@ -205,6 +208,15 @@ def _paragraph(pdf: FPDF, text: str) -> None:
             first_line_indent=2 * BODY_SIZE * MM_PER_POINT, bottom_margin=2
         ) as par:
             par.write(text)
+
+
+def _erratum(pdf: FPDF, note: str) -> None:
+    """An erratum note under the paragraph it is about, set apart from the signed text."""
+    pdf.set_font(FONT, size=9)
+    pdf.set_text_color(122, 82, 0)
+    pdf.multi_cell(0, 5.5, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0)
+    pdf.ln(2)
 
 
 def _missing_table(pdf: FPDF, caption: str) -> None:

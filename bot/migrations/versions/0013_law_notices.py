@@ -7,6 +7,9 @@ town's (``公主岭市毛城子镇…`` → ``公主岭市毛城子镇人民政�
 Applications closed before keep their final reply; their staff answer is the part
 of it before the outcome line, and the reconsideration body is the office's.
 
+A report loaded from its text before kept its channel sentence only as the table
+computed from it; the sentence, as printed, goes back after that table.
+
 Revision ID: 0013
 Revises: 0010
 Create Date: 2026-12-04
@@ -25,6 +28,8 @@ depends_on = None
 #: A town's name: the county-level part, then the town (frozen copy of ``bot.seed``'s rule).
 _TOWN = re.compile(r"^(?P<county>.+?[市县区旗])(?P<town>.+?(?:镇|乡|街道))")
 _OUTCOME_LINE = "\n办理结果："
+#: The sentence of a narrative report that lists channel counts (``…网站发布111条…微信发布54条``).
+_CHANNEL_COUNT = re.compile(r"发布\d+条")
 
 
 def upgrade() -> None:
@@ -83,6 +88,39 @@ def upgrade() -> None:
                 reconsideration_body=body,
             )
         )
+
+    _restore_channel_sentences(connection)
+
+
+def _restore_channel_sentences(connection: sa.Connection) -> None:
+    report = sa.table(
+        "report",
+        sa.column("id", sa.Integer),
+        sa.column("sections", sa.JSON),
+        sa.column("source_text", sa.Text),
+    )
+    rows = connection.execute(
+        sa.select(report.c.id, report.c.sections, report.c.source_text).where(
+            report.c.source_text.is_not(None)
+        )
+    ).all()
+    for report_id, sections, source_text in rows:
+        lines = [line.strip(" \t\u3000") for line in source_text.splitlines()]
+        sentence = next((line for line in lines if len(_CHANNEL_COUNT.findall(line)) >= 2), None)
+        if sentence is None or not isinstance(sections, list):
+            continue
+        restored = []
+        for section in sections:
+            blocks = []
+            for block in section.get("blocks", []):
+                blocks.append(block)
+                if block.get("kind") == "figures":
+                    blocks.append({"kind": "paragraph", "text": sentence})
+            restored.append({**section, "blocks": blocks})
+        if restored != sections and sentence not in str(sections):
+            connection.execute(
+                report.update().where(report.c.id == report_id).values(sections=restored)
+            )
 
 
 def downgrade() -> None:

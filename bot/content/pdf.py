@@ -197,6 +197,11 @@ def _statutory_table(pdf: FPDF, table: statutory.Grid) -> None:
                 )
             else:
                 grid.row(row)
+    if table.note:
+        pdf.set_font(FONT, size=8)
+        pdf.set_text_color(110)
+        pdf.multi_cell(0, 5, table.note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0)
     pdf.ln(3)
 
 

@@ -21,14 +21,15 @@ from sqlalchemy import MetaData, select
 
 from bot import db
 from bot.cases import web
-from bot.cases.formal import NO_LINE_START, wrap
+from bot.cases.formal import NO_LINE_START, FormalReply, render_pdf, wrap
 from bot.cases.outcomes import APPLICATION_OUTCOMES, Remedy, outcome, remedy_notice
+from bot.content.pdf import SYSTEM_FALLBACK_FONTS
 from bot.content.reports import parse_report
 from bot.models import Office
 from bot.models.cases import Case
 from bot.models.content import Report
 from bot.seed import report_text
-from tests.conftest import Resident
+from tests.conftest import Resident, needs_program
 from tests.test_admin_cases import audit_entries, case_row, file_application, logged_in, post
 from tests.test_content_reports import pdf_text
 from tests.test_migrations import empty_app, generated_row  # noqa: F401  (empty_app: a fixture)
@@ -235,6 +236,15 @@ def test_lines_never_start_with_a_closing_mark():
     assert not [line for line in lines if line[0] in NO_LINE_START]
     assert wrap("。。。。。", 2, len)[0] == "。。", "nothing but marks: they stand"
     assert wrap("编号：SQ20261203-0001。", 16, len) == ["编号：", "SQ20261203-0001。"]
+
+
+def test_a_name_outside_the_shipped_font_is_printed_whole_from_the_hosts_font():
+    fallback = next((path for path in SYSTEM_FALLBACK_FONTS if path.is_file()), None)
+    needs_program(fallback, "no fallback Chinese font (Debian: apt-get install fonts-wqy-microhei)")
+    reply = FormalReply(
+        "公主岭市毛城子镇人民政府", "SQ20261203-0001", "王喆", ("特此答复。",), date.today()
+    )
+    assert "王喆：" in pdf_text(render_pdf(reply))
 
 
 # ---- the resident's link ----

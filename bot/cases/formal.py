@@ -130,7 +130,7 @@ INDENT = "\u3000\u3000"
 
 def render_pdf(reply: FormalReply) -> bytes:
     """The reply on A4 in the embedded font, as an office prints it for sealing."""
-    pdf = cjk_document(f"{reply.title}（{reply.number}）", reply.authority)
+    pdf = cjk_document(f"{reply.title}（{reply.number}）", reply.authority, fallback=True)
     pdf.add_page()
     pdf.set_font_size(18)
     pdf.multi_cell(0, 10, reply.authority, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)

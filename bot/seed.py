@@ -30,6 +30,8 @@ _CONTACT = re.compile(
 )
 _ACCOUNT = re.compile(r"微信公众号（(?P<account>[^）]+)）")
 _TITLE = re.compile(r"^(?P<title>.+?政府信息公开)\s*\n\s*\n?\s*工作年度报告", re.M)
+#: A town's name: the county-level part, then the town (``公主岭市`` + ``毛城子镇``).
+_TOWN = re.compile(r"^(?P<county>.+?[市县区旗])(?P<town>.+?(?:镇|乡|街道))")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,16 @@ def report_title(text: str) -> str:
     return f"{found['title']}工作年度报告" if found else "政府信息公开工作年度报告"
 
 
+def town_bodies(office_name: str) -> tuple[str | None, str | None]:
+    """A town's people's government and the body that hears its reconsiderations: the
+    county-level people's government (《行政复议法》 2023 Art. 24(1)(二)). None for an office
+    that is not a town's: staff enter them at ``/admin/office``."""
+    town = _TOWN.match(office_name)
+    if town is None:
+        return None, None
+    return f"{town['county']}{town['town']}人民政府", f"{town['county']}人民政府"
+
+
 def seed_office(session: Session) -> Office:
     """Create the office from the 2017 report, or leave staff's edits alone if it exists."""
     office = session.scalars(select(Office).limit(1)).first()
@@ -74,6 +86,7 @@ def seed_office(session: Session) -> Office:
         return office
     text = report_text()
     contact = parse_contact(text)
+    authority, reconsideration_body = town_bodies(contact.name)
     office = Office(
         name=contact.name,
         account_name=contact.account_name,
@@ -83,6 +96,8 @@ def seed_office(session: Session) -> Office:
         email=contact.email,
         hours=None,
         source=report_title(text),
+        authority=authority,
+        reconsideration_body=reconsideration_body,
     )
     session.add(office)
     return office

@@ -4,7 +4,8 @@ A case is looked up by its number AND the sender's openid in one query, so a
 number that exists but belongs to someone else gets exactly the "not found" of
 a number that does not exist. Staff replies that have not reached the resident
 (outside WeChat's 48-hour window) are shown here in full and marked read
-(``bot.cases.replies``); ``我的`` says which cases have them.
+(``bot.cases.replies``); ``我的`` says which cases have them. A closed application
+also gets the link to its formal reply (答复书), which only this resident is given.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot.cases import limits, replies, texts
+from bot.cases import limits, replies, texts, web
 from bot.cases.numbers import read_number
 from bot.db import get_session
 from bot.models.cases import Case
@@ -46,7 +47,8 @@ def progress(ctx: Context) -> str:
         )
     if case is None:
         return texts.NOT_FOUND
-    return replies.show_unread(get_session(), case) or texts.detail(case)
+    link = web.link(case) if web.has_formal_reply(case) else None
+    return replies.show_unread(get_session(), case, formal_link=link) or texts.detail(case, link)
 
 
 @capability.command("我的", "我的事项", "我的申请", "我的投诉")

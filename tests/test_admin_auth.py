@@ -402,6 +402,7 @@ EXPECTED = {
     "items.review": (False, False, True, True),
     "items.publish": (False, False, True, True),
     "audit.view": (False, False, True, True),
+    "office.edit": (False, False, True, True),
     "staff.manage": (False, False, False, True),
 }
 ROLE_ORDER = (Role.CLERK, Role.HANDLER, Role.APPROVER, Role.ADMIN)

@@ -52,6 +52,7 @@ def test_a_member_logs_in_looks_around_and_logs_out(browser, app: Flask) -> None
             "督办",
             "年报统计表",
             "操作日志",
+            "单位信息",
         ]
         assert page.evaluate("getComputedStyle(document.body).fontFamily").startswith(
             '"Microsoft YaHei"'

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from bot import db
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import add_working_days, beijing_date
-from bot.cases.outcomes import APPLICATION_REMEDY, COMPLAINT_REMEDY
+from bot.cases.outcomes import COMPLAINT_REMEDY
 from bot.cases.texts import day_text
 from tests.conftest import Resident
 from tests.test_admin_cases import (
@@ -239,7 +239,11 @@ def test_closing_states_the_outcome_the_reasons_and_the_remedies(app, resident):
     [final] = case.replies
     assert final.final
     assert "办理结果：不予公开：保护第三方合法权益" in final.body
-    assert "理由：公开会损害第三方合法权益" in final.body and APPLICATION_REMEDY in final.body
+    assert "理由：公开会损害第三方合法权益" in final.body
+    assert "依据：《中华人民共和国政府信息公开条例》第十五条、第三十二条" in final.body
+    assert "60日内向公主岭市人民政府申请行政复议" in final.body
+    assert "应当先申请行政复议，不能直接提起行政诉讼" in final.body
+    assert "6个月内" not in final.body, "no direct lawsuit against a refusal to disclose"
     [entry] = audit_entries(app, "case.close")
     assert entry.details["outcome"] == "不予公开：保护第三方合法权益"
     after = post(console, f"/admin/cases/{number}/reply", body="补充说明")

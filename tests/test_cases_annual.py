@@ -33,6 +33,7 @@ from bot.cases.outcomes import (
     TABLE_THREE_RESULT_ROWS,
     outcome,
 )
+from bot.content import statutory
 from bot.models.cases import APPLICATION, COMPLAINT, ORGANISATION, PERSON, Case
 from bot.models.content import Item
 from tests.test_admin_auth import add_staff
@@ -142,7 +143,7 @@ def generate_year(app: Flask) -> dict[str, str]:
                 handling.transfer_to_complaint(session, case, wang, "是投诉", at_noon(closed))
             else:
                 reason = None if code == "1" else "依法说明的理由"
-                handling.close(case, wang, code, "答复", reason, at_noon(closed))
+                handling.close(session, case, wang, code, "答复", reason, at_noon(closed))
         filed(COMPLAINT, date(2025, 3, 1), PERSON)
         session.commit()
     return names
@@ -207,7 +208,7 @@ def test_the_tables_have_the_generic_shape_the_report_editor_embeds(app):
         "四、政府信息公开行政复议、行政诉讼情况",
     ]
     for table in tables:
-        assert set(table) == {"title", "columns", "rows"}
+        assert set(table) - {"note"} == {"title", "columns", "rows"}
         assert all(len(row) == len(table["columns"]) for row in table["rows"])
         assert all(isinstance(v, int | float | str) for row in table["rows"] for v in row)
     assert tables[4]["columns"][1:3] == ["自然人", "法人或其他组织：商业企业"]
@@ -297,7 +298,7 @@ def test_table_two_counts_published_items_and_takes_entered_figures(app):
     assert again[1]["rows"] == [["行政许可", 3]], "cleared: back to the count"
 
 
-def test_table_four_counts_appeals_filed_in_the_year_by_their_result_at_year_end(app):
+def test_table_four_counts_an_appeal_when_it_concludes_and_carries_open_ones_forward(app):
     console = logged_in(app, "wang", "handler")
     filed = [
         ("reconsideration", "2025-03-01", "upheld", "2025-05-01"),
@@ -319,14 +320,28 @@ def test_table_four_counts_appeals_filed_in_the_year_by_their_result_at_year_end
                 )
             post(console, f"/admin/annual/appeals/{newest}", result=result, decided_on=decided)
 
-    with app.app_context():
-        four = annual.statutory_tables(db.get_session(), YEAR)[-1]
+    def table_four(year: int) -> dict:
+        with app.app_context():
+            return annual.statutory_tables(db.get_session(), year)[-1]
+
+    four = table_four(YEAR)
     assert four["columns"] == ["类别", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]
     assert four["rows"] == [
-        ["行政复议", 1, 0, 0, 1, 2],
+        ["行政复议", 1, 0, 1, 1, 3],  # 2024's concluded in 2025 (other); 2025-11's still open
         ["行政诉讼：未经复议直接起诉", 0, 1, 0, 0, 1],
         ["行政诉讼：复议后起诉", 0, 0, 0, 1, 1],
     ]
+    assert table_four(YEAR - 1)["rows"][0] == ["行政复议", 0, 0, 0, 1, 1], "open at the end of 2024"
+    assert table_four(YEAR + 1)["rows"] == [
+        ["行政复议", 0, 1, 0, 0, 1],  # filed 2025-11, corrected 2026-01-15
+        ["行政诉讼：未经复议直接起诉", 0, 0, 0, 0, 0],
+        ["行政诉讼：复议后起诉", 0, 0, 0, 1, 1],  # still open: carried into every later year
+    ]
+    assert "直至审结当年按结果统计" in four["note"]
+    assert statutory.checked([four])[0]["note"] == four["note"], "a report keeps it under the table"
+    page = console.page(f"/admin/annual/{YEAR}")
+    assert "直至审结当年按结果统计" in page and f"{YEAR}年度计为" in page
+    assert page.count("2024-12-01") == 1, "the 2024 reconsideration is listed where it counts"
     assert len(audit_entries(app, "annual.appeal")) == 5
     assert len(audit_entries(app, "annual.appeal_result")) == 4
     no_date = post(console, "/admin/annual/appeals/1", result="upheld", decided_on="")

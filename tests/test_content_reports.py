@@ -18,6 +18,7 @@ from bot.content.reports import (
     parse_report,
     report_for,
 )
+from bot.content.stats import errata
 from bot.models.content import Item, Report
 from bot.seed import report_text, seed
 from tests.conftest import PUBLIC_URL, Resident
@@ -48,17 +49,19 @@ def test_the_2017_report_is_read_into_its_three_parts() -> None:
     assert "gzlzmczzf@163.com" in preamble[1]["text"], "the contact block stays in the text"
 
 
-def test_channel_counts_are_read_and_printed_percentages_dropped() -> None:
+def test_channel_counts_are_read_and_the_sentence_stays_as_printed() -> None:
     report = parse_report(report_text())
     channels = {f.channel.value: f.count for f in report.figures if f.channel}
     assert channels == {"website": 111, "wechat": 54, "other": 91}
     assert {(f.first_year, f.last_year) for f in report.figures if f.channel} == {(2014, 2017)}
     totals = {f.label: f.count for f in report.figures if f.channel is None}
     assert totals == {"累计公开政府信息": 256, "网络信息发布平台公布政府信息": 52}
-    text = str(report.sections)
-    assert "占比34%" not in text and "占比43%" not in text
     blocks = report.sections[2]["blocks"]
-    assert {"kind": "figures", "caption": "2014年至2017年政府信息公开数据统计表"} in blocks
+    table = blocks.index({"kind": "figures", "caption": "2014年至2017年政府信息公开数据统计表"})
+    assert blocks[table + 1] == {
+        "kind": "paragraph",
+        "text": "其中政府网站发布111条，占比43%， 微信发布54条，占比21%， 其他发布91条，占比34%。",
+    }, "the signed text, verbatim, after the table computed from it"
     assert blocks[-1] == {"kind": "missing_table", "caption": "2017年度政府信息公开情况"}, (
         "a caption without data stays, its table is not invented"
     )
@@ -112,7 +115,6 @@ def test_the_report_page_shows_the_parts_the_chart_and_the_pdf_link(client) -> N
     for text in ("一、基本做法", "二、主动公开信息情况", "三、存在的主要问题及改进措施"):
         assert text in page
     assert "43.4%" in page and "21.1%" in page and "35.5%" in page
-    assert "34%" not in page
     assert 'href="/report/2017.pdf"' in page
     assert "2017年度政府信息公开情况" in page and "报告文本中没有它的数据" in page
     assert "在浏览器打开" in page, "tells residents how to save the PDF from WeChat"
@@ -126,6 +128,24 @@ def test_a_missing_report_is_a_friendly_404(client) -> None:  # type: ignore[no-
         assert "没有找到2016年的年度报告" in response.get_data(as_text=True)
 
 
+def test_the_2017_page_keeps_the_printed_34_percent_and_notes_the_computed_share(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/report/2017").get_data(as_text=True)
+    assert "其他发布91条，占比34%。" in page, "the signed text, as printed"
+    assert "勘误说明：原文“其他发布91条，占比34%”有误，按条数计算应为91÷256＝35.5%" in page
+    assert page.count("勘误说明") == 1, "43% (111 of 256) and 21% (54) are right as printed"
+
+
+def test_an_erratum_is_computed_from_the_counts_at_the_precision_printed() -> None:
+    assert [e.note for e in errata("其他发布91条，占比34%", 256)] == [
+        "勘误说明：原文“其他发布91条，占比34%”有误，按条数计算应为91÷256＝35.5%。"
+        "原文为已发布的正式文本，照录未改。"
+    ]
+    assert errata("其他发布91条，占比35.5%", 256) == []
+    assert errata("其他发布91条，占比36%", 256) == []
+    assert [e.count for e in errata("网站发布10条，占比50%，微信发布30条，占比50%", 40)] == [10, 30]
+    assert errata("其他发布91条，占比34%", 0) == []
+
+
 # -- the PDF ----------------------------------------------------------------------------------
 
 
@@ -137,7 +157,9 @@ def test_the_generated_pdf_embeds_the_font_and_its_text_extracts(client) -> None
     text = pdf_text(data)
     assert "公主岭市毛城子镇2017年政府信息公开工作年度报告" in text
     assert "累计向社会公开政府信息256条" in text
-    assert "43.4%" in text and "35.5%" in text and "34%" not in text
+    assert "其他发布91条，占比34%。" in text, "the signed text, as printed"
+    assert "勘误说明：原文“其他发布91条，占比34%”有误，按条数计算应为91÷256＝35.5%" in text
+    assert "43.4%" in text and "35.5%" in text
     fonts = PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/Font"]
     descendant = next(iter(fonts.values())).get_object()["/DescendantFonts"][0].get_object()
     assert "/FontFile2" in descendant["/FontDescriptor"], "the CJK font is embedded"

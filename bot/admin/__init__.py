@@ -11,6 +11,8 @@
   imported, reviewed (预先审查, 保密审查) and published (rules in ``bot.content.review``);
 - ``cases``, ``dashboard``, ``annual``: applications and complaints (inbox, a case, handling,
   call-backs), supervision (dashboard, printable digest), the annual report's tables;
+- ``formal``: a closed application's formal reply (答复书), previewed, printed, as PDF;
+- ``office``: the office's details (contact, authority, reconsideration body);
 - ``cli``: ``sunshine staff add|list|passwd|disable|enable``.
 
 The submodules are imported inside ``init_app``, not at the top: ``bot.models.staff``
@@ -31,7 +33,9 @@ def init_app(app: Flask) -> None:
         cases,
         cli,
         dashboard,
+        formal,
         items,
+        office,
         reports,
         views,
     )

@@ -14,7 +14,6 @@ from datetime import date
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from bot.admin.auth import permission_required
 from bot.admin.cases import today, utcnow
@@ -84,11 +83,6 @@ def annual_year(year: int) -> ResponseReturnValue:
 def _year_page(year: int, errors: list[str] | None = None) -> ResponseReturnValue:
     session = get_session()
     result = annual.compute(session, year)
-    appeals = session.scalars(
-        select(DisclosureAppeal)
-        .where(DisclosureAppeal.filed_on.between(*annual.year_bounds(year)))
-        .order_by(DisclosureAppeal.filed_on, DisclosureAppeal.id)
-    ).all()
     return render_template(
         "admin/cases/annual.html",
         year=year,
@@ -97,7 +91,7 @@ def _year_page(year: int, errors: list[str] | None = None) -> ResponseReturnValu
         header_rows=header_rows,
         is_heading=is_heading,
         figures=annual.figure_values(session, year),
-        appeals=appeals,
+        appeals=annual.appeals_of_year(session, year),
         appeal_kinds=APPEAL_KINDS,
         appeal_results=APPEAL_RESULTS,
         errors=errors or [],

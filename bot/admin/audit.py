@@ -66,6 +66,7 @@ ACTIONS: dict[str, str] = {
     "case.reveal_reporter": "查看投诉举报人身份",
     "case.rated": "居民评价",
     "case.callback": "回访",
+    "office.edit": "修改单位信息",
     "annual.figures": "录入年度报告数据",
     "annual.appeal": "登记行政复议或诉讼",
     "annual.appeal_result": "更新行政复议或诉讼结果",
@@ -88,6 +89,7 @@ ACTIONS: dict[str, str] = {
 TARGET_TYPES: dict[str, str] = {
     "staff": "工作人员账号",
     "case": "办件",
+    "office": "单位信息",
     "annual": "年度报告统计",
     "appeal": "行政复议或诉讼",
     "item": "公开信息",

@@ -55,7 +55,9 @@ from bot.cases.numbers import read_number
 from bot.cases.outcomes import outcome
 from bot.cases.privacy import SealError, mask_address, mask_email, mask_name, unseal
 from bot.cases.texts import due_text
+from bot.cases.web import has_formal_reply
 from bot.db import get_session
+from bot.models import Office
 from bot.models.cases import (
     APPLICATION,
     AWAITING_CORRECTION,
@@ -434,6 +436,8 @@ def render_case(
         correction_days=handling.CORRECTION_DAYS,
         awaiting_correction=case.status == AWAITING_CORRECTION,
         undecided_complaint=case.kind == COMPLAINT and case.status == RECEIVED,
+        reconsideration_body=session.scalar(select(Office.reconsideration_body).limit(1)),
+        formal_reply=has_formal_reply(case),
     ), status
 
 
@@ -659,7 +663,15 @@ def case_decline(number: str) -> ResponseReturnValue:
 def case_close(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
-        handling.close(case, g.staff, _form("outcome"), _form("body"), _form("reason"), utcnow())
+        handling.close(
+            get_session(),
+            case,
+            g.staff,
+            _form("outcome"),
+            _form("body"),
+            _form("reason"),
+            utcnow(),
+        )
     except HandlingError as error:
         return _refused(case, "close", error)
     return _done(case, f"已办结（{_outcome_label(case.outcome)}）。", deliver=True)

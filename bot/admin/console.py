@@ -78,6 +78,9 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(
         "操作日志", "admin.audit_log", "audit.view", "谁在什么时候做了什么，只能查看，不能修改"
     ),
+    NavEntry(
+        "单位信息", "admin.office", "office.edit", "联系方式、答复书落款的行政机关、行政复议机关"
+    ),
 ]
 
 

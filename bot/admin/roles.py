@@ -18,6 +18,7 @@ the code that owns the record.
 | items.review              |       |         |    ✓     |   ✓   |
 | items.publish             |       |         |    ✓     |   ✓   |
 | audit.view                |       |         |    ✓     |   ✓   |
+| office.edit               |       |         |    ✓     |   ✓   |
 | staff.manage              |       |         |          |   ✓   |
 
 A complaint's reporter identity goes only to its assigned handler and to
@@ -65,12 +66,15 @@ PERMISSIONS: dict[str, str] = {
     "items.review": "审查公开信息（预先审查、保密审查）",
     "items.publish": "发布公开信息",
     "audit.view": "查看操作日志",
+    "office.edit": "修改单位信息（联系方式、行政机关、行政复议机关）",
     "staff.manage": "管理工作人员账号",
 }
 
 _EVERYONE = frozenset({"cases.view", "items.edit"})
 _HANDLING = frozenset({"cases.handle", "cases.reveal_contact"})
-_APPROVING = frozenset({"cases.approve_extension", "items.review", "items.publish", "audit.view"})
+_APPROVING = frozenset(
+    {"cases.approve_extension", "items.review", "items.publish", "audit.view", "office.edit"}
+)
 
 GRANTS: dict[Role, frozenset[str]] = {
     Role.CLERK: _EVERYONE,

@@ -15,8 +15,11 @@ The report editor embeds these tables into a draft report through this function.
   recorded at intake. 一 received in the year; 二 received earlier and still open
   on 1 January; 三 closed in the year, by outcome (``bot.cases.outcomes``); 四 open
   on 31 December. ``check`` verifies 一 + 二 = 三(七) + 四 in every column.
-- Table 四 (行政复议、行政诉讼): the reconsiderations and lawsuits filed in the year,
-  by their result as of 31 December (undecided then: 尚未审结). The national
+- Table 四 (行政复议、行政诉讼): a reconsideration or lawsuit is counted by its result
+  in the year it concludes; one still open on 31 December is counted as 尚未审结 in
+  that year and in every later year until it concludes (``appeals_of_year``), so
+  each year's table shows what concluded in it and what was still pending at its
+  end. The table carries a ``note`` saying so, printed under it. The national
   format prints it as one row of 15 cells; here it is its 3 × 5 transposition
   (rows: reconsideration, lawsuit without reconsideration, lawsuit after it).
 """
@@ -389,20 +392,45 @@ TABLE_FOUR_ROWS = {
 }
 
 
-def appeal_counts(session: Session, year: int) -> dict[str, list[int]]:
-    """Per kind: upheld, corrected, other, pending (as of 31 December), total."""
+TABLE_FOUR_NOTE = (
+    "注：行政复议、行政诉讼按审结（作出复议决定、裁判）的年度统计结果；"
+    "年底尚未审结的计入当年“尚未审结”，并在以后各年度继续计为“尚未审结”，直至审结当年按结果统计。"
+)
+
+
+@dataclass(frozen=True)
+class CountedAppeal:
+    appeal: DisclosureAppeal
+    #: The column it counts in for the year: its result, or ``pending``.
+    result: str
+
+
+def appeals_of_year(session: Session, year: int) -> list[CountedAppeal]:
+    """The appeals table 四 of ``year`` counts: those that concluded in the year, by their
+    result, and those filed by its end and not concluded by then, as pending."""
     first, last = year_bounds(year)
-    counts = {kind: [0] * (len(APPEAL_COLUMNS) + 1) for kind in APPEAL_KINDS}
+    counted = []
     appeals = session.scalars(
-        select(DisclosureAppeal).where(DisclosureAppeal.filed_on.between(first, last))
+        select(DisclosureAppeal)
+        .where(DisclosureAppeal.filed_on <= last)
+        .order_by(DisclosureAppeal.filed_on, DisclosureAppeal.id)
     )
     for appeal in appeals:
-        decided = appeal.result != "pending" and (
-            appeal.decided_on is None or appeal.decided_on <= last
-        )
-        result = appeal.result if decided else "pending"
-        cells = counts[appeal.kind]
-        cells[APPEAL_COLUMNS.index(result)] += 1
+        # A result recorded without its date (before dates were required) concluded when filed.
+        concluded = appeal.decided_on or appeal.filed_on if appeal.result != "pending" else None
+        if concluded is not None and concluded < first:
+            continue  # counted in the year it concluded
+        decided = concluded is not None and concluded <= last
+        counted.append(CountedAppeal(appeal, appeal.result if decided else "pending"))
+    return counted
+
+
+def appeal_counts(session: Session, year: int) -> dict[str, list[int]]:
+    """Per kind: upheld, corrected, other, pending (at the end of the year), total."""
+    counts = {kind: [0] * (len(APPEAL_COLUMNS) + 1) for kind in APPEAL_KINDS}
+    for counted in appeals_of_year(session, year):
+        cells = counts[counted.appeal.kind]
+        cells[APPEAL_COLUMNS.index(counted.result)] += 1
         cells[-1] += 1
     return counts
 
@@ -459,6 +487,7 @@ def table_four(counts: Mapping[str, list[int]]) -> Table:
         "title": TABLE_FOUR_TITLE,
         "columns": ["类别", *(APPEAL_RESULTS[result] for result in APPEAL_COLUMNS), "总计"],
         "rows": [[label, *counts[kind]] for kind, label in TABLE_FOUR_ROWS.items()],
+        "note": TABLE_FOUR_NOTE,
     }
 
 
@@ -514,6 +543,8 @@ def write_csv(tables: Iterable[Table], out: IO[str]) -> None:
         writer.writerow([table["title"]])
         writer.writerow(table["columns"])
         writer.writerows([_cell(value) for value in row] for row in table["rows"])
+        if table.get("note"):
+            writer.writerow([table["note"]])
 
 
 def write_xlsx(tables: Iterable[Table], out: IO[bytes], *, year: int) -> None:
@@ -534,6 +565,9 @@ def write_xlsx(tables: Iterable[Table], out: IO[bytes], *, year: int) -> None:
         for row in table["rows"]:
             for column, value in enumerate(row, 1):
                 sheet.cell(line, column, _cell(value))
+            line += 1
+        if table.get("note"):
+            sheet.cell(line, 1, table["note"])
             line += 1
         line += 1
     sheet.column_dimensions["A"].width = 48
@@ -563,3 +597,5 @@ def write_text(tables: Iterable[Table], out: IO[str]) -> None:
         for row in cells:
             padded = [_pad(text, widths[i], right=i > 0) for i, text in enumerate(row)]
             out.write("  ".join(padded).rstrip() + "\n")
+        if table.get("note"):
+            out.write(f"{table['note']}\n")

@@ -56,6 +56,7 @@ from bot.models.cases import (
     CaseReply,
     CaseSupplement,
 )
+from bot.models.core import Office
 from bot.models.staff import Staff
 
 NOTE_MAX = 2000
@@ -365,9 +366,11 @@ def decline_complaint(case: Case, actor: Staff, reason: str, now: datetime) -> C
     if case.kind != COMPLAINT or case.status != RECEIVED:
         raise HandlingError("只有尚未决定是否受理的投诉、举报、建议可以不予受理。")
     why = _text(reason, "不予受理的理由", REASON_MAX)
-    text = final_reply("经审查，您反映的事项不予受理。", COMPLAINT_DECLINED, why)
-    answer = _new_reply(case, actor, text, now, final=True)
-    _close(case, COMPLAINT_DECLINED, why, now)
+    declined = "经审查，您反映的事项不予受理。"
+    answer = _new_reply(
+        case, actor, final_reply(declined, COMPLAINT_DECLINED, why, None), now, final=True
+    )
+    _close(case, COMPLAINT_DECLINED, why, now, declined, None)
     audit.record(actor, "case.decline", "case", case.number, reason=why)
     return answer
 
@@ -380,8 +383,30 @@ def closing_choices(case: Case) -> list[Outcome]:
     return [o for o in choices_for(case.kind) if o.code != TRANSFERRED_TO_COMPLAINT]
 
 
+def reconsideration_body(session: Session, case: Case) -> str | None:
+    """The body an application's remedies name (the office's setting); None for a complaint.
+
+    Closing an application without it is refused: a remedy notice that does not say
+    where to apply is one a reviewer would reject.
+    """
+    if case.kind != APPLICATION:
+        return None
+    body = session.scalar(select(Office.reconsideration_body).limit(1))
+    if not body:
+        raise HandlingError(
+            "还没有填写行政复议机关，答复无法写明救济途径：请管理员先在“单位信息”中填写。"
+        )
+    return body
+
+
 def close(
-    case: Case, actor: Staff, code: str, body: str, reason: str | None, now: datetime
+    session: Session,
+    case: Case,
+    actor: Staff,
+    code: str,
+    body: str,
+    reason: str | None,
+    now: datetime,
 ) -> CaseReply:
     """The final reply with the outcome, its reasons and the remedies; the case is closed."""
     _require(actor, "cases.handle")
@@ -394,16 +419,26 @@ def close(
         why = _text(why, "理由", REASON_MAX)
     elif len(why) > REASON_MAX:
         raise HandlingError(f"理由最多{REASON_MAX}字。")
-    text = final_reply(_text(body, "答复内容", MESSAGE_BYTES), chosen, why or None)
-    answer = _new_reply(case, actor, text, now, final=True)
-    _close(case, chosen, why or None, now)
+    answer = _text(body, "答复内容", MESSAGE_BYTES)
+    remedies_to = reconsideration_body(session, case)
+    text = final_reply(answer, chosen, why or None, remedies_to)
+    final = _new_reply(case, actor, text, now, final=True)
+    _close(case, chosen, why or None, now, answer, remedies_to)
     reasons = {"reason": why} if why else {}
     audit.record(actor, "case.close", "case", case.number, outcome=chosen.label, **reasons)
-    return answer
+    return final
 
 
-def _close(case: Case, chosen: Outcome, reason: str | None, now: datetime) -> None:
+def _close(
+    case: Case,
+    chosen: Outcome,
+    reason: str | None,
+    now: datetime,
+    answer: str,
+    remedies_to: str | None,
+) -> None:
     case.outcome, case.outcome_reason = chosen.code, reason
+    case.final_answer, case.reconsideration_body = answer, remedies_to
     case.closed_at, case.closed_on = now, beijing_date(now)
     case.status = CLOSED
 
@@ -421,6 +456,7 @@ def transfer_to_complaint(
     if case.kind != APPLICATION:
         raise HandlingError("只有政府信息公开申请可以转为投诉办理。")
     why = _text(reason, "转办理由", REASON_MAX)
+    remedies_to = reconsideration_body(session, case)
     complaint = Case(
         kind=COMPLAINT,
         category="投诉",
@@ -448,8 +484,8 @@ def transfer_to_complaint(
         "您的申请反映的是投诉、举报类事项，不属于政府信息公开申请，"
         f"已转为投诉办理，编号{complaint.number}。可发送“进度 {complaint.number}”查询办理情况。"
     )
-    _new_reply(case, actor, final_reply(body, chosen, why), now, final=True)
-    _close(case, chosen, why, now)
+    _new_reply(case, actor, final_reply(body, chosen, why, remedies_to), now, final=True)
+    _close(case, chosen, why, now, body, remedies_to)
     case.transferred_to = complaint.number
     audit.record(
         actor, "case.transfer", "case", case.number, complaint=complaint.number, reason=why

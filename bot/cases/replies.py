@@ -35,9 +35,9 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.cases.deadlines import in_beijing
 from bot.cases.outcomes import MESSAGE_BYTES, utf8_size
-from bot.cases.texts import kind_text, moment_text
+from bot.cases.texts import FORMAL_LINK_MAX, formal_link_line, kind_text, moment_text
 from bot.delivery import last_message_at
-from bot.models.cases import STATUS_LABELS, Case, CaseReply
+from bot.models.cases import APPLICATION, STATUS_LABELS, Case, CaseReply
 from bot.privacy import openid_hash
 from bot.wechat_api import WeChatUnavailable, get_client
 
@@ -100,23 +100,31 @@ def renderings(case: Case, body: str, *, final: bool) -> list[str]:
     """The forms in which the resident may receive a reply (pushed, or shown by ``进度``),
     at their longest: a reply is written only if each fits in one message."""
     status = max(STATUS_LABELS.values(), key=len)
-    shown = [_progress_head(case, status), _progress_block("2000年12月31日 23:59", body)]
+    shown = [_progress_head(case, status)]
+    if final and case.kind == APPLICATION:
+        shown.append(formal_link_line("x" * FORMAL_LINK_MAX))
+    shown.append(_progress_block("2000年12月31日 23:59", body))
     if final:
         shown.append(RATING_PROMPT)
     return [compose(case, body, final=final), "\n\n".join(shown)]
 
 
-def show_unread(session: Session, case: Case, now: datetime | None = None) -> str | None:
+def show_unread(
+    session: Session, case: Case, now: datetime | None = None, formal_link: str | None = None
+) -> str | None:
     """``进度 编号`` for a case with answers the resident has not received: show them in full.
 
     As many as fit in one message, oldest first; those shown are marked read. None
-    when nothing is waiting (``进度`` then shows the usual summary).
+    when nothing is waiting (``进度`` then shows the usual summary). ``formal_link``
+    leads to a closed application's 答复书.
     """
     waiting = unread(case)
     if not waiting:
         return None
     now = now or utcnow()
     parts = [_progress_head(case, STATUS_LABELS.get(case.status, case.status))]
+    if formal_link:
+        parts.append(formal_link_line(formal_link))
     shown: list[CaseReply] = []
     for reply in waiting:
         block = _progress_block(moment_text(reply.created_at), reply.body)

@@ -20,6 +20,8 @@ PROVISIONAL_NOTE = "注：标“暂定”的日期跨入了国家尚未公布节
 #: How many staff replies ``进度`` shows, newest last, and how long each may be.
 REPLIES_SHOWN = 3
 REPLY_CHARS = 300
+#: The longest link to a formal reply that ``进度`` is sized for (``bot.cases.web.link``).
+FORMAL_LINK_MAX = 200
 
 
 def day_text(day: date) -> str:
@@ -74,11 +76,17 @@ def receipt(case: Case) -> str:
     return "\n".join(lines)
 
 
-def detail(case: Case) -> str:
-    """``进度 编号``: status, deadlines and the latest staff replies."""
+def formal_link_line(url: str) -> str:
+    """The line of ``进度`` that leads a closed application's applicant to the 答复书."""
+    return f"答复书（可打印、下载PDF）：{url}"
+
+
+def detail(case: Case, formal_link: str | None = None) -> str:
+    """``进度 编号``: status, the link to the 答复书, deadlines and the latest staff replies."""
     lines = [
         f"编号：{case.number}（{kind_text(case)}）",
         f"状态：{STATUS_LABELS.get(case.status, case.status)}",
+        *([formal_link_line(formal_link)] if formal_link else []),
         f"收到时间：{moment_text(case.created_at)}",
     ]
     if case.is_open:

@@ -2,7 +2,9 @@
 
 Phones' PDF readers often have no Chinese font, so the generated PDF embeds the
 shipped Noto Sans SC subset (only the glyphs used) with a ToUnicode map: the text
-shows everywhere and can be selected, searched and extracted. A generated PDF is
+shows everywhere and can be selected, searched and extracted. The subset holds GB
+2312; a document that prints what residents typed (a name such as 王喆) can ask for
+a system font with more characters as a fallback (``SYSTEM_FALLBACK_FONTS``). A generated PDF is
 stored on the report with the hash of what it shows (``reports.content_key`` and
 ``LAYOUT``) and served again until the report changes.
 """
@@ -13,6 +15,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
@@ -21,18 +24,24 @@ from sqlalchemy.orm import Session
 
 from bot.content import statutory
 from bot.content.reports import content_key
-from bot.content.stats import percent
+from bot.content.stats import errata, percent
 from bot.models.content import Report
 
 log = logging.getLogger(__name__)
 
 #: Change when the layout changes, so that PDFs generated before are made again.
-LAYOUT = "5"
+LAYOUT = "6"
 FONT_FILE = "NotoSansSC-Regular-GB2312.ttf"
 FONT = "NotoSansSC"
 NUMERALS = "一二三四五六七八九十"
 #: Shown under the caption of a table the report's text does not contain.
 MISSING_TABLE_NOTE = "原报告此处有一张表格，报告文本中没有它的数据。"
+#: Larger Chinese fonts a host may have (Debian: fonts-wqy-microhei), first found is used.
+SYSTEM_FALLBACK_FONTS = (
+    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
+    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
+)
+FALLBACK = "CJKFallback"
 BODY_SIZE = 11
 MM_PER_POINT = 25.4 / 72
 #: Width of the text on an A4 page between the 20 mm margins.
@@ -72,18 +81,32 @@ class _ReportDocument(FPDF):
         self.cell(0, 8, f"第 {self.page_no()} 页 共 {{nb}} 页", align=Align.C)
 
 
-def render_report(report: Report) -> bytes:
-    """Lay the report out on A4 pages."""
+def cjk_document(title: str, author: str | None, *, fallback: bool = False) -> FPDF:
+    """An A4 document with 20 mm margins, numbered pages and the embedded Chinese font
+    selected: what every PDF Sunshine generates starts from. ``fallback``: characters
+    outside the shipped subset come from a system font when the host has one (loading it
+    takes a few tenths of a second)."""
     pdf = _ReportDocument(format="A4")
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(True, margin=22)
     with resources.as_file(resources.files("bot.data").joinpath("fonts", FONT_FILE)) as font:
         pdf.add_font(FONT, fname=str(font))
-    pdf.set_title(report.title)
+    system = next((path for path in SYSTEM_FALLBACK_FONTS if path.is_file()), None)
+    if fallback and system is not None:
+        pdf.add_font(FALLBACK, fname=str(system))
+        pdf.set_fallback_fonts([FALLBACK])
+    pdf.set_font(FONT, size=BODY_SIZE)
+    pdf.set_title(title)
     pdf.set_lang("zh-CN")
     pdf.set_creator("Sunshine 阳光 政府信息公开")
-    if report.issuer:
-        pdf.set_author(report.issuer)
+    if author:
+        pdf.set_author(author)
+    return pdf
+
+
+def render_report(report: Report) -> bytes:
+    """Lay the report out on A4 pages."""
+    pdf = cjk_document(report.title, report.issuer)
     pdf.add_page()
 
     pdf.set_font(FONT, size=18)
@@ -91,6 +114,7 @@ def render_report(report: Report) -> bytes:
     pdf.ln(6)
     numbered = 0
     tables = [statutory.grid(table) for table in report.statutory_tables or []]
+    channel_total = sum(f.count for f in report.figures if f.channel is not None)
     for section in report.sections:
         if section["title"]:
             numbered += 1
@@ -114,6 +138,8 @@ def render_report(report: Report) -> bytes:
                     _statutory_table(pdf, tables[block["number"] - 1])
             else:
                 _paragraph(pdf, block["text"])
+                for erratum in errata(block["text"], channel_total):
+                    _erratum(pdf, erratum.note)
     for table in statutory.unplaced(report.sections, report.statutory_tables):
         _statutory_table(pdf, table)
     pdf.ln(8)
@@ -186,6 +212,11 @@ def _statutory_table(pdf: FPDF, table: statutory.Grid) -> None:
                 )
             else:
                 grid.row(row)
+    if table.note:
+        pdf.set_font(FONT, size=8)
+        pdf.set_text_color(110)
+        pdf.multi_cell(0, 5, table.note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0)
     pdf.ln(3)
 
 
@@ -197,6 +228,15 @@ def _paragraph(pdf: FPDF, text: str) -> None:
             first_line_indent=2 * BODY_SIZE * MM_PER_POINT, bottom_margin=2
         ) as par:
             par.write(text)
+
+
+def _erratum(pdf: FPDF, note: str) -> None:
+    """An erratum note under the paragraph it is about, set apart from the signed text."""
+    pdf.set_font(FONT, size=9)
+    pdf.set_text_color(122, 82, 0)
+    pdf.multi_cell(0, 5.5, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0)
+    pdf.ln(2)
 
 
 def _missing_table(pdf: FPDF, caption: str) -> None:

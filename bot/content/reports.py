@@ -6,8 +6,11 @@ under headings, and the issuing body and date at the end. Its statistics are
 sentences (``其中政府网站发布111条，占比43%``); the tables the printed report had
 are not in the text, so only what the sentences say becomes figures; a table
 caption with no data after it is kept as a ``missing_table`` block, so that pages
-say a table was there instead of inventing its numbers. Printed percentages are
-dropped: they are computed from the counts wherever shown.
+say a table was there instead of inventing its numbers. A signed report is an
+official document: every sentence stays as printed, the one with the channel
+counts too (after the table computed from them), and a printed percentage that
+the counts contradict gets an erratum note where it is shown
+(``bot.content.stats.errata``), never a silent correction.
 """
 
 from __future__ import annotations
@@ -97,6 +100,7 @@ def parse_report(text: str) -> ParsedReport:
         if found:
             figures.extend(found)
             blocks.append({"kind": "figures", "caption": caption or ""})
+            blocks.append({"kind": "paragraph", "text": line})
         else:
             if caption is not None:
                 blocks.append({"kind": "missing_table", "caption": caption})

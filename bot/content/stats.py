@@ -3,10 +3,13 @@
 Two sources: the channel figures printed in the annual reports (history from
 before the system existed) and the published items the system holds. A report's
 printed percentages are never used: 91 of 256 is 35.5%, whatever was printed.
+Where a signed report's text is shown as printed, ``errata`` finds the printed
+shares its own counts contradict, for an erratum note beside them.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -23,6 +26,45 @@ def percent(part: int, whole: int) -> str:
         return "0.0%"
     value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
     return f"{value}%"
+
+
+#: ``其他发布91条，占比34%``: a count and the share printed for it.
+_PRINTED_SHARE = re.compile(
+    r"(?P<label>[^，,。；;\s]*?)发布(?P<count>\d+)条[，,]\s*占比(?P<printed>\d+(?:\.\d+)?)%"
+)
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """A share printed in a report that its own counts contradict."""
+
+    quoted: str
+    count: int
+    total: int
+
+    @property
+    def note(self) -> str:
+        return (
+            f"勘误说明：原文“{self.quoted}”有误，按条数计算应为"
+            f"{self.count}÷{self.total}＝{percent(self.count, self.total)}。"
+            "原文为已发布的正式文本，照录未改。"
+        )
+
+
+def errata(text: str, total: int) -> list[Erratum]:
+    """The printed shares in ``text`` (``…发布91条，占比34%``) that differ from the count's
+    share of ``total`` at the precision printed: 43% for 111 of 256 stands, 34% for 91 does not."""
+    if total <= 0:
+        return []
+    found = []
+    for share in _PRINTED_SHARE.finditer(text):
+        printed = Decimal(share["printed"])
+        computed = (Decimal(int(share["count"])) * 100 / Decimal(total)).quantize(
+            Decimal(1).scaleb(printed.as_tuple().exponent), ROUND_HALF_UP
+        )
+        if computed != printed:
+            found.append(Erratum(share.group(0).strip(), int(share["count"]), total))
+    return found
 
 
 @dataclass(frozen=True)

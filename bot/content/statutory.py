@@ -2,7 +2,8 @@
 
 The tables are computed from the case records by ``bot.cases.annual.statutory_tables
 (session, year)``, which returns ``[{"title": str, "columns": [str, ...], "rows":
-[[label, value, ...], ...]}]``. ``checked`` turns that into plain JSON the report
+[[label, value, ...], ...]}]``, optionally with a ``"note"`` printed under the
+table (how table 四 counts). ``checked`` turns that into plain JSON the report
 keeps (so that a later change to the records does not change a published report),
 refusing anything of another shape. ``grid`` gives a table's header and rows for
 the page and the PDF: ``columns`` may or may not name the label column.
@@ -61,11 +62,15 @@ def checked(tables: object) -> list[dict[str, Any]]:
                     f"table {number} ({title}): a row has {len(row)} cells for {width} columns"
                 )
             plain_rows.append([_cell(value) for value in row])
+        note = table.get("note")
+        if note is not None and not isinstance(note, str):
+            raise TableShapeError(f"table {number} ({title}) has a note that is not text")
         result.append(
             {
                 "title": title.strip(),
                 "columns": [str(column) for column in columns],
                 "rows": plain_rows,
+                **({"note": note.strip()} if note and note.strip() else {}),
             }
         )
     return result
@@ -97,6 +102,8 @@ class Grid:
     title: str
     header: list[list[HeaderCell]]
     rows: list[list[str]]
+    #: Printed under the table.
+    note: str = ""
 
     @property
     def width(self) -> int:
@@ -120,7 +127,7 @@ def grid(table: dict[str, Any]) -> Grid:
     if len(columns) < width:
         columns = ["", *columns]
     rows = [row + [""] * (len(columns) - len(row)) for row in rows]
-    return Grid(table["title"], _header(columns), rows)
+    return Grid(table["title"], _header(columns), rows, table.get("note") or "")
 
 
 def _header(columns: list[str]) -> list[list[HeaderCell]]:

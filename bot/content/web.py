@@ -127,6 +127,7 @@ def report_page(report: Report, *, pdf_url: str, preview: bool = False) -> tuple
             for f in figures
         ],
         channel_total=channel_total,
+        errata=lambda text: stats.errata(text, channel_total),
         numerals=pdf.NUMERALS,
         missing_table_note=pdf.MISSING_TABLE_NOTE,
     )

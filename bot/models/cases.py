@@ -121,6 +121,11 @@ class Case(Base):
     #: The outcome code (``bot.cases.outcomes``) and its reasons, set when the case is closed.
     outcome: Mapped[str | None] = mapped_column(String(20))
     outcome_reason: Mapped[str | None] = mapped_column(Text)
+    #: The staff's answer in the final reply, without the outcome and remedies added to it:
+    #: the formal reply (答复书) is generated from it and the outcome.
+    final_answer: Mapped[str | None] = mapped_column(Text)
+    #: The reconsideration body the final reply named (the office's setting when it was closed).
+    reconsideration_body: Mapped[str | None] = mapped_column(String(200))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: The Beijing date of closing: the annual report counts the outcome in this year.
     closed_on: Mapped[date | None] = mapped_column(Date, index=True)

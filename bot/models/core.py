@@ -30,7 +30,13 @@ def append_only(model: type[Base], error: type[Exception], what: str) -> None:
 
 
 class Office(Base):
-    """The disclosure office residents can contact (one row), seeded from the annual report."""
+    """The disclosure office residents can contact (one row), seeded from the annual report.
+
+    ``authority`` is the administrative body (行政机关) that signs the formal replies;
+    ``reconsideration_body`` the one that hears its reconsiderations (for a town, the
+    county-level people's government, 《行政复议法》 2023 Art. 24(1)(二)), named in every remedy
+    notice. Staff change them at ``/admin/office``.
+    """
 
     __tablename__ = "office"
 
@@ -43,6 +49,8 @@ class Office(Base):
     email: Mapped[str | None] = mapped_column(String(100))
     hours: Mapped[str | None] = mapped_column(String(200))
     source: Mapped[str | None] = mapped_column(String(200))
+    authority: Mapped[str | None] = mapped_column(String(200))
+    reconsideration_body: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )

@@ -1,0 +1,86 @@
+"""``/admin/office`` (单位信息): the office's details that residents and formal replies show.
+
+The contact block (address, phone, e-mail, hours) is what ``联系`` answers; the
+authority (行政机关) signs the formal replies (答复书); the reconsideration body is
+named in every remedy notice (``bot.cases.outcomes.remedy_notice``), so an
+application cannot be closed while it is empty. ``sunshine seed`` fills them from
+the annual report; changes here are audited with the fields that changed.
+"""
+
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from bot.admin import audit
+from bot.admin.auth import permission_required
+from bot.admin.console import bp
+from bot.db import get_session
+from bot.models import Office
+
+#: The fields staff edit, in the order of the page, with their labels.
+FIELDS = {
+    "authority": "行政机关",
+    "reconsideration_body": "行政复议机关",
+    "name": "信息公开工作机构",
+    "address": "地址",
+    "postcode": "邮编",
+    "phone": "电话",
+    "email": "电子邮箱",
+    "hours": "办公时间",
+}
+REQUIRED = ("authority", "reconsideration_body", "name")
+
+
+def _field(key: str, length: int, hint: str = "") -> StringField:
+    validators = [Length(max=length, message=f"最多{length}字。")]
+    if key in REQUIRED:
+        validators.insert(0, DataRequired(f"请填写{FIELDS[key]}。"))
+    return StringField(FIELDS[key], validators=validators, description=hint)
+
+
+class OfficeForm(FlaskForm):
+    authority = _field(
+        "authority", 200, "答复书以它的名义作出并落款，如：公主岭市毛城子镇人民政府。"
+    )
+    reconsideration_body = _field(
+        "reconsideration_body",
+        200,
+        "每份办结答复都写明向它申请行政复议。乡镇人民政府的行政复议机关是县级人民政府"
+        "（《行政复议法》第二十四条），如：公主岭市人民政府。",
+    )
+    name = _field("name", 200, "居民发送“联系”时看到的名称。")
+    address = _field("address", 200)
+    postcode = _field("postcode", 20)
+    phone = _field("phone", 50)
+    email = _field("email", 100)
+    hours = _field("hours", 200)
+
+
+@bp.route("/office", methods=["GET", "POST"])
+@permission_required("office.edit")
+def office() -> ResponseReturnValue:
+    session = get_session()
+    held = session.scalars(select(Office).limit(1)).first()
+    form = OfficeForm(obj=held)
+    if not form.validate_on_submit():
+        return render_template("admin/office.html", form=form, fields=FIELDS)
+    if held is None:  # a deployment that was never seeded
+        held = Office(name="")
+        session.add(held)
+    changed = []
+    for key in FIELDS:
+        value = (getattr(form, key).data or "").strip() or None
+        if getattr(held, key) != value:
+            setattr(held, key, value)
+            changed.append(FIELDS[key])
+    if changed:
+        session.flush()
+        audit.record(g.staff, "office.edit", "office", held.id, changed="、".join(changed))
+    session.commit()
+    flash(f"已保存：{'、'.join(changed)}。" if changed else "没有改动。", "info")
+    return redirect(url_for("admin.office"))

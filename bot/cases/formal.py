@@ -1,0 +1,180 @@
+"""The formal reply (政府信息公开申请答复书): the written decision every closed application gets.
+
+It is generated from what was recorded when the application was closed: the
+outcome with its legal basis (``Outcome.basis``), the reasons, the staff's answer,
+and the reconsideration body the remedies named (``outcomes.remedy_notice``, the
+same words the resident received in the chat). Staff preview it from the closing
+form before they close, and print it; the resident opens it from ``进度``
+(``bot.cases.web``); both read the same ``FormalReply``, as a page or a PDF set in
+the embedded font. Plain data and functions: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from fpdf import FPDF
+from fpdf.enums import Align, XPos, YPos
+
+from bot.cases.outcomes import Outcome, remedy_notice
+from bot.cases.texts import day_text
+from bot.content.pdf import cjk_document
+from bot.models.cases import ORGANISATION, Case
+
+TITLE = "政府信息公开申请答复书"
+#: Outcomes that provide information, and so say in what form.
+PROVIDING = frozenset({"1", "2"})
+#: Characters a line must not start with (Chinese typesetting's 避头点).
+NO_LINE_START = frozenset("。，、；：？！）》」』】〕”’…·%")
+#: What ``wrap`` keeps together: a run of Latin letters and digits, or one other character.
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-./:_%]*|.", re.S)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """How an application ends: recorded at closing, or typed into the closing form (preview)."""
+
+    outcome: Outcome
+    answer: str
+    reason: str | None
+    reconsideration_body: str | None
+    issued_on: date
+
+
+def recorded_decision(case: Case, chosen: Outcome) -> Decision:
+    """The decision a closed application recorded (``chosen`` is its outcome)."""
+    if case.closed_on is None:
+        raise ValueError(f"{case.number} is not closed")
+    return Decision(
+        chosen,
+        case.final_answer or "",
+        case.outcome_reason,
+        case.reconsideration_body,
+        case.closed_on,
+    )
+
+
+@dataclass(frozen=True)
+class FormalReply:
+    authority: str
+    number: str
+    addressee: str
+    paragraphs: tuple[str, ...]
+    issued_on: date
+    title: str = TITLE
+
+    @property
+    def date_text(self) -> str:
+        return day_text(self.issued_on)
+
+    def text(self) -> str:
+        """The whole document as plain text, in reading order."""
+        return "\n".join(
+            [
+                self.authority,
+                self.title,
+                f"编号：{self.number}",
+                f"{self.addressee}：",
+                *self.paragraphs,
+                self.authority,
+                self.date_text,
+            ]
+        )
+
+
+def formal_reply(case: Case, decision: Decision, authority: str) -> FormalReply:
+    """The 答复书 of ``case`` ending as ``decision`` says, issued by ``authority``."""
+    you = "贵单位" if case.applicant_kind == ORGANISATION else "您"
+    request = (
+        f"本机关于{day_text(case.received_on)}收到{you}通过微信公众号提交的政府信息公开申请"
+        f"（编号：{case.number}），申请获取的信息为：“{case.text.strip()}”。"
+    )
+    paragraphs = [request]
+    if case.supplements:
+        first = case.supplements[0]
+        added = "；".join(s.text.strip() for s in case.supplements)
+        paragraphs.append(f"{you}于{day_text(first.received_on)}补正了申请内容：“{added}”。")
+    paragraphs.append("现答复如下：")
+    paragraphs += [line.strip() for line in decision.answer.splitlines() if line.strip()]
+    chosen = decision.outcome
+    paragraphs.append(f"办理结果：{chosen.label}。")
+    if chosen.basis:
+        paragraphs.append(f"依据：{chosen.basis}。")
+    if decision.reason and decision.reason.strip():
+        paragraphs.append(f"理由：{decision.reason.strip()}")
+    if chosen.code in PROVIDING and case.form_wanted:
+        paragraphs.append(f"提供方式：按{you}申请的形式（{case.form_wanted}）提供。")
+    remedies = remedy_notice(chosen, decision.reconsideration_body)
+    if remedies:
+        paragraphs.append(remedies)
+    paragraphs.append("特此答复。")
+    return FormalReply(
+        authority=authority,
+        number=case.number,
+        addressee=case.name or "申请人",
+        paragraphs=tuple(paragraphs),
+        issued_on=decision.issued_on,
+    )
+
+
+# ---- the PDF ----
+
+BODY_SIZE = 12
+LINE_HEIGHT = 8.5
+INDENT = "\u3000\u3000"
+
+
+def render_pdf(reply: FormalReply) -> bytes:
+    """The reply on A4 in the embedded font, as an office prints it for sealing."""
+    pdf = cjk_document(f"{reply.title}（{reply.number}）", reply.authority, fallback=True)
+    pdf.add_page()
+    pdf.set_font_size(18)
+    pdf.multi_cell(0, 10, reply.authority, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font_size(20)
+    pdf.multi_cell(0, 12, reply.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font_size(11)
+    pdf.cell(0, 8, f"编号：{reply.number}", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    pdf.set_font_size(BODY_SIZE)
+    _lines(pdf, f"{reply.addressee}：")
+    for paragraph in reply.paragraphs:
+        _lines(pdf, INDENT + paragraph)
+    pdf.ln(12)
+    for line in (reply.authority, reply.date_text):
+        pdf.cell(0, LINE_HEIGHT, line, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    buffer = io.BytesIO()
+    pdf.output(buffer)
+    return buffer.getvalue()
+
+
+def _lines(pdf: FPDF, text: str) -> None:
+    for line in wrap(text, pdf.epw, pdf.get_string_width):
+        pdf.cell(0, LINE_HEIGHT, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+    """``text`` in lines no wider than ``width``. A line never starts with a closing
+    punctuation mark (the character before it moves down with it), and a run of Latin
+    letters and digits (a case number, a date) is not split unless it is wider than a line."""
+    tokens: list[str] = []
+    for token in _TOKEN.findall(text):
+        tokens += list(token) if len(token) > 1 and measure(token) > width else [token]
+    lines: list[str] = []
+    line: list[str] = []
+    for token in tokens:
+        if line and measure("".join(line) + token) > width:
+            carried: list[str] = []
+            while line and (carried[0] if carried else token)[0] in NO_LINE_START:
+                carried.insert(0, line.pop())
+            if not line:  # nothing but marks: let them stand
+                line, carried = carried, []
+            lines.append("".join(line))
+            line = carried
+        line.append(token)
+    if line:
+        lines.append("".join(line))
+    return lines

@@ -10,11 +10,12 @@
 
 Who sees whom: contact details are shown masked; members whose role allows
 (``cases.reveal_contact``) get a 显示 button, and each reveal is written to the
-audit log. A complaint's reporter (name, phone) is shown only to its assigned
-handler and to approvers (``reporter_visible``), never to a clerk, again masked
-until revealed and logged. Every action goes through ``bot.cases.handling``,
-which writes the audit log; replies are delivered after the commit
-(``bot.cases.replies``).
+audit log. A complainant (name, phone; ``Case.reporter_protected``) is shown only
+to approvers and to the handler an approver assigned (``reporter_visible``),
+never to a clerk, again masked until revealed and logged; only approvers assign
+such a case (``bot.cases.handling.assign``). Every action goes through
+``bot.cases.handling``, which writes the audit log; replies are delivered after
+the commit (``bot.cases.replies``).
 """
 
 from __future__ import annotations
@@ -104,17 +105,27 @@ def today() -> date:
 
 
 def reporter_visible(staff: Staff, case: Case) -> bool:
-    """A complainant's identity: its assigned handler and approvers only."""
-    if case.kind != COMPLAINT or not staff.can("cases.reveal_reporter"):
+    """A complainant's identity: approvers, and the handler an approver assigned.
+
+    The assigner's role is read now, so an assignment made before approvers alone could
+    assign (a handler assigning themself) gives nothing away.
+    """
+    if not case.reporter_protected or not staff.can("cases.reveal_reporter"):
         return False
-    assigned = case.assignment is not None and case.assignment.staff_id == staff.id
-    # Approvers (who approve extensions: the office's head) see every reporter.
-    return assigned or staff.can("cases.approve_extension")
+    if staff.can("cases.assign_reporter"):
+        return True
+    assignment = case.assignment
+    return (
+        assignment is not None
+        and assignment.staff_id == staff.id
+        and assignment.assigned_by is not None
+        and assignment.assigned_by.can("cases.assign_reporter")
+    )
 
 
 def contact_visible(staff: Staff, case: Case) -> bool:
     """Whether the member may press 显示 for the case's contact details."""
-    if case.kind == COMPLAINT:
+    if case.reporter_protected:
         return reporter_visible(staff, case)
     return staff.can("cases.reveal_contact")
 
@@ -144,7 +155,7 @@ def contact_of(case: Case, *, revealed: bool) -> Contact:
             revealed=True,
         )
     name = case.name
-    if name and case.kind == COMPLAINT:
+    if name and case.reporter_protected:
         name = mask_name(name)
     return Contact(
         name,
@@ -389,8 +400,7 @@ def render_case(
     session = get_session()
     staff: Staff = g.staff
     on = today()
-    may_see_reporter = reporter_visible(staff, case)
-    show_identity = case.kind == APPLICATION or may_see_reporter
+    show_identity = not case.reporter_protected or reporter_visible(staff, case)
     contact = None
     seal_problem = None
     if show_identity:
@@ -422,6 +432,7 @@ def render_case(
             for group, members in groupby(handling.closing_choices(case), lambda o: o.group)
         ],
         handlers=handlers(session) if staff.can("cases.handle") else [],
+        may_assign=not case.reporter_protected or staff.can("cases.assign_reporter"),
         pending_extension=handling.pending_extension(case),
         extension_days=handling.extension_days(case),
         extended=any(e.approved for e in case.extensions),
@@ -469,7 +480,7 @@ def case_reveal(number: str) -> ResponseReturnValue:
     """显示: the full contact details, once, on this page; written to the audit log."""
     case = find_case(number)
     staff: Staff = g.staff
-    if case.kind == COMPLAINT:
+    if case.reporter_protected:
         if not reporter_visible(staff, case):
             raise PermissionDenied("cases.reveal_reporter")
         action = "case.reveal_reporter"
@@ -480,7 +491,7 @@ def case_reveal(number: str) -> ResponseReturnValue:
     fields = [
         label
         for label, value in (
-            ("姓名", case.name if case.kind == COMPLAINT else None),
+            ("姓名", case.name if case.reporter_protected else None),
             ("证件号码", case.id_number_sealed),
             ("电话", case.phone_sealed),
             ("电子邮箱", case.email),
@@ -675,11 +686,12 @@ def case_transfer(number: str) -> ResponseReturnValue:
         )
     except HandlingError as error:
         return _refused(case, "transfer", error)
-    return _done(
-        case,
-        f"已转为投诉办理，新编号{complaint.number}；本申请按“不予处理：信访举报投诉类申请”办结。",
-        deliver=True,
+    message = (
+        f"已转为投诉办理，新编号{complaint.number}；本申请按“不予处理：信访举报投诉类申请”办结。"
     )
+    if complaint.assignment is None:
+        message += "投诉件由审核人分派承办人。"
+    return _done(case, message, deliver=True)
 
 
 @bp.post("/cases/<number>/push")

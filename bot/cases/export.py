@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.cases.deadlines import in_beijing
 from bot.cases.privacy import mask_address, mask_email, mask_name, unseal
-from bot.models.cases import COMPLAINT, Case
+from bot.models.cases import Case
 
 COLUMNS = (
     "number",
@@ -70,7 +70,7 @@ def record(case: Case, *, with_contact: bool) -> dict[str, Any]:
         return unseal(sealed) if with_contact else masked
 
     name = case.name
-    if name and case.kind == COMPLAINT and not with_contact:
+    if name and case.reporter_protected and not with_contact:
         name = mask_name(name)
     email, address = case.email, case.address
     if not with_contact:

@@ -157,6 +157,13 @@ class Case(Base):
     def assignee(self) -> Staff | None:
         return self.assignment.staff if self.assignment else None
 
+    @property
+    def reporter_protected(self) -> bool:
+        """Whether the person behind the case is a complainant, whose identity only approvers
+        and the handler an approver assigned may see: every complaint, and an application
+        moved to the complaint track (its applicant is that complaint's complainant)."""
+        return self.kind == COMPLAINT or self.transferred_to is not None
+
 
 #: Attachment fetch states: waiting for the download, stored on disk, or gone from WeChat.
 PENDING, STORED, EXPIRED = "pending", "stored", "expired"
@@ -260,6 +267,7 @@ class CaseAssignment(Base):
 
     case: Mapped[Case] = relationship(back_populates="assignment")
     staff: Mapped[Staff] = relationship(foreign_keys=[staff_id], lazy="joined")
+    assigned_by: Mapped[Staff | None] = relationship(foreign_keys=[assigned_by_id], lazy="joined")
 
 
 class CaseNote(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import stat
 import time
 
 from sqlalchemy import select
@@ -167,6 +168,7 @@ def test_photos_are_downloaded_after_the_receipt(make_app, fake_api):
     for attachment in attachments:
         assert (folder / attachment.stored_file).read_bytes() == fake_wechat.PHOTO
         assert attachment.stored_file.endswith(".jpg")
+        assert stat.S_IMODE((folder / attachment.stored_file).stat().st_mode) == 0o600
     assert fake_api.api.calls["/cgi-bin/media/get"] == 2
 
 

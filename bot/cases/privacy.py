@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "sunshine.data_keys"
 KEY_FILE = "data.key"
+#: Files holding residents' personal data (exports, photos): readable by their owner only.
+PRIVATE_FILE_MODE = 0o600
 GENERATE_HINT = (
     'generate one with: python -c "from cryptography.fernet import Fernet; '
     'print(Fernet.generate_key().decode())"'
@@ -79,6 +82,18 @@ def key_file(path: Path) -> bytes:
     finally:
         draft.unlink()
     return path.read_bytes().strip()
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` with mode 0600, also over a file that was readable by others.
+
+    The mode is set before anything is written, whatever the operator's umask.
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(descriptor, "wb") as out:
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):  # not /dev/stdout or a pipe
+            os.fchmod(descriptor, PRIVATE_FILE_MODE)
+        out.write(data)
 
 
 def _keys() -> MultiFernet:

@@ -21,7 +21,7 @@ the commit (``bot.cases.replies``).
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import groupby
 from pathlib import Path
@@ -54,7 +54,14 @@ from bot.cases.handling import HandlingError
 from bot.cases.media import media_dir
 from bot.cases.numbers import read_number
 from bot.cases.outcomes import outcome
-from bot.cases.privacy import SealError, mask_address, mask_email, mask_name, unseal
+from bot.cases.privacy import (
+    SealError,
+    mask_address,
+    mask_email,
+    mask_name,
+    originals,
+    unseal,
+)
 from bot.cases.texts import due_text
 from bot.db import get_session
 from bot.models.cases import (
@@ -141,18 +148,27 @@ class Contact:
     email: str | None
     address: str | None
     revealed: bool
+    #: Revealed: the resident's text and corrections as typed (their ID numbers unmasked),
+    #: keyed ``text`` and ``supplement <id>``, where they differ from what is stored.
+    typed: dict[str, str] = field(default_factory=dict)
 
 
 def contact_of(case: Case, *, revealed: bool) -> Contact:
     if revealed:
+        typed = originals(case.originals_sealed)
+        for supplement in case.supplements:
+            kept = originals(supplement.originals_sealed)
+            if kept:
+                typed[f"supplement {supplement.id}"] = kept["text"]
         return Contact(
-            case.name,
-            case.id_type,
+            typed.get("name", case.name),
+            typed.get("id_type", case.id_type),
             unseal(case.id_number_sealed) if case.id_number_sealed else None,
             unseal(case.phone_sealed) if case.phone_sealed else None,
             case.email,
-            case.address,
+            typed.get("address", case.address),
             revealed=True,
+            typed=typed,
         )
     name = case.name
     if name and case.reporter_protected:
@@ -496,12 +512,18 @@ def case_reveal(number: str) -> ResponseReturnValue:
             ("电话", case.phone_sealed),
             ("电子邮箱", case.email),
             ("地址", case.address),
+            ("填写内容中的证件号码", _typed_id_numbers(case)),
         )
         if value
     ]
     audit.record(staff, action, "case", case.number, field="、".join(fields))
     get_session().commit()
     return render_case(case, revealed=action)
+
+
+def _typed_id_numbers(case: Case) -> bool:
+    """Whether the resident typed an ID number into a text field (stored masked)."""
+    return bool(case.originals_sealed) or any(s.originals_sealed for s in case.supplements)
 
 
 # ---- handling ----

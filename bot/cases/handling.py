@@ -36,6 +36,7 @@ from bot.cases.outcomes import (
     outcome,
     utf8_size,
 )
+from bot.cases.privacy import conceal, originals, seal_originals
 from bot.cases.replies import WAITING, renderings
 from bot.cases.texts import day_text, due_text
 from bot.models.cases import (
@@ -237,8 +238,13 @@ def record_correction(
         set_deadlines(case, work_calendar(session, received_on))
     elif case.clock_started_on != received_on:
         raise HandlingError(f"{case.number} 目前不需要补正。")
+    shown, sealed = conceal({"text": body})
     supplement = CaseSupplement(
-        text=body, received_on=received_on, created_at=now, staff_id=actor.id if actor else None
+        text=shown["text"],
+        originals_sealed=sealed,
+        received_on=received_on,
+        created_at=now,
+        staff_id=actor.id if actor else None,
     )
     case.supplements.append(supplement)
     audit.record(
@@ -440,6 +446,9 @@ def transfer_to_complaint(
         phone_masked=case.phone_masked,
         anonymous=case.phone_sealed is None,
         text=case.text,
+        originals_sealed=seal_originals(
+            {k: v for k, v in originals(case.originals_sealed).items() if k in ("name", "text")}
+        ),
     )
     set_deadlines(complaint, work_calendar(session, complaint.received_on))
     complaint.number = numbers.allocate(session, numbers.COMPLAINT_PREFIX, complaint.received_on)

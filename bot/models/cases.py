@@ -106,6 +106,9 @@ class Case(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     #: The resident's own words: the information wanted, or what the complaint is about.
     text: Mapped[str] = mapped_column(Text)
+    #: ID numbers typed into ``name``, ``id_type``, ``address`` or ``text`` are stored masked
+    #: there; the fields as typed are sealed here (``bot.cases.privacy.conceal``), or None.
+    originals_sealed: Mapped[str | None] = mapped_column(Text)
     form_wanted: Mapped[str | None] = mapped_column(String(20))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     latitude: Mapped[float | None] = mapped_column(Float)
@@ -297,6 +300,8 @@ class CaseSupplement(Base):
         ForeignKey("case_record.id", ondelete="CASCADE"), index=True
     )
     text: Mapped[str] = mapped_column(Text)
+    #: ``text`` as typed when it held an ID number (stored masked in ``text``), sealed.
+    originals_sealed: Mapped[str | None] = mapped_column(Text)
     #: The Beijing date it arrived: the reply period restarts from it.
     received_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

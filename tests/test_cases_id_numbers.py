@@ -255,3 +255,9 @@ def test_the_migration_seals_id_numbers_already_stored_in_clear(empty_app):  # n
 def test_an_id_number_cut_by_the_summarys_length_is_masked_before_the_cut(resident):
     summary = fill(resident, ["投诉", "村里" * 55 + ID_NUMBER + "的人占地", "好了", "跳过"])
     assert "内容：" + "村里" * 55 + "220381****…" in summary and "19800101" not in summary
+
+
+def test_an_id_number_searched_for_outside_a_dialogue_is_not_echoed(app, resident):
+    reply = resident.says("22038119800101123X")
+    assert "没有找到与“220381********123X”相关" in reply
+    assert b"19800101" not in redis_dump(app)

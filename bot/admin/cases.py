@@ -165,7 +165,7 @@ def contact_of(case: Case, *, revealed: bool) -> Contact:
             typed.get("id_type", case.id_type),
             unseal(case.id_number_sealed) if case.id_number_sealed else None,
             unseal(case.phone_sealed) if case.phone_sealed else None,
-            case.email,
+            typed.get("email", case.email),
             typed.get("address", case.address),
             revealed=True,
             typed=typed,

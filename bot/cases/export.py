@@ -81,7 +81,7 @@ def record(case: Case, *, with_contact: bool) -> dict[str, Any]:
     name, id_type = typed.get("name", case.name), typed.get("id_type", case.id_type)
     if name and case.reporter_protected and not with_contact:
         name = mask_name(name)
-    email, address = case.email, typed.get("address", case.address)
+    email, address = typed.get("email", case.email), typed.get("address", case.address)
     if not with_contact:
         email = mask_email(email) if email else None
         address = mask_address(address) if address else None

@@ -108,13 +108,12 @@ def file_application(
     case.applicant_kind = form.applicant_kind
     case.organisation_kind = form.organisation_kind if form.applicant_kind == ORGANISATION else None
     typed = {"name": form.name, "id_type": form.id_type, "address": form.address}
-    shown, case.originals_sealed = conceal(typed | {"text": form.description})
+    shown, case.originals_sealed = conceal(typed | {"email": form.email, "text": form.description})
     case.name, case.id_type, case.address = shown["name"], shown["id_type"], shown["address"]
-    case.text = shown["text"] or ""
+    case.email, case.text = shown["email"], shown["text"] or ""
     case.id_number_sealed, case.id_number_masked = form.id_number.sealed, form.id_number.masked
     if form.phone is not None:
         case.phone_sealed, case.phone_masked = form.phone.sealed, form.phone.masked
-    case.email = form.email
     case.form_wanted = form.form_wanted
     return _file(session, numbers.APPLICATION_PREFIX, case)
 

@@ -106,7 +106,7 @@ class Case(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     #: The resident's own words: the information wanted, or what the complaint is about.
     text: Mapped[str] = mapped_column(Text)
-    #: ID numbers typed into ``name``, ``id_type``, ``address`` or ``text`` are stored masked
+    #: ID numbers typed into ``name``, ``id_type``, ``email``, ``address`` or ``text`` are masked
     #: there; the fields as typed are sealed here (``bot.cases.privacy.conceal``), or None.
     originals_sealed: Mapped[str | None] = mapped_column(Text)
     form_wanted: Mapped[str | None] = mapped_column(String(20))

@@ -12,7 +12,7 @@ superuser with ``session_replication_role = replica``, which skips triggers.
    SQLite must create its two triggers again, as for ``audit_entry``.
 
 2. An ID number a resident typed where none was asked for (as the document's name, in
-   an address, a description, a complaint, a correction) was stored in clear. Such
+   a name, an address, a description, a complaint, a correction) was stored in clear. Such
    fields are now stored with the number masked and the fields as typed sealed in a new
    ``originals_sealed`` column (``bot.cases.privacy.conceal``); the rows already stored
    are converted here. Sealing needs the data key, so this runs inside ``sunshine db
@@ -39,7 +39,7 @@ depends_on = None
 APPEND_ONLY = ("audit_entry", "review_record")
 #: The free-text columns a resident types, by table.
 TYPED = {
-    "case_record": ("name", "id_type", "address", "text"),
+    "case_record": ("name", "id_type", "email", "address", "text"),
     "case_supplement": ("text",),
 }
 

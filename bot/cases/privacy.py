@@ -184,13 +184,13 @@ def mask_id_numbers(text: str) -> str:
 def conceal(fields: Mapping[str, str | None]) -> tuple[dict[str, str | None], str | None]:
     """``fields`` with their ID numbers masked, and the originals of the fields that had any,
     sealed together (None when none had): store both, show the first."""
-    shown = {name: mask_id_numbers(value) if value else value for name, value in fields.items()}
-    changed = {name: value for name, value in fields.items() if value and shown[name] != value}
-    return shown, seal_originals(changed)
+    masked = {name: mask_id_numbers(value) if value else value for name, value in fields.items()}
+    changed = {name: value for name, value in fields.items() if value and masked[name] != value}
+    return masked, seal_originals(changed)
 
 
-def seal_originals(originals: Mapping[str, str]) -> str | None:
-    return seal(json.dumps(originals, ensure_ascii=False)) if originals else None
+def seal_originals(fields: Mapping[str, str]) -> str | None:
+    return seal(json.dumps(fields, ensure_ascii=False)) if fields else None
 
 
 def originals(sealed: str | None) -> dict[str, str]:

@@ -1,20 +1,20 @@
 """Data protection (issue 10): append-only tables refuse TRUNCATE; ID numbers typed as text are sealed.
 
 1. ``audit_entry`` refused UPDATE and DELETE since 0007; on PostgreSQL it now refuses
-TRUNCATE too, and ``review_record`` (append-only in the ORM since 0009) gets the
-same triggers, on PostgreSQL and SQLite alike (SQLite has no TRUNCATE: its
-``DELETE FROM`` without a condition fires the DELETE trigger). The triggers bind
-every role; the app's runtime role owns no table (``deploy/postgres/roles.sql``),
-so it can neither drop nor disable them. The test suite empties tables as a
-superuser with ``session_replication_role = replica``, which skips triggers.
+   TRUNCATE too, and ``review_record`` (append-only in the ORM since 0009) gets the
+   same triggers, on PostgreSQL and SQLite alike (SQLite has no TRUNCATE: its
+   ``DELETE FROM`` without a condition fires the DELETE trigger). The triggers bind
+   every role; the app's runtime role owns no table (``deploy/postgres/roles.sql``),
+   so it can neither drop nor disable them. The test suite empties tables as a
+   superuser with ``session_replication_role = replica``, which skips triggers.
 
    A later migration that rebuilds ``review_record`` with ``batch_alter_table`` on
    SQLite must create its two triggers again, as for ``audit_entry``.
 
 2. An ID number a resident typed where none was asked for (as the document's name, in
-   a name, an address, a description, a complaint, a correction) was stored in clear. Such
-   fields are now stored with the number masked and the fields as typed sealed in a new
-   ``originals_sealed`` column (``bot.cases.privacy.conceal``); the rows already stored
+   a name, an e-mail or postal address, a description, a complaint, a correction) was
+   stored in clear. Such fields are now stored with the number masked and the fields
+   as typed sealed in a new ``originals_sealed`` column (``bot.cases.privacy.conceal``); the rows already stored
    are converted here. Sealing needs the data key, so this runs inside ``sunshine db
    upgrade`` (an app context); it refuses to run without one only when there is
    something to seal.

@@ -33,7 +33,8 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def seed_command() -> None:
     """Create the schema if missing and load the 2017 report and example content."""
-    db.upgrade(db.get_engine())
+    with db.schema_owner() as engine:
+        db.upgrade(engine)
     seed(db.get_session())
     click.echo(
         "Seeded: the office's contact details and the 2017 report, example items (into an "
@@ -50,10 +51,11 @@ def db_group() -> None:
 @click.argument("revision", default="heads")
 @with_appcontext
 def db_upgrade(revision: str) -> None:
-    """Upgrade the schema to REVISION (default: the newest)."""
-    engine = db.get_engine()
-    db.upgrade(engine, revision)
-    click.echo(f"Database schema at revision {db.current_revision(engine)}.")
+    """Upgrade the schema to REVISION (default: the newest), as the schema's owner
+    (SUNSHINE_MIGRATION_DATABASE_URL, else SUNSHINE_DATABASE_URL)."""
+    with db.schema_owner() as engine:
+        db.upgrade(engine, revision)
+        click.echo(f"Database schema at revision {db.current_revision(engine)}.")
 
 
 @db_group.command("current")

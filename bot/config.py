@@ -23,6 +23,9 @@ DEFAULTS: dict[str, Any] = {
     "WECHAT_AES_KEY": None,
     "REDIS_URL": None,
     "DATABASE_URL": None,
+    # The schema owner's URL for migrations (``sunshine db upgrade``), when the app's own
+    # role (DATABASE_URL) may only read and write rows; unset: DATABASE_URL.
+    "MIGRATION_DATABASE_URL": None,
     "PUBLIC_URL": None,
     "SECRET_KEY": None,
     "WECHAT_API_BASE": "https://api.weixin.qq.com",
@@ -78,6 +81,7 @@ STRING_SETTINGS = (
     "WECHAT_AES_KEY",
     "REDIS_URL",
     "DATABASE_URL",
+    "MIGRATION_DATABASE_URL",
     "PUBLIC_URL",
     "SECRET_KEY",
     "WECHAT_API_BASE",

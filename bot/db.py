@@ -6,6 +6,8 @@ psycopg 3 (``postgresql+psycopg://...``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -20,9 +22,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def database_url(app: Flask) -> str:
     url = app.config["DATABASE_URL"]
     if url:
-        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return _with_driver(url)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{Path(app.instance_path) / 'sunshine.sqlite'}"
+
+
+def _with_driver(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def init_app(app: Flask) -> None:
@@ -82,6 +88,21 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
         if connection.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         command.upgrade(alembic_config(connection), revision)
+
+
+@contextmanager
+def schema_owner() -> Iterator[Engine]:
+    """The engine migrations run on: the schema owner's (``SUNSHINE_MIGRATION_DATABASE_URL``)
+    when set, so that the app's own role need not be able to create or alter tables."""
+    url = current_app.config["MIGRATION_DATABASE_URL"]
+    if not url:
+        yield get_engine()
+        return
+    engine = create_engine(_with_driver(url))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def current_revision(engine: Engine) -> str | None:

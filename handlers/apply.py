@@ -3,8 +3,11 @@
 Applicant (person or organisation, and which kind: table 三 of the annual report
 counts them), name, proof of identity, contact, a description of the
 information, the form wanted; then a summary, ``确认`` and a receipt with the
-statutory reply date. Identity numbers and phones are sealed as soon as they are
-read: the dialogue state in Redis never holds them in clear.
+statutory reply date. Every personal answer is sealed as soon as it is read
+(``privacy.protect``): the dialogue state in Redis holds no name, number, contact or
+description in clear, and the summary shows them masked. An ID number typed as the
+document's name is refused before it is kept; one typed into any other text is
+stored masked (``bot.cases.intake``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,18 @@ from typing import Any
 
 from bot.cases import intake, limits, texts, validation
 from bot.cases.intake import ApplicationForm, Protected
-from bot.cases.privacy import mask_document, mask_phone, seal
+from bot.cases.privacy import (
+    has_id_number,
+    mask_address,
+    mask_document,
+    mask_email,
+    mask_id_numbers,
+    mask_name,
+    mask_phone,
+    opened,
+    protect,
+    shown,
+)
 from bot.db import get_session
 from bot.dialogue import Answer, Dialogue, Invalid, Step, submission_id
 from bot.models.cases import ORGANISATION, ORGANISATION_KINDS, PERSON
@@ -48,24 +62,26 @@ def organisation_kind(answer: Answer) -> str:
     return _choice(answer.text, options, "请回复1到5中的一个数字。")
 
 
-def person_name(answer: Answer) -> str:
+def person_name(answer: Answer) -> dict[str, str]:
     name = answer.text.strip()
     if not 2 <= len(name) <= 30 or any(c.isdigit() for c in name):
         raise Invalid("请输入您的真实姓名（2到30个字，不含数字）。")
-    return name
+    return protect(name, mask_name(name))
 
 
-def organisation_name(answer: Answer) -> str:
+def organisation_name(answer: Answer) -> dict[str, str]:
     name = answer.text.strip()
     if not 4 <= len(name) <= 100:
         raise Invalid("请输入单位全称（4到100个字），与营业执照或登记证书一致。")
-    return name
+    return protect(name, mask_id_numbers(name))
 
 
 def document_type(answer: Answer) -> str:
     word = validation.folded(answer.text)
     if word in {"1", "身份证", RESIDENT_ID}:
         return RESIDENT_ID
+    if has_id_number(answer.text):  # the number, sent a step early: not kept as a name
+        raise Invalid("证件号码请在下一步输入。这一步请回复1（居民身份证），或证件名称，如 护照。")
     name = " ".join(answer.text.split())
     if word.isdigit() or not 2 <= len(name) <= 20:
         raise Invalid(
@@ -79,7 +95,7 @@ def _protected_document(check: Any, answer: Answer) -> dict[str, str]:
         number = check(answer.text)
     except ValueError as problem:
         raise Invalid(str(problem)) from None
-    return {"sealed": seal(number), "masked": mask_document(number)}
+    return protect(number, mask_document(number))
 
 
 def resident_id(answer: Answer) -> dict[str, str]:
@@ -94,27 +110,37 @@ def credit_code(answer: Answer) -> dict[str, str]:
     return _protected_document(validation.credit_code, answer)
 
 
+def _sealed_address(text: str) -> dict[str, str]:
+    value = validation.address(text)
+    return protect(value, mask_address(mask_id_numbers(value)))
+
+
+def _sealed_email(text: str) -> dict[str, str]:
+    value = validation.email(text)
+    return protect(value, mask_email(value))
+
+
 def contact(answer: Answer) -> dict[str, str]:
-    """A phone (sealed), an e-mail address or a postal address, whichever the resident gave."""
+    """A phone, an e-mail address or a postal address, whichever the resident gave (sealed)."""
     text = answer.text.strip()
     try:
         if "@" in text:
-            return {"kind": "email", "value": validation.email(text)}
+            return {"kind": "email", **_sealed_email(text)}
         if validation.looks_like_phone(text):
             number = validation.phone(text)
-            return {"kind": "phone", "sealed": seal(number), "masked": mask_phone(number)}
-        return {"kind": "address", "value": validation.address(text)}
+            return {"kind": "phone", **protect(number, mask_phone(number))}
+        return {"kind": "address", **_sealed_address(text)}
     except ValueError as problem:
         raise Invalid(str(problem)) from None
 
 
-def description(answer: Answer) -> str:
+def description(answer: Answer) -> dict[str, str]:
     text = answer.text.strip()
     if len(text) < 4:
         raise Invalid("请说得具体一些：文件名称、文号，或者是哪一年、哪件事的什么信息。")
     if len(text) > DESCRIPTION_MAX:
         raise Invalid(f"内容太长了，请控制在{DESCRIPTION_MAX}字以内。")
-    return text
+    return protect(text)
 
 
 def form_wanted(answer: Answer) -> str:
@@ -123,16 +149,16 @@ def form_wanted(answer: Answer) -> str:
     return _choice(answer.text, options, "请回复1到4中的一个数字。")
 
 
-def mail_address(answer: Answer) -> str:
+def mail_address(answer: Answer) -> dict[str, str]:
     try:
-        return validation.address(answer.text)
+        return _sealed_address(answer.text)
     except ValueError as problem:
         raise Invalid(str(problem)) from None
 
 
-def email_address(answer: Answer) -> str:
+def email_address(answer: Answer) -> dict[str, str]:
     try:
-        return validation.email(answer.text)
+        return _sealed_email(answer.text)
     except ValueError as problem:
         raise Invalid(str(problem)) from None
 
@@ -151,17 +177,24 @@ def _contact_kind(data: dict[str, Any]) -> str:
     return (data.get("contact") or {}).get("kind", "")
 
 
+def _contact_value(found: dict[str, str]) -> str:
+    """The contact as typed (a dialogue begun before contacts were sealed kept ``value``)."""
+    return found["value"] if "value" in found else opened(found)
+
+
 def summary(data: dict[str, Any]) -> str:
+    """What the resident checks before ``确认``: personal details masked, as kept."""
     if _is_person(data):
-        applicant = f"{data['name']}（自然人）"
+        applicant = f"{shown(data['name'], mask_name)}（自然人）"
         document = data["document_type"]
         number = (data.get("resident_id") or data.get("other_document") or {}).get("masked", "")
     else:
-        applicant = f"{data['organisation_name']}（{data['organisation_kind']}）"
+        name = shown(data["organisation_name"], mask_id_numbers)
+        applicant = f"{name}（{data['organisation_kind']}）"
         document, number = CREDIT_CODE, data["credit_code"]["masked"]
     found = data["contact"]
     reach = found.get("masked") or found.get("value", "")
-    wanted = data["description"]
+    wanted = mask_id_numbers(opened(data["description"]))
     if len(wanted) > SUMMARY_CHARS:
         wanted = wanted[:SUMMARY_CHARS] + "…"
     lines = [
@@ -172,29 +205,35 @@ def summary(data: dict[str, Any]) -> str:
         f"获取方式：{data['form_wanted']}",
     ]
     if data.get("mail_address"):
-        lines.append(f"邮寄地址：{data['mail_address']}")
+        lines.append(f"邮寄地址：{shown(data['mail_address'], mask_address)}")
     if data.get("email"):
-        lines.append(f"电子邮箱：{data['email']}")
+        lines.append(f"电子邮箱：{shown(data['email'], mask_email)}")
     return "\n".join(lines)
 
 
 def application_form(data: dict[str, Any]) -> ApplicationForm:
+    """The application as typed, unsealed from the dialogue state for ``intake``."""
     found = data["contact"]
     phone = Protected(found["sealed"], found["masked"]) if found["kind"] == "phone" else None
-    email = data.get("email") or (found["value"] if found["kind"] == "email" else None)
-    address = data.get("mail_address") or (found["value"] if found["kind"] == "address" else None)
+    email = opened(data["email"]) if data.get("email") else None
+    if email is None and found["kind"] == "email":
+        email = _contact_value(found)
+    address = opened(data["mail_address"]) if data.get("mail_address") else None
+    if address is None and found["kind"] == "address":
+        address = _contact_value(found)
     if _is_person(data):
-        name, id_type = data["name"], data["document_type"]
+        name, id_type = opened(data["name"]), data["document_type"]
         document = data.get("resident_id") or data["other_document"]
     else:
-        name, id_type, document = data["organisation_name"], CREDIT_CODE, data["credit_code"]
+        name, id_type = opened(data["organisation_name"]), CREDIT_CODE
+        document = data["credit_code"]
     return ApplicationForm(
         applicant_kind=data["applicant_kind"],
         organisation_kind=data.get("organisation_kind"),
         name=name,
         id_type=id_type,
         id_number=Protected(document["sealed"], document["masked"]),
-        description=data["description"],
+        description=opened(data["description"]),
         form_wanted=data["form_wanted"],
         phone=phone,
         email=email,

@@ -4,17 +4,29 @@ Each word starts its own dialogue, so the category is what the resident chose;
 the menu button asks which. The resident describes the matter in as many
 messages as they like, photos and a location included; contact details are
 optional (anonymous is allowed, and the resident is told what that means).
+
+Everything the resident sends is sealed as soon as it is read: the dialogue state
+in Redis holds each text, photo reference and location sealed, and the name and
+phone sealed beside their masked forms; the summary shows ID numbers masked.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
 from bot.cases import intake, limits, texts, validation
 from bot.cases.intake import ComplaintForm, Photo, Place, Protected
 from bot.cases.media import fetch_soon
-from bot.cases.privacy import mask_phone, seal
+from bot.cases.privacy import (
+    mask_id_numbers,
+    mask_name,
+    mask_phone,
+    opened,
+    protect,
+    shown,
+)
 from bot.db import get_session
 from bot.dialogue import Answer, Dialogue, Invalid, Step, submission_id
 from bot.models.cases import COMPLAINT_CATEGORIES
@@ -38,7 +50,8 @@ ATTACH = "可以分几条发送，也可以发照片和位置（点输入框旁�
 ANONYMITY = "匿名也可以：匿名提交的，工作人员不会单独联系您，您只能凭编号查询办理进度。"
 
 
-def content_item(answer: Answer) -> dict[str, Any]:
+def _read(answer: Answer) -> dict[str, Any]:
+    """One message of the complaint: a text, a photo's references or a location."""
     message = answer.message
     if answer.kind == "image":
         if not message.media_id or len(message.media_id) > 200:
@@ -62,23 +75,46 @@ def content_item(answer: Answer) -> dict[str, Any]:
     return {"type": "text", "text": text}
 
 
-def description(answer: Answer) -> str:
-    return content_item(answer)["text"]
+def content_item(answer: Answer) -> dict[str, Any]:
+    """The message as the dialogue state keeps it: its kind in clear, the rest sealed."""
+    item = _read(answer)
+    return {"type": item["type"], **protect(json.dumps(item, ensure_ascii=False))}
+
+
+def _items(data: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    """The content of one kind, unsealed (items of a dialogue begun before were plain)."""
+    found = [i for i in data.get("content", []) if i["type"] == kind]
+    return [json.loads(opened(i)) if "sealed" in i else i for i in found]
+
+
+def description(answer: Answer) -> dict[str, str]:
+    return protect(_read(answer)["text"])
 
 
 def written(data: dict[str, Any]) -> str:
-    parts = [i["text"] for i in data.get("content", []) if i["type"] == "text"]
+    parts = [i["text"] for i in _items(data, "text")]
     if data.get("description"):
-        parts.append(data["description"])
+        parts.append(opened(data["description"]))
     return "\n".join(parts)
 
 
+def has_words(data: dict[str, Any]) -> bool:
+    """Whether any text was sent (read from the kinds, without unsealing)."""
+    return bool(data.get("description")) or any(
+        i["type"] == "text" for i in data.get("content", [])
+    )
+
+
+def photo_count(data: dict[str, Any]) -> int:
+    return sum(i["type"] == "image" for i in data.get("content", []))
+
+
 def photos(data: dict[str, Any]) -> list[dict[str, Any]]:
-    return [i for i in data.get("content", []) if i["type"] == "image"]
+    return _items(data, "image")
 
 
 def place(data: dict[str, Any]) -> dict[str, Any] | None:
-    places = [i for i in data.get("content", []) if i["type"] == "location"]
+    places = _items(data, "location")
     return places[-1] if places else None
 
 
@@ -87,23 +123,25 @@ def contact_phone(answer: Answer) -> dict[str, str]:
         number = validation.phone(answer.text)
     except ValueError as problem:
         raise Invalid(f"{problem}不想留电话请回复“跳过”。") from None
-    return {"sealed": seal(number), "masked": mask_phone(number)}
+    return protect(number, mask_phone(number))
 
 
-def contact_name(answer: Answer) -> str:
+def contact_name(answer: Answer) -> dict[str, str]:
     name = answer.text.strip()
     if not 1 <= len(name) <= 30:
         raise Invalid("称呼请在30字以内，如 张先生。")
-    return name
+    return protect(name, mask_name(mask_id_numbers(name)))
 
 
 def summary_for(category: str) -> Any:
     def summary(data: dict[str, Any]) -> str:
         text = written(data)
-        shown = text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS] + "…"
+        excerpt = mask_id_numbers(text)  # before cutting: a cut number is not recognised
+        if len(excerpt) > SUMMARY_CHARS:
+            excerpt = excerpt[:SUMMARY_CHARS] + "…"
         if len(text) > MAX_TEXT:
-            shown += f"（内容较长，只保存前{MAX_TEXT}字）"
-        count = len(photos(data))
+            excerpt += f"（内容较长，只保存前{MAX_TEXT}字）"
+        count = photo_count(data)
         pictures = f"{count}张" if count else "无"
         if count > MAX_PHOTOS:
             pictures += f"（最多保存{MAX_PHOTOS}张，多出的不会提交）"
@@ -113,11 +151,12 @@ def summary_for(category: str) -> Any:
             where = f"{found['label'] or '已发送'}（{found['lat']:.5f}, {found['lng']:.5f}）"
         reach = "匿名（不留联系方式）"
         if data.get("phone"):
-            reach = data["phone"]["masked"] + (f"，{data['name']}" if data.get("name") else "")
+            name = f"，{shown(data['name'], mask_name)}" if data.get("name") else ""
+            reach = data["phone"]["masked"] + name
         return "\n".join(
             [
                 f"类别：{category}",
-                f"内容：{shown}",
+                f"内容：{excerpt}",
                 f"照片：{pictures}",
                 f"位置：{where}",
                 f"联系方式：{reach}",
@@ -136,7 +175,7 @@ def complaint_form(category: str, data: dict[str, Any]) -> ComplaintForm:
         photos=tuple(Photo(p["media_id"], p["pic_url"]) for p in photos(data)[:MAX_PHOTOS]),
         place=Place(found["lat"], found["lng"], found["label"]) if found else None,
         phone=Protected(phone["sealed"], phone["masked"]) if phone else None,
-        name=data.get("name") if phone else None,
+        name=opened(data["name"]) if phone and data.get("name") else None,
     )
 
 
@@ -170,7 +209,7 @@ def complaint_dialogue(category: str) -> Dialogue:
                 "description",
                 "照片和位置已收到。请再用文字简单说明一下情况。",
                 parse=description,
-                ask_if=lambda data: "content" in data and not written(data),
+                ask_if=lambda data: "content" in data and not has_words(data),
             ),
             Step(
                 "phone",

@@ -7,6 +7,7 @@ lists the commands.
 
 from __future__ import annotations
 
+from bot.cases.privacy import mask_id_numbers
 from bot.content.listing import first_page, next_page
 from bot.router import Capability, Context
 from bot.urls import public_url
@@ -43,7 +44,9 @@ def _search(ctx: Context, query: str) -> str:
     reply, found = first_page(ctx.session, query)
     if found:
         return reply
-    quoted = query if len(query) <= QUOTE_CHARS else query[:QUOTE_CHARS] + "…"
+    quoted = mask_id_numbers(query)  # the reply is cached in Redis for WeChat's retries
+    if len(quoted) > QUOTE_CHARS:
+        quoted = quoted[:QUOTE_CHARS] + "…"
     return (
         f"没有找到与“{quoted}”相关的公开信息。可以换个说法再试，比如“低保”“危房改造”“预算”，"
         f"或打开公开目录：{public_url('/items')}\n{ctx.router.help_text()}"

@@ -148,6 +148,8 @@ def fresh_database(services: Services, database_template: str, tmp_path: Path) -
         with engine.begin() as connection:
             tables = [t for t in inspect(connection).get_table_names() if t != "alembic_version"]
             if tables:
+                # The append-only tables refuse TRUNCATE by trigger; a superuser may skip it.
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
                 connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         engine.dispose()
         return services.database_url

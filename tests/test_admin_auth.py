@@ -397,6 +397,7 @@ EXPECTED = {
     "cases.handle": (False, True, True, True),
     "cases.reveal_contact": (False, True, True, True),
     "cases.reveal_reporter": (False, True, True, False),
+    "cases.assign_reporter": (False, False, True, False),
     "cases.approve_extension": (False, False, True, True),
     "items.edit": (True, True, True, True),
     "items.review": (False, False, True, True),

@@ -111,7 +111,9 @@ def audit_entries(app: Flask, action: str) -> list[AuditEntry]:
         return list(db.get_session().scalars(query))
 
 
-def assign(app: Flask, number: str, username: str) -> None:
+def assign(app: Flask, number: str, username: str, *, by: str | None = None) -> None:
+    """``username`` handles the case, assigned by ``by`` (themself by default; only an
+    approver may assign a complaint)."""
     from bot.admin import accounts
     from bot.cases import handling
     from bot.cases.intake import utcnow
@@ -120,7 +122,7 @@ def assign(app: Flask, number: str, username: str) -> None:
         session = db.get_session()
         case = session.scalars(select(Case).where(Case.number == number)).one()
         member = accounts.get(session, username)
-        handling.assign(case, member, member, utcnow())
+        handling.assign(case, accounts.get(session, by or username), member, utcnow())
         session.commit()
 
 
@@ -160,7 +162,8 @@ def test_filters_and_search(app, resident):
     application = file_application(resident, "2025年低保名单")
     backdate(app, lamp, 40)
     add_staff(app, "li", "handler")
-    assign(app, report, "li")
+    add_staff(app, "boss", "approver")
+    assign(app, report, "li", by="boss")
     console = logged_in(app, "wang", "handler")
     assign(app, application, "wang")
 
@@ -258,7 +261,7 @@ def test_a_clerk_or_administrator_never_sees_a_reporters_identity(app, resident,
     assert "有人在河道挖沙" in page
     for secret in (REPORTER_NAME, REPORTER_PHONE, "139****4321", "李*"):
         assert secret not in page
-    assert "只对本件的承办人和审核人可见" in page and "显示</button>" not in page
+    assert "只对审核人和审核人分派的承办人可见" in page and "显示</button>" not in page
     refused = post(console, f"/admin/cases/{number}/reveal")
     assert refused.status_code == 403
     assert REPORTER_PHONE not in refused.get_data(as_text=True)
@@ -273,10 +276,11 @@ def test_a_handler_sees_the_reporter_only_on_cases_assigned_to_them(app, residen
     console = logged_in(app, "li", "handler")
 
     hidden = console.page(f"/admin/cases/{number}")
-    assert "139****4321" not in hidden and "只对本件的承办人和审核人可见" in hidden
+    assert "139****4321" not in hidden and "只对审核人和审核人分派的承办人可见" in hidden
     assert post(console, f"/admin/cases/{number}/reveal").status_code == 403
 
-    assign(app, number, "li")
+    add_staff(app, "boss", "approver")
+    assign(app, number, "li", by="boss")
     masked = console.page(f"/admin/cases/{number}")
     assert "139****4321" in masked and "李**" in masked and REPORTER_PHONE not in masked
     revealed = post(console, f"/admin/cases/{number}/reveal").get_data(as_text=True)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+import getpass
 import io
 import json
+import os
+import stat
 
 import pytest
 from openpyxl import load_workbook
 
 from bot.cases.export import COLUMNS
 from tests.conftest import Resident
+from tests.test_admin_cases import audit_entries, logged_in
 
 ID_NUMBER = "220381198001011230"
 APPLICANT_PHONE = "13812341234"
@@ -110,3 +114,41 @@ def test_json_to_a_file(app, filed, tmp_path):
 def test_an_empty_export_is_valid(app):
     assert json.loads(export(app).stdout) == []
     assert export(app, "--format", "csv").stdout.strip() == ",".join(COLUMNS)
+
+
+# ---- who exported what (issue 10, item 5) ----
+
+
+def test_every_export_is_audited_with_the_operator_the_command_and_the_contacts(
+    app, filed, tmp_path
+):
+    target = tmp_path / "full.csv"
+    export(app, "--format", "csv", "-o", str(target), "--with-contact")
+    export(app)
+
+    full, masked = audit_entries(app, "case.export")
+    assert (full.actor, full.target_type, full.ip) == ("cli", "case", None)
+    assert full.details["os_user"] == getpass.getuser()
+    assert full.details["command"].endswith(f"cases export --format csv -o {target} --with-contact")
+    assert (full.details["cases"], full.details["contacts"]) == (2, 2)
+    assert full.details["file"] == str(target)
+    assert (masked.details["cases"], masked.details["contacts"]) == (2, 0)
+    assert masked.details["file"] == "stdout"
+    page = logged_in(app, "boss", "approver").page("/admin/audit?action=case.export")
+    assert "导出办件" in page and "含完整联系方式的办件数：2" in page and "--with-contact" in page
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "xlsx"])
+def test_an_export_file_is_readable_by_its_owner_only(app, filed, tmp_path, fmt):
+    target = tmp_path / f"cases.{fmt}"
+    target.write_text("an older file anyone could read")
+    target.chmod(0o644)
+    previous = os.umask(0o022)
+    try:
+        export(app, "--format", fmt, "-o", str(target), "--with-contact")
+        fresh = tmp_path / f"fresh.{fmt}"
+        export(app, "--format", fmt, "-o", str(fresh))
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(target.stat().st_mode) == stat.S_IMODE(fresh.stat().st_mode) == 0o600
+    assert b"an older file" not in target.read_bytes()

@@ -64,6 +64,7 @@ ACTIONS: dict[str, str] = {
     "case.transfer": "申请转为投诉办理",
     "case.reveal_contact": "查看完整联系方式",
     "case.reveal_reporter": "查看投诉举报人身份",
+    "case.export": "导出办件",
     "case.rated": "居民评价",
     "case.callback": "回访",
     "office.edit": "修改单位信息",
@@ -128,6 +129,9 @@ DETAIL_LABELS: dict[str, str] = {
     "file": "文件",
     "created": "新增条数",
     "updated": "更新条数",
+    "cases": "办件数",
+    "contacts": "含完整联系方式的办件数",
+    "command": "命令",
 }
 
 

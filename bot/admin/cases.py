@@ -10,17 +10,18 @@
 
 Who sees whom: contact details are shown masked; members whose role allows
 (``cases.reveal_contact``) get a 显示 button, and each reveal is written to the
-audit log. A complaint's reporter (name, phone) is shown only to its assigned
-handler and to approvers (``reporter_visible``), never to a clerk, again masked
-until revealed and logged. Every action goes through ``bot.cases.handling``,
-which writes the audit log; replies are delivered after the commit
-(``bot.cases.replies``).
+audit log. A complainant (name, phone; ``Case.reporter_protected``) is shown only
+to approvers and to the handler an approver assigned (``reporter_visible``),
+never to a clerk, again masked until revealed and logged; only approvers assign
+such a case (``bot.cases.handling.assign``). Every action goes through
+``bot.cases.handling``, which writes the audit log; replies are delivered after
+the commit (``bot.cases.replies``).
 """
 
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from itertools import groupby
 from pathlib import Path
@@ -53,7 +54,14 @@ from bot.cases.handling import HandlingError
 from bot.cases.media import media_dir
 from bot.cases.numbers import read_number
 from bot.cases.outcomes import outcome
-from bot.cases.privacy import SealError, mask_address, mask_email, mask_name, unseal
+from bot.cases.privacy import (
+    SealError,
+    mask_address,
+    mask_email,
+    mask_name,
+    originals,
+    unseal,
+)
 from bot.cases.texts import due_text
 from bot.cases.web import has_formal_reply
 from bot.db import get_session
@@ -106,17 +114,27 @@ def today() -> date:
 
 
 def reporter_visible(staff: Staff, case: Case) -> bool:
-    """A complainant's identity: its assigned handler and approvers only."""
-    if case.kind != COMPLAINT or not staff.can("cases.reveal_reporter"):
+    """A complainant's identity: approvers, and the handler an approver assigned.
+
+    The assigner's role is read now, so an assignment made before approvers alone could
+    assign (a handler assigning themself) gives nothing away.
+    """
+    if not case.reporter_protected or not staff.can("cases.reveal_reporter"):
         return False
-    assigned = case.assignment is not None and case.assignment.staff_id == staff.id
-    # Approvers (who approve extensions: the office's head) see every reporter.
-    return assigned or staff.can("cases.approve_extension")
+    if staff.can("cases.assign_reporter"):
+        return True
+    assignment = case.assignment
+    return (
+        assignment is not None
+        and assignment.staff_id == staff.id
+        and assignment.assigned_by is not None
+        and assignment.assigned_by.can("cases.assign_reporter")
+    )
 
 
 def contact_visible(staff: Staff, case: Case) -> bool:
     """Whether the member may press 显示 for the case's contact details."""
-    if case.kind == COMPLAINT:
+    if case.reporter_protected:
         return reporter_visible(staff, case)
     return staff.can("cases.reveal_contact")
 
@@ -132,21 +150,30 @@ class Contact:
     email: str | None
     address: str | None
     revealed: bool
+    #: Revealed: the resident's text and corrections as typed (their ID numbers unmasked),
+    #: keyed ``text`` and ``supplement <id>``, where they differ from what is stored.
+    typed: dict[str, str] = field(default_factory=dict)
 
 
 def contact_of(case: Case, *, revealed: bool) -> Contact:
     if revealed:
+        typed = originals(case.originals_sealed)
+        for supplement in case.supplements:
+            kept = originals(supplement.originals_sealed)
+            if kept:
+                typed[f"supplement {supplement.id}"] = kept["text"]
         return Contact(
-            case.name,
-            case.id_type,
+            typed.get("name", case.name),
+            typed.get("id_type", case.id_type),
             unseal(case.id_number_sealed) if case.id_number_sealed else None,
             unseal(case.phone_sealed) if case.phone_sealed else None,
-            case.email,
-            case.address,
+            typed.get("email", case.email),
+            typed.get("address", case.address),
             revealed=True,
+            typed=typed,
         )
     name = case.name
-    if name and case.kind == COMPLAINT:
+    if name and case.reporter_protected:
         name = mask_name(name)
     return Contact(
         name,
@@ -391,8 +418,7 @@ def render_case(
     session = get_session()
     staff: Staff = g.staff
     on = today()
-    may_see_reporter = reporter_visible(staff, case)
-    show_identity = case.kind == APPLICATION or may_see_reporter
+    show_identity = not case.reporter_protected or reporter_visible(staff, case)
     contact = None
     seal_problem = None
     if show_identity:
@@ -424,6 +450,7 @@ def render_case(
             for group, members in groupby(handling.closing_choices(case), lambda o: o.group)
         ],
         handlers=handlers(session) if staff.can("cases.handle") else [],
+        may_assign=not case.reporter_protected or staff.can("cases.assign_reporter"),
         pending_extension=handling.pending_extension(case),
         extension_days=handling.extension_days(case),
         extended=any(e.approved for e in case.extensions),
@@ -473,7 +500,7 @@ def case_reveal(number: str) -> ResponseReturnValue:
     """显示: the full contact details, once, on this page; written to the audit log."""
     case = find_case(number)
     staff: Staff = g.staff
-    if case.kind == COMPLAINT:
+    if case.reporter_protected:
         if not reporter_visible(staff, case):
             raise PermissionDenied("cases.reveal_reporter")
         action = "case.reveal_reporter"
@@ -484,17 +511,23 @@ def case_reveal(number: str) -> ResponseReturnValue:
     fields = [
         label
         for label, value in (
-            ("姓名", case.name if case.kind == COMPLAINT else None),
+            ("姓名", case.name if case.reporter_protected else None),
             ("证件号码", case.id_number_sealed),
             ("电话", case.phone_sealed),
             ("电子邮箱", case.email),
             ("地址", case.address),
+            ("填写内容中的证件号码", _typed_id_numbers(case)),
         )
         if value
     ]
     audit.record(staff, action, "case", case.number, field="、".join(fields))
     get_session().commit()
     return render_case(case, revealed=action)
+
+
+def _typed_id_numbers(case: Case) -> bool:
+    """Whether the resident typed an ID number into a text field (stored masked)."""
+    return bool(case.originals_sealed) or any(s.originals_sealed for s in case.supplements)
 
 
 # ---- handling ----
@@ -687,11 +720,12 @@ def case_transfer(number: str) -> ResponseReturnValue:
         )
     except HandlingError as error:
         return _refused(case, "transfer", error)
-    return _done(
-        case,
-        f"已转为投诉办理，新编号{complaint.number}；本申请按“不予处理：信访举报投诉类申请”办结。",
-        deliver=True,
+    message = (
+        f"已转为投诉办理，新编号{complaint.number}；本申请按“不予处理：信访举报投诉类申请”办结。"
     )
+    if complaint.assignment is None:
+        message += "投诉件由审核人分派承办人。"
+    return _done(case, message, deliver=True)
 
 
 @bp.post("/cases/<number>/push")

@@ -13,6 +13,7 @@ the code that owns the record.
 | cases.handle              |       |    ✓    |    ✓     |   ✓   |
 | cases.reveal_contact      |       |    ✓    |    ✓     |   ✓   |
 | cases.reveal_reporter     |       |    ✓    |    ✓     |       |
+| cases.assign_reporter     |       |         |    ✓     |       |
 | cases.approve_extension   |       |         |    ✓     |   ✓   |
 | items.edit                |   ✓   |    ✓    |    ✓     |   ✓   |
 | items.review              |       |         |    ✓     |   ✓   |
@@ -21,9 +22,11 @@ the code that owns the record.
 | office.edit               |       |         |    ✓     |   ✓   |
 | staff.manage              |       |         |          |   ✓   |
 
-A complaint's reporter identity goes only to its assigned handler and to
-approvers (issue 5), so the administrator, who runs the system rather than the
-cases, does not get ``cases.reveal_reporter``.
+A complaint's reporter identity goes only to approvers and to the handler an
+approver assigned (issues 5 and 10), so the administrator, who runs the system
+rather than the cases, does not get ``cases.reveal_reporter``; and only
+``cases.assign_reporter`` may assign such a case, since assigning decides who sees
+the reporter (a handler could otherwise assign a 举报 to themself and read it).
 
 To add a permission: add it to ``PERMISSIONS`` with a Chinese description (the
 home page lists a member's permissions with it), grant it in ``GRANTS``, and add
@@ -61,6 +64,7 @@ PERMISSIONS: dict[str, str] = {
     "cases.handle": "办理申请和投诉（分派、备注、答复、补正、办结）",
     "cases.reveal_contact": "查看申请人和投诉人的完整联系方式",
     "cases.reveal_reporter": "查看举报人身份",
+    "cases.assign_reporter": "分派投诉举报件（决定由谁查看举报人身份），查看所有举报人身份",
     "cases.approve_extension": "批准延期答复",
     "items.edit": "起草和修改公开信息",
     "items.review": "审查公开信息（预先审查、保密审查）",
@@ -75,11 +79,13 @@ _HANDLING = frozenset({"cases.handle", "cases.reveal_contact"})
 _APPROVING = frozenset(
     {"cases.approve_extension", "items.review", "items.publish", "audit.view", "office.edit"}
 )
+#: Approvers decide who sees a complainant's identity, and see every one themselves.
+_GUARDING_REPORTERS = frozenset({"cases.reveal_reporter", "cases.assign_reporter"})
 
 GRANTS: dict[Role, frozenset[str]] = {
     Role.CLERK: _EVERYONE,
     Role.HANDLER: _EVERYONE | _HANDLING | {"cases.reveal_reporter"},
-    Role.APPROVER: _EVERYONE | _HANDLING | _APPROVING | {"cases.reveal_reporter"},
+    Role.APPROVER: _EVERYONE | _HANDLING | _APPROVING | _GUARDING_REPORTERS,
     Role.ADMIN: _EVERYONE | _HANDLING | _APPROVING | {"staff.manage"},
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import shlex
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,6 +16,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from bot.admin import audit
 from bot.cases import annual, export, media, replies
 from bot.cases.calendar import (
     ScheduleError,
@@ -27,7 +29,7 @@ from bot.cases.calendar import (
 from bot.cases.deadlines import beijing_date
 from bot.cases.digest import open_cases_by_urgency
 from bot.cases.intake import recompute_open_deadlines
-from bot.cases.privacy import SealError
+from bot.cases.privacy import SealError, write_private
 from bot.db import get_session
 from bot.wechat_api import WeChatUnavailable, get_client
 
@@ -48,19 +50,20 @@ def _refuse_binary_to_terminal(fmt: str, output: Path | None) -> None:
 
 
 def _write(output: Path | None, fmt: str, write: Callable[[IO[Any]], None]) -> None:
-    """Run ``write`` into a text or (for xlsx) binary buffer, then to ``output`` or stdout."""
+    """Run ``write`` into a text or (for xlsx) binary buffer, then to ``output`` (mode 0600:
+    an export holds residents' words and contacts) or stdout."""
     if fmt == "xlsx":
         binary = io.BytesIO()
         write(binary)
         if output:
-            output.write_bytes(binary.getvalue())
+            write_private(output, binary.getvalue())
         else:
             click.get_binary_stream("stdout").write(binary.getvalue())
         return
     text = io.StringIO(newline="")
     write(text)
     if output:
-        output.write_text(text.getvalue(), encoding="utf-8", newline="")
+        write_private(output, text.getvalue().encode("utf-8"))
     else:
         click.echo(text.getvalue(), nl=False)
 
@@ -86,12 +89,31 @@ def cases_group() -> None:
 )
 @with_appcontext
 def export_command(fmt: str, output: Path | None, with_contact: bool) -> None:
-    """Export every application and complaint, one record each."""
+    """Export every application and complaint, one record each.
+
+    Each export is written to the audit log first (the operator's OS user, the command,
+    how many cases and how many with contact details in full).
+    """
     _refuse_binary_to_terminal(fmt, output)
+    session = get_session()
     try:
-        rows = export.records(get_session(), with_contact=with_contact)
+        rows = export.records(session, with_contact=with_contact)
     except SealError as error:
         raise click.ClickException(str(error)) from error
+    contacts = export.with_contact_details(rows) if with_contact else 0
+    options = ["--format", fmt, *(["-o", str(output)] if output else [])]
+    options += ["--with-contact"] if with_contact else []
+    audit.record(
+        audit.CLI,
+        "case.export",
+        "case",
+        None,
+        cases=len(rows),
+        contacts=contacts,
+        file=str(output) if output else "stdout",
+        command=f"{click.get_current_context().command_path} {shlex.join(options)}",
+    )
+    session.commit()
     if with_contact:
         log.warning("cases exported with contact details in full (%d records)", len(rows))
     writer = {"xlsx": export.write_xlsx, "json": export.write_json, "csv": export.write_csv}[fmt]

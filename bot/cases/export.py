@@ -3,7 +3,8 @@
 JSON keeps attachments, location and replies nested; CSV and XLSX have one row
 per case with those as readable multi-line cells. Identity numbers, phones,
 e-mail and postal addresses and complainants' names are masked unless the
-export is made with contact details. Spreadsheet cells that would start a
+export is made with contact details, as are ID numbers the resident typed into
+the text, a name or an address (with contact details: as typed). Spreadsheet cells that would start a
 formula (``=``, ``+``, ``-``, ``@``) are written as text: residents' words are
 never executed by Excel.
 """
@@ -21,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.cases.deadlines import in_beijing
-from bot.cases.privacy import mask_address, mask_email, mask_name, unseal
-from bot.models.cases import COMPLAINT, Case
+from bot.cases.privacy import mask_address, mask_email, mask_name, originals, unseal
+from bot.models.cases import Case
 
 COLUMNS = (
     "number",
@@ -52,6 +53,8 @@ COLUMNS = (
     "replies",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: A resident's contact details: masked unless the export is made with them.
+CONTACT_FIELDS = ("name", "id_number", "phone", "email", "address")
 
 
 def records(session: Session, *, with_contact: bool) -> list[dict[str, Any]]:
@@ -63,16 +66,22 @@ def records(session: Session, *, with_contact: bool) -> list[dict[str, Any]]:
     return [record(case, with_contact=with_contact) for case in cases]
 
 
+def with_contact_details(rows: Iterable[dict[str, Any]]) -> int:
+    """How many records name or reach a resident (the audit log counts those exported)."""
+    return sum(any(row[field] for field in CONTACT_FIELDS) for row in rows)
+
+
 def record(case: Case, *, with_contact: bool) -> dict[str, Any]:
     def revealed(sealed: str | None, masked: str | None) -> str | None:
         if sealed is None:
             return None
         return unseal(sealed) if with_contact else masked
 
-    name = case.name
-    if name and case.kind == COMPLAINT and not with_contact:
+    typed = originals(case.originals_sealed) if with_contact else {}
+    name, id_type = typed.get("name", case.name), typed.get("id_type", case.id_type)
+    if name and case.reporter_protected and not with_contact:
         name = mask_name(name)
-    email, address = case.email, case.address
+    email, address = typed.get("email", case.email), typed.get("address", case.address)
     if not with_contact:
         email = mask_email(email) if email else None
         address = mask_address(address) if address else None
@@ -88,13 +97,13 @@ def record(case: Case, *, with_contact: bool) -> dict[str, Any]:
         "applicant_kind": case.applicant_kind,
         "organisation_kind": case.organisation_kind,
         "name": name,
-        "id_type": case.id_type,
+        "id_type": id_type,
         "id_number": revealed(case.id_number_sealed, case.id_number_masked),
         "phone": revealed(case.phone_sealed, case.phone_masked),
         "email": email,
         "address": address,
         "anonymous": case.anonymous,
-        "text": case.text,
+        "text": typed.get("text", case.text),
         "form_wanted": case.form_wanted,
         "attachments": [
             {

@@ -36,6 +36,7 @@ from bot.cases.outcomes import (
     outcome,
     utf8_size,
 )
+from bot.cases.privacy import conceal, originals, seal_originals
 from bot.cases.replies import WAITING, renderings
 from bot.cases.texts import day_text, due_text
 from bot.models.cases import (
@@ -118,8 +119,12 @@ def _new_reply(case: Case, actor: Staff, body: str, now: datetime, *, final: boo
 
 
 def assign(case: Case, actor: Staff, assignee: Staff, now: datetime) -> None:
+    """Give the case to ``assignee``. A complaint only by an approver: assigning it decides
+    who sees the complainant (``bot.admin.cases.reporter_visible``)."""
     _require(actor, "cases.handle")
     _open(case)
+    if case.reporter_protected and not actor.can("cases.assign_reporter"):
+        raise HandlingError("投诉、举报、建议由审核人分派承办人（以保护反映人的身份）。")
     if not (assignee.active and assignee.can("cases.handle")):
         raise HandlingError("只能分派给有办理权限、账号在用的工作人员。")
     previous = case.assignee
@@ -234,8 +239,13 @@ def record_correction(
         set_deadlines(case, work_calendar(session, received_on))
     elif case.clock_started_on != received_on:
         raise HandlingError(f"{case.number} 目前不需要补正。")
+    shown, sealed = conceal({"text": body})
     supplement = CaseSupplement(
-        text=body, received_on=received_on, created_at=now, staff_id=actor.id if actor else None
+        text=shown["text"],
+        originals_sealed=sealed,
+        received_on=received_on,
+        created_at=now,
+        staff_id=actor.id if actor else None,
     )
     case.supplements.append(supplement)
     audit.record(
@@ -449,7 +459,8 @@ def transfer_to_complaint(
     """An application that is a complaint: closed as (五)1 and filed again as a complaint.
 
     The complaint keeps the day of receipt (the office had it then), the resident's
-    words and contact, and the handler.
+    words and contact, and the handler when an approver transfers it (otherwise an
+    approver assigns one: the applicant is now a complainant, see ``assign``).
     """
     _require(actor, "cases.handle")
     _open(case)
@@ -471,10 +482,13 @@ def transfer_to_complaint(
         phone_masked=case.phone_masked,
         anonymous=case.phone_sealed is None,
         text=case.text,
+        originals_sealed=seal_originals(
+            {k: v for k, v in originals(case.originals_sealed).items() if k in ("name", "text")}
+        ),
     )
     set_deadlines(complaint, work_calendar(session, complaint.received_on))
     complaint.number = numbers.allocate(session, numbers.COMPLAINT_PREFIX, complaint.received_on)
-    if case.assignee is not None:
+    if case.assignee is not None and actor.can("cases.assign_reporter"):
         complaint.assignment = CaseAssignment(
             staff=case.assignee, assigned_by_id=actor.id, assigned_at=now
         )

@@ -1,7 +1,8 @@
 """Filing a case: one transaction, once per dialogue, before the receipt is sent.
 
 The case, its tracking number and its attachments' references are committed
-together. The dialogue's submission id is stored under a unique constraint, so
+together. The forms carry what the resident typed; ID numbers in its free text are
+stored masked, the originals sealed (``bot.cases.privacy.conceal``). The dialogue's submission id is stored under a unique constraint, so
 the same dialogue submitted again — a retry, a concurrent duplicate, a lost
 Redis reply cache, a second ``确认`` — finds the case it already filed and gets
 the same receipt, never a second case.
@@ -26,6 +27,7 @@ from bot.cases.deadlines import (
     beijing_date,
     complaint_due,
 )
+from bot.cases.privacy import conceal
 from bot.models.cases import (
     APPLICATION,
     CLOSED_STATUSES,
@@ -105,13 +107,13 @@ def file_application(
     case = _case(APPLICATION, None, openid, submission_id, now)
     case.applicant_kind = form.applicant_kind
     case.organisation_kind = form.organisation_kind if form.applicant_kind == ORGANISATION else None
-    case.name = form.name
-    case.id_type = form.id_type
+    typed = {"name": form.name, "id_type": form.id_type, "address": form.address}
+    shown, case.originals_sealed = conceal(typed | {"email": form.email, "text": form.description})
+    case.name, case.id_type, case.address = shown["name"], shown["id_type"], shown["address"]
+    case.email, case.text = shown["email"], shown["text"] or ""
     case.id_number_sealed, case.id_number_masked = form.id_number.sealed, form.id_number.masked
     if form.phone is not None:
         case.phone_sealed, case.phone_masked = form.phone.sealed, form.phone.masked
-    case.email, case.address = form.email, form.address
-    case.text = form.description
     case.form_wanted = form.form_wanted
     return _file(session, numbers.APPLICATION_PREFIX, case)
 
@@ -119,8 +121,8 @@ def file_application(
 def file_complaint(session: Session, openid: str, submission_id: str, form: ComplaintForm) -> Filed:
     now = utcnow()
     case = _case(COMPLAINT, form.category, openid, submission_id, now)
-    case.text = form.text
-    case.name = form.name
+    shown, case.originals_sealed = conceal({"name": form.name, "text": form.text})
+    case.name, case.text = shown["name"], shown["text"] or ""
     if form.phone is not None:
         case.phone_sealed, case.phone_masked = form.phone.sealed, form.phone.masked
     case.anonymous = form.phone is None

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
+from bot.cases.privacy import write_private
 from bot.db import get_session
 from bot.models.cases import EXPIRED, PENDING, STORED, Attachment, Case
 from bot.wechat_api import EXTENSION as WECHAT_CLIENT
@@ -140,7 +141,7 @@ def _save(attachment: Attachment, response: requests.Response, folder: Path) -> 
     target = folder / relative
     target.parent.mkdir(parents=True, exist_ok=True)
     draft = target.with_name(f".{target.name}.{secrets.token_hex(4)}")
-    draft.write_bytes(response.content)
+    write_private(draft, response.content)
     os.replace(draft, target)
     return relative.as_posix()
 

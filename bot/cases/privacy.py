@@ -1,9 +1,13 @@
 """Personal data at rest and on screen: sealed identity numbers and phones, masked display.
 
 Identity numbers and phones are sealed with Fernet (``cryptography``) under
-``SUNSHINE_DATA_KEY`` before they are stored, even in the dialogue state in
-Redis; what residents and staff read is a masked form (``138****1234``,
-``220381********1234``). Only ``sunshine cases export --with-contact`` unseals.
+``SUNSHINE_DATA_KEY`` before they are stored; what residents and staff read is a
+masked form (``138****1234``, ``220381********1234``). The dialogue state in Redis
+holds every personal answer sealed (``protect``), with the masked form the summary
+shows. An ID number typed into free text (a name, an address, the description, a
+complaint) is found however it was typed (``mask_id_numbers``) and stored masked,
+the original sealed beside it (``conceal``). Staff read originals only by 显示
+(logged), and only ``sunshine cases export --with-contact`` (audited) exports them.
 
 ``SUNSHINE_DATA_KEY`` may hold several keys separated by commas: the first seals,
 all of them unseal, so a key can be rotated. When it is unset a key is generated
@@ -13,9 +17,14 @@ the generated development SECRET_KEY, which changes at every start.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import secrets
+import stat
+from collections.abc import Callable, Mapping
+from datetime import date
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -25,6 +34,8 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "sunshine.data_keys"
 KEY_FILE = "data.key"
+#: Files holding residents' personal data (exports, photos): readable by their owner only.
+PRIVATE_FILE_MODE = 0o600
 GENERATE_HINT = (
     'generate one with: python -c "from cryptography.fernet import Fernet; '
     'print(Fernet.generate_key().decode())"'
@@ -81,6 +92,18 @@ def key_file(path: Path) -> bytes:
     return path.read_bytes().strip()
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` with mode 0600, also over a file that was readable by others.
+
+    The mode is set before anything is written, whatever the operator's umask.
+    """
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
+    with os.fdopen(descriptor, "wb") as out:
+        if stat.S_ISREG(os.fstat(descriptor).st_mode):  # not /dev/stdout or a pipe
+            os.fchmod(descriptor, PRIVATE_FILE_MODE)
+        out.write(data)
+
+
 def _keys() -> MultiFernet:
     app = current_app
     keys = app.extensions.get(EXTENSION)
@@ -101,6 +124,104 @@ def unseal(token: str) -> str:
         raise SealError(
             "a sealed value cannot be opened: SUNSHINE_DATA_KEY is not the key it was sealed with"
         ) from error
+
+
+# ---- ID numbers typed where they were not asked for ----
+
+#: Full-width forms (Ａ, ０, －, the ideographic space) to their ASCII twins, one for one, so
+#: that positions found in the folded text are positions in the text as typed.
+_HALF_WIDTH = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
+#: What people type between groups of digits: spaces and dashes.
+_SEPARATOR = r"[ \t\-\u2010-\u2015]"
+_DIGITS_18 = rf"[0-9](?:{_SEPARATOR}?[0-9]){{16}}{_SEPARATOR}?[0-9xX]"
+_DIGITS_15 = rf"[0-9](?:{_SEPARATOR}?[0-9]){{14}}"
+#: Passports (E12345678, EA1234567; G, D, S, P), Hong Kong and Macau permits (C…), and the
+#: home-return permits (H/M and 8 or 10 digits).
+_PERMIT = r"[EGDSPC](?:[0-9]{8}|[A-Z][0-9]{7})|[HM][0-9]{8}(?:[0-9]{2})?"
+_ID_LIKE = re.compile(
+    rf"(?<![0-9])(?:{_DIGITS_18}|{_DIGITS_15})(?![0-9])"
+    rf"|(?<![0-9A-Za-z])(?i:{_PERMIT})(?![0-9A-Za-z])"
+)
+
+
+def _canonical(found: str) -> str:
+    return re.sub(_SEPARATOR, "", found).upper()
+
+
+def _is_id_number(canonical: str) -> bool:
+    """18 characters: a resident ID, check digit or not (a mistyped one is as personal).
+    15 digits: a first-generation ID only with a real birth date (YYMMDD), since other
+    15-digit numbers exist. Letters: a passport or permit."""
+    if len(canonical) != 15 or not canonical.isdigit():
+        return True
+    try:
+        date(1900 + int(canonical[6:8]), int(canonical[8:10]), int(canonical[10:12]))
+    except ValueError:
+        return False
+    return True
+
+
+def _id_numbers(text: str) -> list[re.Match[str]]:
+    folded = text.translate(_HALF_WIDTH)
+    return [m for m in _ID_LIKE.finditer(folded) if _is_id_number(_canonical(m.group()))]
+
+
+def has_id_number(text: str) -> bool:
+    return bool(_id_numbers(text))
+
+
+def mask_id_numbers(text: str) -> str:
+    """``text`` with each ID-like number masked as an ID number is shown
+    (``220381-19800101-123x`` → ``220381********123X``), however it was typed: with
+    spaces or dashes, in full-width digits, with a lower-case x."""
+    masked, end = [], 0
+    for found in _id_numbers(text):
+        masked += [text[end : found.start()], mask_document(_canonical(found.group()))]
+        end = found.end()
+    return "".join(masked) + text[end:]
+
+
+def conceal(fields: Mapping[str, str | None]) -> tuple[dict[str, str | None], str | None]:
+    """``fields`` with their ID numbers masked, and the originals of the fields that had any,
+    sealed together (None when none had): store both, show the first."""
+    masked = {name: mask_id_numbers(value) if value else value for name, value in fields.items()}
+    changed = {name: value for name, value in fields.items() if value and masked[name] != value}
+    return masked, seal_originals(changed)
+
+
+def seal_originals(fields: Mapping[str, str]) -> str | None:
+    return seal(json.dumps(fields, ensure_ascii=False)) if fields else None
+
+
+def originals(sealed: str | None) -> dict[str, str]:
+    """The fields ``conceal`` sealed, by name (empty when none)."""
+    return json.loads(unseal(sealed)) if sealed else {}
+
+
+# ---- answers kept in the dialogue state ----
+
+
+def protect(value: str, masked: str | None = None) -> dict[str, str]:
+    """An answer as the dialogue state keeps it in Redis: sealed, with the masked form the
+    summary shows (none for text only shown after ``opened``)."""
+    kept = {"sealed": seal(value)}
+    if masked is not None:
+        kept["masked"] = masked
+    return kept
+
+
+def opened(kept: Mapping[str, str] | str) -> str:
+    """The value ``protect`` sealed; a plain string (a dialogue begun before answers were
+    sealed) is its own value."""
+    return kept if isinstance(kept, str) else unseal(kept["sealed"])
+
+
+def shown(kept: Mapping[str, str] | str, mask: Callable[[str], str]) -> str:
+    """The masked form ``protect`` kept; ``mask`` makes it for a plain string."""
+    return mask(kept) if isinstance(kept, str) else kept["masked"]
+
+
+# ---- masks ----
 
 
 def mask_phone(value: str) -> str:

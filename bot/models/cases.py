@@ -106,6 +106,9 @@ class Case(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     #: The resident's own words: the information wanted, or what the complaint is about.
     text: Mapped[str] = mapped_column(Text)
+    #: ID numbers typed into ``name``, ``id_type``, ``email``, ``address`` or ``text`` are masked
+    #: there; the fields as typed are sealed here (``bot.cases.privacy.conceal``), or None.
+    originals_sealed: Mapped[str | None] = mapped_column(Text)
     form_wanted: Mapped[str | None] = mapped_column(String(20))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     latitude: Mapped[float | None] = mapped_column(Float)
@@ -161,6 +164,13 @@ class Case(Base):
     @property
     def assignee(self) -> Staff | None:
         return self.assignment.staff if self.assignment else None
+
+    @property
+    def reporter_protected(self) -> bool:
+        """Whether the person behind the case is a complainant, whose identity only approvers
+        and the handler an approver assigned may see: every complaint, and an application
+        moved to the complaint track (its applicant is that complaint's complainant)."""
+        return self.kind == COMPLAINT or self.transferred_to is not None
 
 
 #: Attachment fetch states: waiting for the download, stored on disk, or gone from WeChat.
@@ -265,6 +275,7 @@ class CaseAssignment(Base):
 
     case: Mapped[Case] = relationship(back_populates="assignment")
     staff: Mapped[Staff] = relationship(foreign_keys=[staff_id], lazy="joined")
+    assigned_by: Mapped[Staff | None] = relationship(foreign_keys=[assigned_by_id], lazy="joined")
 
 
 class CaseNote(Base):
@@ -294,6 +305,8 @@ class CaseSupplement(Base):
         ForeignKey("case_record.id", ondelete="CASCADE"), index=True
     )
     text: Mapped[str] = mapped_column(Text)
+    #: ``text`` as typed when it held an ID number (stored masked in ``text``), sealed.
+    originals_sealed: Mapped[str | None] = mapped_column(Text)
     #: The Beijing date it arrived: the reply period restarts from it.
     received_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -46,7 +46,7 @@ from bot.admin import audit
 from bot.admin.auth import permission_required
 from bot.admin.console import PermissionDenied, bp
 from bot.cases import handling, replies
-from bot.cases.calendar import work_calendar
+from bot.cases.calendar import missing_next_year, work_calendar
 from bot.cases.deadlines import beijing_date
 from bot.cases.digest import Due, next_deadline, open_cases_by_urgency, working_days_between
 from bot.cases.handling import HandlingError
@@ -288,6 +288,7 @@ def cases_inbox() -> ResponseReturnValue:
         step_labels=STEP_LABELS,
         outcome_label=_outcome_label,
         today=on,
+        missing_year=missing_next_year(session, on),
     )
 
 

@@ -10,8 +10,9 @@ The rules (CASES.md):
   within 15 days, conclude within 60 days, calendar days.
 
 A day in a year whose official schedule is not loaded is counted Monday to
-Friday, and every deadline that depended on such a day is marked provisional:
-never a silent guess.
+Friday less the days off fixed by law (``bot.cases.calendar.statutory_days_off``:
+2027-01-01 is never a working day), and every deadline that depended on such a
+day is marked provisional: never a silent guess.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ class WorkCalendar:
 @dataclass(frozen=True)
 class Deadline:
     due: date
-    #: The period touched a year without an official schedule: counted Monday to Friday there.
+    #: The period touched a year without an official schedule: counted there Monday to Friday
+    #: less the statutory holidays, without the State Council's swaps (调休).
     provisional: bool = False
 
 

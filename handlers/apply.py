@@ -3,8 +3,9 @@
 Applicant (person or organisation, and which kind: table 三 of the annual report
 counts them), name, proof of identity, contact, a description of the
 information, the form wanted; then a summary, ``确认`` and a receipt with the
-statutory reply date. Identity numbers and phones are sealed as soon as they are
-read: the dialogue state in Redis never holds them in clear.
+statutory reply date. Identity numbers, phones and postal addresses are sealed as
+soon as they are read: the dialogue state in Redis never holds them in clear. Paper
+copies are posted or collected in person, as the applicant chooses.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 
 from bot.cases import intake, limits, texts, validation
 from bot.cases.intake import ApplicationForm, Protected
-from bot.cases.privacy import mask_document, mask_phone, seal
+from bot.cases.privacy import mask_address, mask_document, mask_phone, seal
 from bot.db import get_session
 from bot.dialogue import Answer, Dialogue, Invalid, Step, submission_id
 from bot.models.cases import ORGANISATION, ORGANISATION_KINDS, PERSON
@@ -23,7 +24,8 @@ capability = Capability("依申请公开", order=300)
 
 RESIDENT_ID = "居民身份证"
 CREDIT_CODE = "统一社会信用代码"
-FORMS = ("纸质", "电子邮件", "邮寄", "自行领取")
+PAPER, EMAIL = "纸质", "电子邮件"
+POST, COLLECT = "邮寄", "自行领取"
 DESCRIPTION_MAX = 1000
 SUMMARY_CHARS = 120
 
@@ -94,8 +96,13 @@ def credit_code(answer: Answer) -> dict[str, str]:
     return _protected_document(validation.credit_code, answer)
 
 
+def _sealed_address(text: str) -> dict[str, str]:
+    address = validation.address(text)
+    return {"sealed": seal(address), "masked": mask_address(address)}
+
+
 def contact(answer: Answer) -> dict[str, str]:
-    """A phone (sealed), an e-mail address or a postal address, whichever the resident gave."""
+    """A phone or a postal address (both sealed), or an e-mail address, whichever was given."""
     text = answer.text.strip()
     try:
         if "@" in text:
@@ -103,7 +110,7 @@ def contact(answer: Answer) -> dict[str, str]:
         if validation.looks_like_phone(text):
             number = validation.phone(text)
             return {"kind": "phone", "sealed": seal(number), "masked": mask_phone(number)}
-        return {"kind": "address", "value": validation.address(text)}
+        return {"kind": "address", **_sealed_address(text)}
     except ValueError as problem:
         raise Invalid(str(problem)) from None
 
@@ -118,14 +125,20 @@ def description(answer: Answer) -> str:
 
 
 def form_wanted(answer: Answer) -> str:
-    options = {str(n): form for n, form in enumerate(FORMS, 1)}
-    options |= {form: form for form in FORMS} | {"邮件": "电子邮件", "领取": "自行领取"}
-    return _choice(answer.text, options, "请回复1到4中的一个数字。")
+    options = {"1": PAPER, PAPER: PAPER, "纸质件": PAPER, "书面": PAPER, POST: PAPER}
+    options |= {COLLECT: PAPER, "领取": PAPER, "2": EMAIL, EMAIL: EMAIL, "邮件": EMAIL}
+    return _choice(answer.text, options, "请回复数字：1 纸质，2 电子邮件。")
 
 
-def mail_address(answer: Answer) -> str:
+def paper_delivery(answer: Answer) -> str:
+    options = {"1": POST, POST: POST, "寄": POST, "2": COLLECT, COLLECT: COLLECT}
+    options |= {"领取": COLLECT, "自取": COLLECT, "现场领取": COLLECT}
+    return _choice(answer.text, options, "请回复数字：1 邮寄，2 到办公室自行领取。")
+
+
+def mail_address(answer: Answer) -> dict[str, str]:
     try:
-        return validation.address(answer.text)
+        return _sealed_address(answer.text)
     except ValueError as problem:
         raise Invalid(str(problem)) from None
 
@@ -151,6 +164,17 @@ def _contact_kind(data: dict[str, Any]) -> str:
     return (data.get("contact") or {}).get("kind", "")
 
 
+def _posted(data: dict[str, Any]) -> bool:
+    return data.get("form_wanted") == PAPER and data.get("paper_delivery") == POST
+
+
+def _how(data: dict[str, Any]) -> str:
+    """The form and the way, as stored and shown: ``纸质（邮寄）``, ``纸质（自行领取）``, ``电子邮件``."""
+    if data["form_wanted"] == PAPER:
+        return f"{PAPER}（{data['paper_delivery']}）"
+    return data["form_wanted"]
+
+
 def summary(data: dict[str, Any]) -> str:
     if _is_person(data):
         applicant = f"{data['name']}（自然人）"
@@ -169,10 +193,10 @@ def summary(data: dict[str, Any]) -> str:
         f"证件：{document} {number}",
         f"联系方式：{reach}",
         f"所需信息：{wanted}",
-        f"获取方式：{data['form_wanted']}",
+        f"获取方式：{_how(data)}",
     ]
     if data.get("mail_address"):
-        lines.append(f"邮寄地址：{data['mail_address']}")
+        lines.append(f"邮寄地址：{data['mail_address']['masked']}")
     if data.get("email"):
         lines.append(f"电子邮箱：{data['email']}")
     return "\n".join(lines)
@@ -182,7 +206,7 @@ def application_form(data: dict[str, Any]) -> ApplicationForm:
     found = data["contact"]
     phone = Protected(found["sealed"], found["masked"]) if found["kind"] == "phone" else None
     email = data.get("email") or (found["value"] if found["kind"] == "email" else None)
-    address = data.get("mail_address") or (found["value"] if found["kind"] == "address" else None)
+    address = data.get("mail_address") or (found if found["kind"] == "address" else None)
     if _is_person(data):
         name, id_type = data["name"], data["document_type"]
         document = data.get("resident_id") or data["other_document"]
@@ -195,10 +219,10 @@ def application_form(data: dict[str, Any]) -> ApplicationForm:
         id_type=id_type,
         id_number=Protected(document["sealed"], document["masked"]),
         description=data["description"],
-        form_wanted=data["form_wanted"],
+        form_wanted=_how(data),
         phone=phone,
         email=email,
-        address=address,
+        address=Protected(address["sealed"], address["masked"]) if address else None,
     )
 
 
@@ -279,24 +303,26 @@ application = Dialogue(
         ),
         Step(
             "form_wanted",
-            "希望以什么方式获取？回复 1 纸质，2 电子邮件，3 邮寄，4 自行领取。",
+            "希望以什么形式获取信息？回复 1 纸质，2 电子邮件。",
             parse=form_wanted,
+        ),
+        Step(
+            "paper_delivery",
+            "纸质件怎么交给您？回复 1 邮寄，2 到办公室自行领取。",
+            parse=paper_delivery,
+            ask_if=lambda data: data.get("form_wanted") == PAPER,
         ),
         Step(
             "mail_address",
             "请输入邮寄地址（写到村或街道门牌）。",
             parse=mail_address,
-            ask_if=lambda data: (
-                data.get("form_wanted") == "邮寄" and _contact_kind(data) != "address"
-            ),
+            ask_if=lambda data: _posted(data) and _contact_kind(data) != "address",
         ),
         Step(
             "email",
             "请输入接收信息的电子邮箱。",
             parse=email_address,
-            ask_if=lambda data: (
-                data.get("form_wanted") == "电子邮件" and _contact_kind(data) != "email"
-            ),
+            ask_if=lambda data: data.get("form_wanted") == EMAIL and _contact_kind(data) != "email",
         ),
     ),
     summary=summary,

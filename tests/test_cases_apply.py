@@ -22,6 +22,7 @@ from tests.conftest import Resident
 ID_NUMBER = "220381198001011230"
 PHONE = "13812341234"
 CREDIT_CODE = "91350100M000100Y43"
+ADDRESS = "吉林省公主岭市毛城子镇某村3组"
 #: A person applying with an ID card and a phone, for paper copies by post.
 PERSON_STEPS = [
     "申请",
@@ -31,8 +32,9 @@ PERSON_STEPS = [
     ID_NUMBER,
     PHONE,
     "2025年村务公开的财务收支明细",
-    "3",
-    "吉林省公主岭市毛城子镇某村3组",
+    "1",
+    "1",
+    ADDRESS,
 ]
 
 
@@ -61,8 +63,8 @@ def test_a_person_applies_and_gets_a_receipt_with_the_statutory_date(app, reside
     assert "申请人：张三（自然人）" in summary
     assert "证件：居民身份证 220381********1230" in summary
     assert "联系方式：138****1234" in summary
-    assert "获取方式：邮寄" in summary and "邮寄地址：吉林省公主岭市毛城子镇某村3组" in summary
-    assert ID_NUMBER not in summary and PHONE not in summary
+    assert "获取方式：纸质（邮寄）" in summary and "邮寄地址：吉林省公主岭****" in summary
+    assert ID_NUMBER not in summary and PHONE not in summary and ADDRESS not in summary
 
     receipt = resident.says("确认")
     [case] = cases_of(app)
@@ -72,12 +74,20 @@ def test_a_person_applies_and_gets_a_receipt_with_the_statutory_date(app, reside
     assert case.number[2:10] == f"{case.received_on:%Y%m%d}"
     assert f"编号：{case.number}" in receipt
     assert f"收到时间：{day_text(case.received_on)} " in receipt and "（北京时间）" in receipt
-    assert f"答复期限：20个工作日，{day_text(due.due)}前" in receipt
+    assert f"答复期限：20个工作日，最迟于{day_text(due.due)}（含当日）" in receipt
+    assert "补正材料、缴纳信息处理费的时间不计入答复期限" in receipt
+    assert "经本机关政府信息公开工作机构负责人同意，最多延长20个工作日" in receipt
+    assert "到期没有收到答复的，您可以向上一级行政机关或者政府信息公开工作主管部门投诉" in receipt
+    assert "依法申请行政复议或者提起行政诉讼" in receipt
+    assert len(receipt.encode()) < 2048
     assert (case.due_on, case.due_provisional) == (due.due, due.provisional)
     assert f"进度 {case.number}" in receipt
     assert (case.applicant_kind, case.name, case.id_type) == (PERSON, "张三", "居民身份证")
-    assert (case.form_wanted, case.address) == ("邮寄", "吉林省公主岭市毛城子镇某村3组")
+    assert (case.form_wanted, case.address_masked) == ("纸质（邮寄）", "吉林省公主岭****")
     assert case.text == "2025年村务公开的财务收支明细"
+    assert case.address is None and ADDRESS not in case.address_sealed
+    with app.app_context():
+        assert unseal(case.address_sealed) == ADDRESS
 
 
 def test_an_organisation_applies_by_email(app, resident):
@@ -107,9 +117,27 @@ def test_e_mail_delivery_asks_for_an_address_when_the_contact_was_a_phone(app, r
     assert "电子邮箱：zhangsan@163.com" in resident.says("zhangsan@163.com")
 
 
-def test_collecting_in_person_asks_no_address(resident):
+def test_paper_asks_whether_to_post_it_or_collect_it_in_person(app, resident):
     fill(resident, PERSON_STEPS[:7])
-    assert "请核对" in resident.says("4")
+    assert "纸质件怎么交给您？回复 1 邮寄，2 到办公室自行领取" in resident.says("纸质")
+    summary = resident.says("2")
+    assert "请核对" in summary and "获取方式：纸质（自行领取）" in summary
+    resident.says("确认")
+    [case] = cases_of(app)
+    assert case.form_wanted == "纸质（自行领取）" and case.address_sealed is None
+
+
+def test_an_address_given_as_the_only_contact_is_sealed_and_used_for_the_post(app, resident):
+    fill(resident, [*PERSON_STEPS[:5], ADDRESS, PERSON_STEPS[6], "1"])
+    summary = resident.says("1")
+    assert "请核对" in summary and "联系方式：吉林省公主岭****" in summary
+    assert ADDRESS.encode() not in app.extensions["sunshine.redis"].get(
+        f"{KEY_PREFIX}session:{resident.chat.openid}"
+    )
+    resident.says("确认")
+    [case] = cases_of(app)
+    with app.app_context():
+        assert unseal(case.address_sealed) == ADDRESS
 
 
 def test_another_document_is_checked_for_its_own_format(app, resident):
@@ -117,7 +145,7 @@ def test_another_document_is_checked_for_its_own_format(app, resident):
     assert "请输入证件号码" in resident.says("护照")
     assert "5到30位字母或数字" in resident.says("E1")
     assert "第5步" in resident.says("E12345678")
-    fill(resident, ["lisi@example.com", "某村低保名单", "4"])
+    fill(resident, ["lisi@example.com", "某村低保名单", "1", "2"])
     resident.says("确认")
     [case] = cases_of(app)
     assert (case.id_type, case.id_number_masked) == ("护照", "E1*****78")
@@ -144,8 +172,9 @@ def test_another_document_is_checked_for_its_own_format(app, resident):
         (PERSON_STEPS[:5], "zhang@san", "电子邮箱格式不对"),
         (PERSON_STEPS[:5], "毛城子", "地址太短了"),
         (PERSON_STEPS[:6], "啊", "请说得具体一些"),
-        (PERSON_STEPS[:7], "9", "请回复1到4中的一个数字。"),
-        (PERSON_STEPS[:8], "某村", "地址太短了"),
+        (PERSON_STEPS[:7], "9", "请回复数字：1 纸质，2 电子邮件。"),
+        (PERSON_STEPS[:8], "3", "请回复数字：1 邮寄，2 到办公室自行领取。"),
+        (PERSON_STEPS[:9], "某村", "地址太短了"),
     ],
 )
 def test_each_wrong_answer_gets_one_short_reprompt_and_the_step_stays(
@@ -191,10 +220,11 @@ def test_state_lost_with_redis_midway_is_explained_and_nothing_filed(app, reside
     assert cases_of(app) == []
 
 
-def test_identity_number_and_phone_never_sit_in_redis_in_clear(app, resident):
+def test_identity_number_phone_and_address_never_sit_in_redis_in_clear(app, resident):
     fill(resident, PERSON_STEPS)
     stored = app.extensions["sunshine.redis"].get(f"{KEY_PREFIX}session:{resident.chat.openid}")
     assert ID_NUMBER.encode() not in stored and PHONE.encode() not in stored
+    assert ADDRESS.encode() not in stored
     assert b"220381********1230" in stored
 
 
@@ -216,7 +246,7 @@ def test_a_weekend_receipt_is_dated_that_day_and_counted_from_the_next_working_d
     receipt = fill(resident, [*PERSON_STEPS, "确认"])
     assert "SQ20260307-0001" in receipt
     assert "收到时间：2026年3月7日 20:30（北京时间）" in receipt
-    assert "2026年4月3日前" in receipt, "20 working days from Monday 9 March"
+    assert "最迟于2026年4月3日（含当日）" in receipt, "20 working days from Monday 9 March"
 
 
 def test_a_receipt_in_late_december_is_provisional_for_resident_and_staff(

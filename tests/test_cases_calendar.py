@@ -49,7 +49,7 @@ def test_adding_2027_recomputes_provisional_deadlines(app, tmp_path, monkeypatch
         resident.says(line)
     complaint = resident.says("确认").split("编号：")[1].split("\n")[0]
     shown = resident.says(f"进度 {application}")
-    assert "2027年1月18日前（暂定）" in shown, "1 January skipped: a statutory holiday"
+    assert "最迟于2027年1月18日（含当日）（暂定）" in shown, "1 January: a statutory holiday"
 
     schedule = tmp_path / "2027.json"
     schedule.write_text(json.dumps(SCHEDULE_2027, ensure_ascii=False), encoding="utf-8")
@@ -63,7 +63,7 @@ def test_adding_2027_recomputes_provisional_deadlines(app, tmp_path, monkeypatch
     ) in added.output
     assert "Recomputed open deadlines: 2 changed." in added.output
     shown = resident.says(f"进度 {application}")
-    assert "暂定" not in shown and "2027年1月18日前" in shown
+    assert "暂定" not in shown and "最迟于2027年1月18日（含当日）" in shown
     assert "暂定" not in resident.says(f"进度 {complaint}")
 
 

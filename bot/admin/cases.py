@@ -140,7 +140,7 @@ def contact_of(case: Case, *, revealed: bool) -> Contact:
             unseal(case.id_number_sealed) if case.id_number_sealed else None,
             unseal(case.phone_sealed) if case.phone_sealed else None,
             case.email,
-            case.address,
+            unseal(case.address_sealed) if case.address_sealed else case.address,
             revealed=True,
         )
     name = case.name
@@ -152,7 +152,7 @@ def contact_of(case: Case, *, revealed: bool) -> Contact:
         case.id_number_masked,
         case.phone_masked,
         mask_email(case.email) if case.email else None,
-        mask_address(case.address) if case.address else None,
+        case.address_masked or (mask_address(case.address) if case.address else None),
         revealed=False,
     )
 
@@ -485,7 +485,7 @@ def case_reveal(number: str) -> ResponseReturnValue:
             ("证件号码", case.id_number_sealed),
             ("电话", case.phone_sealed),
             ("电子邮箱", case.email),
-            ("地址", case.address),
+            ("地址", case.address_sealed or case.address),
         )
         if value
     ]

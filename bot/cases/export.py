@@ -72,10 +72,11 @@ def record(case: Case, *, with_contact: bool) -> dict[str, Any]:
     name = case.name
     if name and case.kind == COMPLAINT and not with_contact:
         name = mask_name(name)
-    email, address = case.email, case.address
+    email, address = case.email, case.address  # ``address``: filed before addresses were sealed
     if not with_contact:
         email = mask_email(email) if email else None
         address = mask_address(address) if address else None
+    address = revealed(case.address_sealed, case.address_masked) or address
     location = None
     if case.latitude is not None and case.longitude is not None:
         location = {"latitude": case.latitude, "longitude": case.longitude, "place": case.place}

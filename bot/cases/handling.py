@@ -187,7 +187,7 @@ def request_correction(
     case.status = AWAITING_CORRECTION
     body = (
         f"您的申请内容需要补正，请补充：\n{listed}\n"
-        f"请在{due_text(due.due, due.provisional)}发送“补正 {case.number} 补充的内容”，"
+        f"请{due_text(due.due, due.provisional)}发送“补正 {case.number} 补充的内容”，"
         "也可以到办公室当面提交。无正当理由逾期不补正的，视为放弃申请。"
         "答复期限自收到补正之日起重新计算。"
     )
@@ -334,7 +334,7 @@ def decide_extension(
     unit = "个工作日" if case.kind == APPLICATION else "日"
     body = (
         f"经本机关负责人批准，{'答复' if case.kind == APPLICATION else '办理'}期限延长"
-        f"{extension.days}{unit}，延长后的期限为{due_text(case.due_on, case.due_provisional)}。"
+        f"{extension.days}{unit}，{due_text(case.due_on, case.due_provisional)}答复。"
         f"\n延期理由：{extension.reason}"
     )
     return _new_reply(case, actor, body, now, final=False)
@@ -351,7 +351,7 @@ def accept_complaint(case: Case, actor: Staff, message: str, now: datetime) -> C
     case.status = PROCESSING
     extra = (message or "").strip()[:REASON_MAX]
     body = (
-        f"您反映的事项已受理，我们将在{due_text(case.due_on, case.due_provisional)}办结并答复您。"
+        f"您反映的事项已受理，我们将{due_text(case.due_on, case.due_provisional)}办结并答复您。"
         + (f"\n{extra}" if extra else "")
     )
     answer = _new_reply(case, actor, body, now, final=False)

@@ -74,7 +74,8 @@ class ApplicationForm:
     form_wanted: str
     phone: Protected | None = None
     email: str | None = None
-    address: str | None = None
+    #: The postal address (for paper copies by post, or the only contact given), sealed.
+    address: Protected | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,9 @@ def file_application(
     case.id_number_sealed, case.id_number_masked = form.id_number.sealed, form.id_number.masked
     if form.phone is not None:
         case.phone_sealed, case.phone_masked = form.phone.sealed, form.phone.masked
-    case.email, case.address = form.email, form.address
+    case.email = form.email
+    if form.address is not None:
+        case.address_sealed, case.address_masked = form.address.sealed, form.address.masked
     case.text = form.description
     case.form_wanted = form.form_wanted
     return _file(session, numbers.APPLICATION_PREFIX, case)

@@ -31,8 +31,9 @@ def moment_text(moment: datetime) -> str:
     return f"{day_text(local.date())} {local:%H:%M}"
 
 
-def due_text(day: date, provisional: bool) -> str:
-    return f"{day_text(day)}前" + ("（暂定）" if provisional else "")
+def due_text(day: date, provisional: bool = False) -> str:
+    """A last day as residents read it, the day itself included: 最迟于2027年1月4日（含当日）."""
+    return f"最迟于{day_text(day)}（含当日）" + ("（暂定）" if provisional else "")
 
 
 def kind_text(case: Case) -> str:
@@ -42,7 +43,7 @@ def kind_text(case: Case) -> str:
 def _deadline_lines(case: Case) -> list[str]:
     if case.status == AWAITING_CORRECTION and case.correction_due_on is not None:
         return [
-            f"请在{day_text(case.correction_due_on)}前补正：发送“补正 {case.number} 补充的内容”。",
+            f"请{due_text(case.correction_due_on)}补正：发送“补正 {case.number} 补充的内容”。",
             "答复期限自收到补正之日起重新计算。",
         ]
     if case.kind == APPLICATION:
@@ -52,12 +53,24 @@ def _deadline_lines(case: Case) -> list[str]:
         lines = []
         if case.accept_due_on is not None:
             accept = due_text(case.accept_due_on, case.accept_due_provisional)
-            lines.append(f"是否受理：{COMPLAINT_ACCEPT_DAYS}日内，{accept}告知")
+            lines.append(f"是否受理：{COMPLAINT_ACCEPT_DAYS}日内告知，{accept}")
         days = COMPLAINT_CONCLUDE_DAYS + case.extension_days
         lines.append(f"办结期限：{days}日内，{due_text(case.due_on, case.due_provisional)}")
     if case.due_provisional or case.accept_due_provisional:
         lines.append(PROVISIONAL_NOTE)
     return lines
+
+
+def application_terms(case: Case) -> list[str]:
+    """What an application's receipt adds: how the period may move, and what to do without a
+    reply in time (Art. 51 of the Regulation)."""
+    return [
+        "征求第三方或其他机关意见、补正材料、缴纳信息处理费的时间不计入答复期限；"
+        "确需延长的，经本机关政府信息公开工作机构负责人同意，"
+        f"最多延长{application_days(case.received_on)}个工作日，并会告知您。",
+        "到期没有收到答复的，您可以向上一级行政机关或者政府信息公开工作主管部门投诉、举报，"
+        "也可以依法申请行政复议或者提起行政诉讼。",
+    ]
 
 
 def receipt(case: Case) -> str:
@@ -68,6 +81,8 @@ def receipt(case: Case) -> str:
         f"收到时间：{moment_text(case.created_at)}（北京时间）",
         *_deadline_lines(case),
     ]
+    if case.kind == APPLICATION:
+        lines.extend(application_terms(case))
     if case.anonymous:
         lines.append("您选择了匿名：工作人员不会单独联系您，可凭编号查询办理进度。")
     lines.append(f"请保存编号。发送“进度 {case.number}”可随时查询办理情况。")
@@ -105,7 +120,7 @@ def listing(cases: list[Case], total: int) -> str:
         status = STATUS_LABELS.get(case.status, case.status).split("，")[0]
         due = ""
         if case.is_open:
-            due = f"，期限{day_text(case.due_on)}" + ("（暂定）" if case.due_provisional else "")
+            due = f"，{due_text(case.due_on, case.due_provisional)}"
         lines.append(f"{case.number} {kind_text(case)}：{status}{due}")
     lines.append("发送“进度 编号”查看详情和答复。")
     return "\n".join(lines)

@@ -103,7 +103,10 @@ class Case(Base):
     phone_sealed: Mapped[str | None] = mapped_column(Text)
     phone_masked: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(200))
+    #: A postal address as cases filed before it was sealed hold it; new ones use the two below.
     address: Mapped[str | None] = mapped_column(String(300))
+    address_sealed: Mapped[str | None] = mapped_column(Text)
+    address_masked: Mapped[str | None] = mapped_column(String(40))
     #: The resident's own words: the information wanted, or what the complaint is about.
     text: Mapped[str] = mapped_column(Text)
     form_wanted: Mapped[str | None] = mapped_column(String(20))

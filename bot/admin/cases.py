@@ -63,7 +63,6 @@ from bot.models.cases import (
     COMPLAINT,
     COMPLAINT_CATEGORIES,
     POOR_RATINGS,
-    RECEIVED,
     STATUS_LABELS,
     STORED,
     Attachment,
@@ -434,7 +433,7 @@ def render_case(
         today=on,
         correction_days=handling.CORRECTION_DAYS,
         awaiting_correction=case.status == AWAITING_CORRECTION,
-        undecided_complaint=case.kind == COMPLAINT and case.status == RECEIVED,
+        undecided_complaint=case.awaiting_acceptance,
     ), status
 
 
@@ -638,10 +637,11 @@ def case_extension_decision(number: str, extension_id: int) -> ResponseReturnVal
 def case_accept(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
-        handling.accept_complaint(case, g.staff, _form("message"), utcnow())
+        handling.accept_complaint(get_session(), case, g.staff, _form("message"), utcnow())
     except HandlingError as error:
         return _refused(case, "accept", error)
-    return _done(case, "已受理，已告知居民。", deliver=True)
+    due = due_text(case.due_on, case.due_provisional)
+    return _done(case, f"已受理，办结期限：{due}，已告知居民。", deliver=True)
 
 
 @bp.post("/cases/<number>/decline")

@@ -6,8 +6,9 @@ The rules (CASES.md):
   State Council declares working days (调休);
 - a period ending on a holiday ends on the next working day (民法典 Art. 203);
 - applications: 20 working days under the 2019 Regulation (Art. 33), 15 under the
-  2007 text; complaints, reports and suggestions (信访): decide on acceptance
-  within 15 days, conclude within 60 days, calendar days.
+  2007 text; complaints, reports and suggestions (信访工作条例): decide on acceptance
+  within 15 days of receipt, conclude within 60 days of acceptance (not of
+  receipt), calendar days.
 
 A day in a year whose official schedule is not loaded is counted Monday to
 Friday less the days off fixed by law (``bot.cases.calendar.statutory_days_off``:
@@ -107,17 +108,13 @@ def application_due(received: date, calendar: WorkCalendar, extension_days: int 
     return add_working_days(received, application_days(received) + extension_days, calendar)
 
 
-@dataclass(frozen=True)
-class ComplaintDeadlines:
-    accept: Deadline
-    conclude: Deadline
+def complaint_accept_due(received: date, calendar: WorkCalendar) -> Deadline:
+    """When the complainant must be told whether the complaint is accepted: 15 days."""
+    return add_calendar_days(received, COMPLAINT_ACCEPT_DAYS, calendar)
 
 
-def complaint_due(
-    received: date, calendar: WorkCalendar, extension_days: int = 0
-) -> ComplaintDeadlines:
-    """Tell whether it is accepted within 15 days; conclude within 60 (+ a lawful extension)."""
-    return ComplaintDeadlines(
-        accept=add_calendar_days(received, COMPLAINT_ACCEPT_DAYS, calendar),
-        conclude=add_calendar_days(received, COMPLAINT_CONCLUDE_DAYS + extension_days, calendar),
-    )
+def complaint_conclude_due(
+    accepted: date, calendar: WorkCalendar, extension_days: int = 0
+) -> Deadline:
+    """When an accepted complaint must be concluded: 60 days from acceptance (+ an extension)."""
+    return add_calendar_days(accepted, COMPLAINT_CONCLUDE_DAYS + extension_days, calendar)

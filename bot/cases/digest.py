@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import WorkCalendar
-from bot.models.cases import AWAITING_CORRECTION, CLOSED_STATUSES, COMPLAINT, RECEIVED, Case
+from bot.models.cases import AWAITING_CORRECTION, CLOSED_STATUSES, Case
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def next_deadline(case: Case) -> tuple[str, date, bool]:
     if case.status == AWAITING_CORRECTION and case.correction_due_on is not None:
         # The reply period is suspended; what falls due is the applicant's correction.
         return "correction", case.correction_due_on, False
-    if case.kind == COMPLAINT and case.status == RECEIVED and case.accept_due_on is not None:
+    if case.awaiting_acceptance and case.accept_due_on is not None:
         return "accept", case.accept_due_on, case.accept_due_provisional
     return "conclude", case.due_on, case.due_provisional
 

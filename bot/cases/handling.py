@@ -23,7 +23,12 @@ from sqlalchemy.orm import Session
 from bot.admin import audit
 from bot.cases import numbers
 from bot.cases.calendar import work_calendar
-from bot.cases.deadlines import add_working_days, application_days, beijing_date
+from bot.cases.deadlines import (
+    COMPLAINT_CONCLUDE_DAYS,
+    add_working_days,
+    application_days,
+    beijing_date,
+)
 from bot.cases.digest import working_days_between
 from bot.cases.intake import set_deadlines
 from bot.cases.outcomes import (
@@ -275,7 +280,7 @@ def request_extension(
     _open(case)
     if case.status == AWAITING_CORRECTION:
         raise HandlingError("等待补正期间答复期限已中止，不需要延期。")
-    if case.kind == COMPLAINT and case.status == RECEIVED:
+    if case.awaiting_acceptance:
         raise HandlingError("投诉需先决定是否受理，受理后才能延长办理期限。")
     if any(e.approved for e in case.extensions):
         raise HandlingError(f"{case.number} 已经延期过一次，依法只能延期一次。")
@@ -343,26 +348,32 @@ def decide_extension(
 # ---- complaints: accept or decline within 15 days ----
 
 
-def accept_complaint(case: Case, actor: Staff, message: str, now: datetime) -> CaseReply:
+def accept_complaint(
+    session: Session, case: Case, actor: Staff, message: str, now: datetime
+) -> CaseReply:
+    """Accept a complaint: the 60 days to conclude start the day after (《信访工作条例》)."""
     _require(actor, "cases.handle")
     _open(case)
-    if case.kind != COMPLAINT or case.status != RECEIVED:
+    if not case.awaiting_acceptance:
         raise HandlingError("只有尚未决定是否受理的投诉、举报、建议可以受理。")
     case.status = PROCESSING
+    case.accepted_on = beijing_date(now)
+    set_deadlines(case, work_calendar(session, case.received_on))
     extra = (message or "").strip()[:REASON_MAX]
     body = (
-        f"您反映的事项已受理，我们将{due_text(case.due_on, case.due_provisional)}办结并答复您。"
-        + (f"\n{extra}" if extra else "")
+        f"您反映的事项已受理（受理日期：{day_text(case.accepted_on)}）。我们将自受理之日起"
+        f"{COMPLAINT_CONCLUDE_DAYS}日内、{due_text(case.due_on, case.due_provisional)}"
+        "办结并答复您。" + (f"\n{extra}" if extra else "")
     )
     answer = _new_reply(case, actor, body, now, final=False)
-    audit.record(actor, "case.accept", "case", case.number)
+    audit.record(actor, "case.accept", "case", case.number, due=case.due_on)
     return answer
 
 
 def decline_complaint(case: Case, actor: Staff, reason: str, now: datetime) -> CaseReply:
     _require(actor, "cases.handle")
     _open(case)
-    if case.kind != COMPLAINT or case.status != RECEIVED:
+    if not case.awaiting_acceptance:
         raise HandlingError("只有尚未决定是否受理的投诉、举报、建议可以不予受理。")
     why = _text(reason, "不予受理的理由", REASON_MAX)
     text = final_reply("经审查，您反映的事项不予受理。", COMPLAINT_DECLINED, why)

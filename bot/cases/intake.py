@@ -24,7 +24,8 @@ from bot.cases.deadlines import (
     add_working_days,
     application_days,
     beijing_date,
-    complaint_due,
+    complaint_accept_due,
+    complaint_conclude_due,
 )
 from bot.models.cases import (
     APPLICATION,
@@ -184,10 +185,16 @@ def set_deadlines(case: Case, calendar: WorkCalendar) -> None:
         case.due_on, case.due_provisional = due.due, due.provisional
         case.accept_due_on, case.accept_due_provisional = None, False
         return
-    deadlines = complaint_due(case.received_on, calendar, case.extension_days)
-    case.due_on, case.due_provisional = deadlines.conclude.due, deadlines.conclude.provisional
-    case.accept_due_on = deadlines.accept.due
-    case.accept_due_provisional = deadlines.accept.provisional
+    accept = complaint_accept_due(case.received_on, calendar)
+    case.accept_due_on, case.accept_due_provisional = accept.due, accept.provisional
+    if case.awaiting_acceptance:
+        # Before acceptance the only promise is the decision (《信访工作条例》).
+        case.due_on, case.due_provisional = accept.due, accept.provisional
+        return
+    # Accepted before the day was recorded: counted from receipt, earlier than the law's date.
+    accepted = case.accepted_on or case.received_on
+    conclude = complaint_conclude_due(accepted, calendar, case.extension_days)
+    case.due_on, case.due_provisional = conclude.due, conclude.provisional
 
 
 @dataclass(frozen=True)
@@ -218,7 +225,10 @@ def recompute_open_deadlines(session: Session) -> list[Recomputed]:
 
 
 def _deadline_summary(case: Case) -> str:
-    parts = [f"due {case.due_on}" + (" (provisional)" if case.due_provisional else "")]
+    if case.awaiting_acceptance:
+        parts = []
+    else:
+        parts = [f"due {case.due_on}" + (" (provisional)" if case.due_provisional else "")]
     if case.accept_due_on is not None:
         parts.append(
             f"accept by {case.accept_due_on}"

@@ -49,13 +49,17 @@ def _deadline_lines(case: Case) -> list[str]:
     if case.kind == APPLICATION:
         days = application_days(case.received_on) + case.extension_days
         lines = [f"答复期限：{days}个工作日，{due_text(case.due_on, case.due_provisional)}"]
+    elif case.awaiting_acceptance:
+        # Only the decision is promised until the complaint is accepted (《信访工作条例》).
+        accept = due_text(case.accept_due_on or case.due_on, case.accept_due_provisional)
+        lines = [
+            f"是否受理：{COMPLAINT_ACCEPT_DAYS}日内告知，{accept}",
+            f"受理后{COMPLAINT_CONCLUDE_DAYS}日内办结，受理时告知办结期限。",
+        ]
     else:
-        lines = []
-        if case.accept_due_on is not None:
-            accept = due_text(case.accept_due_on, case.accept_due_provisional)
-            lines.append(f"是否受理：{COMPLAINT_ACCEPT_DAYS}日内告知，{accept}")
         days = COMPLAINT_CONCLUDE_DAYS + case.extension_days
-        lines.append(f"办结期限：{days}日内，{due_text(case.due_on, case.due_provisional)}")
+        since = f"自{day_text(case.accepted_on)}受理起" if case.accepted_on else ""
+        lines = [f"办结期限：{since}{days}日内，{due_text(case.due_on, case.due_provisional)}"]
     if case.due_provisional or case.accept_due_provisional:
         lines.append(PROVISIONAL_NOTE)
     return lines
@@ -121,6 +125,8 @@ def listing(cases: list[Case], total: int) -> str:
         due = ""
         if case.is_open:
             due = f"，{due_text(case.due_on, case.due_provisional)}"
+            if case.awaiting_acceptance:
+                due += "告知是否受理"
         lines.append(f"{case.number} {kind_text(case)}：{status}{due}")
     lines.append("发送“进度 编号”查看详情和答复。")
     return "\n".join(lines)

@@ -84,13 +84,16 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: The Beijing date of the receipt (Art. 31): the day both sides confirmed.
     received_on: Mapped[date] = mapped_column(Date)
-    #: Applications: the reply deadline. Complaints: the deadline to conclude.
+    #: Applications: the reply deadline. Complaints: the deadline to conclude, counted from
+    #: acceptance; until a complaint is accepted, the deadline to tell whether it is.
     due_on: Mapped[date] = mapped_column(Date)
     #: True while the period crosses a year whose official schedule is not loaded.
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Complaints only: the deadline to tell whether it is accepted.
     accept_due_on: Mapped[date | None] = mapped_column(Date)
     accept_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Complaints only: the Beijing date it was accepted; the 60 days to conclude count from it.
+    accepted_on: Mapped[date | None] = mapped_column(Date)
     #: Days added by a lawful extension (working days for applications, calendar days otherwise).
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -155,6 +158,11 @@ class Case(Base):
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
+
+    @property
+    def awaiting_acceptance(self) -> bool:
+        """A complaint not yet accepted or declined: only the acceptance decision is due."""
+        return self.kind == COMPLAINT and self.status == RECEIVED
 
     @property
     def assignee(self) -> Staff | None:

@@ -1,8 +1,11 @@
-"""The law's clocks and receipts (issue 9): postal addresses sealed like phones.
+"""The law's clocks and receipts (issue 9): postal addresses sealed like phones, the day a
+complaint was accepted (its 60 days count from it).
 
 Only plain columns are added to ``case_record`` (see 0008: SQLite would have to
 rebuild it). Addresses already stored stay where they are, in ``address``; new
-cases keep theirs sealed in ``address_sealed`` with a masked copy.
+cases keep theirs sealed in ``address_sealed`` with a masked copy. Complaints
+accepted before ``accepted_on`` existed keep the conclusion date counted from
+receipt: earlier than the law's, never later.
 
 Revision ID: 0014
 Revises: 0010
@@ -23,6 +26,7 @@ def case_columns() -> list[sa.Column]:
     return [
         sa.Column("address_sealed", sa.Text()),
         sa.Column("address_masked", sa.String(40)),
+        sa.Column("accepted_on", sa.Date()),
     ]
 
 

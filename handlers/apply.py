@@ -228,10 +228,8 @@ def application_form(data: dict[str, Any]) -> ApplicationForm:
 
 def submit(ctx: Context, data: dict[str, Any]) -> str:
     filed = intake.file_application(
-        get_session(), ctx.openid, submission_id(ctx), application_form(data)
+        get_session(), ctx.openid, submission_id(ctx), application_form(data), limits.daily_limit()
     )
-    if filed.new:
-        limits.count_filed(ctx.openid, filed.case.received_on)
     return texts.receipt(filed.case)
 
 
@@ -327,7 +325,7 @@ application = Dialogue(
     ),
     summary=summary,
     submit=submit,
-    guard=limits.refusal_to_answer,
+    guard=limits.refusal,
 )
 
 capability.dialogue(
@@ -335,5 +333,5 @@ capability.dialogue(
     words=("申请", "申请公开", "依申请公开"),
     menu=("APPLY",),
     help="申请 — 申请政府信息公开",
-    guard=limits.refusal_to_start,
+    guard=limits.refusal,
 )

@@ -297,3 +297,30 @@ def case_row_staff(app, username: str) -> int:  # type: ignore[no-untyped-def]
 
     with app.app_context():
         return accounts.get(db.get_session(), username).id
+
+
+def test_cases_beyond_the_daily_count_are_marked_for_staff_who_may_close_them_as_54(make_app):
+    app = make_app(CASE_DAILY_LIMIT=1)
+    resident = Resident(app)
+    first = file_application(resident, "2025年低保名单")
+    second = file_application(resident, "2025年危房改造名单")
+    console = logged_in(app, "wang", "handler")
+
+    rows = {
+        number: next(row for row in console.page("/admin/cases").split("<tr") if number in row)
+        for number in (first, second)
+    }
+    assert "当日件数多" in rows[second] and "当日件数多" not in rows[first]
+    page = console.page(f"/admin/cases/{second}")
+    assert "共提交 2 件，超过每日 1 件" in page and "本件已正常登记并给了回执" in page
+    assert "超过每日" not in console.page(f"/admin/cases/{first}")
+
+    post(console, f"/admin/cases/{second}/reply", body="请说明同一天多次申请的理由。")
+    post(
+        console,
+        f"/admin/cases/{second}/close",
+        outcome="5.4",
+        body="您的申请不予处理。",
+        reason="一日内反复申请，经要求未说明正当理由。",
+    )
+    assert "不予处理：无正当理由大量反复申请" in case_row(app, second).replies[-1].body

@@ -266,14 +266,30 @@ def test_safe_mode_application(safe_app):
     assert len(cases_of(safe_app)) == 1
 
 
-def test_the_daily_limit_is_polite_and_checked_before_the_dialogue(make_app):
-    app = make_app(CASE_DAILY_LIMIT=1)
+def test_the_11th_application_of_a_day_is_numbered_and_marked_not_refused(make_app):
+    """Art. 35: many applications may be questioned, but only after they are received."""
+    app = make_app(CASE_DAILY_LIMIT=10, CASE_MESSAGE_RATE=1000)
     resident = Resident(app)
-    fill(resident, [*PERSON_STEPS, "确认"])
-    refusal = resident.says("申请")
-    assert "您今天已经提交了1件，达到了每天的上限" in refusal and "联系" in refusal
-    assert "达到了每天的上限" in resident.says("投诉")
-    assert "达到了每天的上限" not in Resident(app, openid="o-neighbour").says("申请")
+    receipts = [fill(resident, [*PERSON_STEPS, "确认"]) for _ in range(11)]
+    cases = cases_of(app)
+    assert [c.number[-4:] for c in cases] == [f"{n:04d}" for n in range(1, 12)]
+    assert [c.over_daily_limit for c in cases] == [False] * 10 + [True]
+    assert f"编号：{cases[10].number}" in receipts[10] and "答复期限" in receipts[10]
+    assert "我们可能请您说明理由" in receipts[10] and "说明理由" not in receipts[9]
+    assert "编号：TS" in fill(resident, ["投诉", "路灯坏了", "好了", "跳过", "确认"])
+    assert cases_of(app)[-1].over_daily_limit, "applications and complaints count together"
+    neighbour = fill(Resident(app, openid="o-neighbour"), [*PERSON_STEPS, "确认"])
+    assert not cases_of(app)[-1].over_daily_limit and "说明理由" not in neighbour
+
+
+def test_a_confirmation_is_never_lost_to_the_message_rate(make_app):
+    app = make_app(CASE_MESSAGE_RATE=len(PERSON_STEPS))
+    resident = Resident(app)
+    summary = fill(resident, PERSON_STEPS)
+    assert "请核对" in summary, "every answer within the rate"
+    receipt = resident.says("确认")
+    assert "已收到您的政府信息公开申请" in receipt and len(cases_of(app)) == 1
+    assert resident.says("申请") == "您发送得太快了，请稍等一分钟再发。刚才这条没有记下。"
 
 
 def test_answers_sent_too_fast_are_refused_and_not_taken(make_app):

@@ -50,6 +50,7 @@ from bot.cases.calendar import missing_next_year, work_calendar
 from bot.cases.deadlines import beijing_date
 from bot.cases.digest import Due, next_deadline, open_cases_by_urgency, working_days_between
 from bot.cases.handling import HandlingError
+from bot.cases.intake import filed_that_day
 from bot.cases.media import media_dir
 from bot.cases.numbers import read_number
 from bot.cases.outcomes import outcome
@@ -434,6 +435,10 @@ def render_case(
         correction_days=handling.CORRECTION_DAYS,
         awaiting_correction=case.status == AWAITING_CORRECTION,
         undecided_complaint=case.awaiting_acceptance,
+        filed_that_day=(
+            filed_that_day(session, case.openid, case.received_on) if case.over_daily_limit else 0
+        ),
+        daily_limit=current_app.config["CASE_DAILY_LIMIT"],
     ), status
 
 

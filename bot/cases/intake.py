@@ -5,6 +5,10 @@ together. The dialogue's submission id is stored under a unique constraint, so
 the same dialogue submitted again — a retry, a concurrent duplicate, a lost
 Redis reply cache, a second ``确认`` — finds the case it already filed and gets
 the same receipt, never a second case.
+
+No count refuses a case (Art. 35 of the Regulation): one filed when the resident
+already filed ``daily_limit`` that Beijing day is received like any other and
+marked ``over_daily_limit`` for staff, who may ask for reasons.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -101,7 +105,7 @@ def utcnow() -> datetime:
 
 
 def file_application(
-    session: Session, openid: str, submission_id: str, form: ApplicationForm
+    session: Session, openid: str, submission_id: str, form: ApplicationForm, daily_limit: int
 ) -> Filed:
     now = utcnow()
     case = _case(APPLICATION, None, openid, submission_id, now)
@@ -117,10 +121,12 @@ def file_application(
         case.address_sealed, case.address_masked = form.address.sealed, form.address.masked
     case.text = form.description
     case.form_wanted = form.form_wanted
-    return _file(session, numbers.APPLICATION_PREFIX, case)
+    return _file(session, numbers.APPLICATION_PREFIX, case, daily_limit)
 
 
-def file_complaint(session: Session, openid: str, submission_id: str, form: ComplaintForm) -> Filed:
+def file_complaint(
+    session: Session, openid: str, submission_id: str, form: ComplaintForm, daily_limit: int
+) -> Filed:
     now = utcnow()
     case = _case(COMPLAINT, form.category, openid, submission_id, now)
     case.text = form.text
@@ -135,7 +141,7 @@ def file_complaint(session: Session, openid: str, submission_id: str, form: Comp
         Attachment(kind="image", media_id=p.media_id, pic_url=p.pic_url, created_at=now)
         for p in form.photos
     ]
-    return _file(session, numbers.COMPLAINT_PREFIX, case)
+    return _file(session, numbers.COMPLAINT_PREFIX, case, daily_limit)
 
 
 def _case(kind: str, category: str | None, openid: str, submission_id: str, now: datetime) -> Case:
@@ -152,10 +158,20 @@ def _case(kind: str, category: str | None, openid: str, submission_id: str, now:
     )
 
 
-def _file(session: Session, prefix: str, case: Case) -> Filed:
+def filed_that_day(session: Session, openid: str, day: date) -> int:
+    """Cases the resident filed on ``day`` (an application moved to the complaint track once)."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.openid == openid, Case.received_on == day, Case.transferred_to.is_(None))
+    )
+
+
+def _file(session: Session, prefix: str, case: Case, daily_limit: int) -> Filed:
     earlier = filed_before(session, case.submission_id)
     if earlier is not None:
         return Filed(earlier, new=False)
+    case.over_daily_limit = filed_that_day(session, case.openid, case.received_on) >= daily_limit
     set_deadlines(case, work_calendar(session, case.received_on))
     try:
         case.number = numbers.allocate(session, prefix, case.received_on)

@@ -17,6 +17,8 @@ from bot.cases.deadlines import (
 from bot.models.cases import APPLICATION, AWAITING_CORRECTION, STATUS_LABELS, Case
 
 PROVISIONAL_NOTE = "注：标“暂定”的日期跨入了国家尚未公布节假日安排的年份，公布后会重新计算。"
+#: On the receipt of a case filed beyond the daily count: received all the same (Art. 35).
+MANY_APPLICATIONS = "您今天提交的申请较多。申请数量明显超过合理范围的，我们可能请您说明理由。"
 #: How many staff replies ``进度`` shows, newest last, and how long each may be.
 REPLIES_SHOWN = 3
 REPLY_CHARS = 300
@@ -87,6 +89,8 @@ def receipt(case: Case) -> str:
     ]
     if case.kind == APPLICATION:
         lines.extend(application_terms(case))
+        if case.over_daily_limit:
+            lines.append(MANY_APPLICATIONS)
     if case.anonymous:
         lines.append("您选择了匿名：工作人员不会单独联系您，可凭编号查询办理进度。")
     lines.append(f"请保存编号。发送“进度 {case.number}”可随时查询办理情况。")

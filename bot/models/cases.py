@@ -132,6 +132,9 @@ class Case(Base):
     closed_on: Mapped[date | None] = mapped_column(Date, index=True)
     #: An application moved to the complaint track: the complaint's number.
     transferred_to: Mapped[str | None] = mapped_column(String(20))
+    #: Filed when the resident had already filed ``SUNSHINE_CASE_DAILY_LIMIT`` cases that day:
+    #: received all the same (Art. 35), and marked for staff, who may ask for reasons.
+    over_daily_limit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan"

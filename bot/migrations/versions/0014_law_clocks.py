@@ -1,5 +1,5 @@
 """The law's clocks and receipts (issue 9): postal addresses sealed like phones, the day a
-complaint was accepted (its 60 days count from it).
+complaint was accepted (its 60 days count from it), the mark on cases beyond the daily count.
 
 Only plain columns are added to ``case_record`` (see 0008: SQLite would have to
 rebuild it). Addresses already stored stay where they are, in ``address``; new
@@ -27,6 +27,7 @@ def case_columns() -> list[sa.Column]:
         sa.Column("address_sealed", sa.Text()),
         sa.Column("address_masked", sa.String(40)),
         sa.Column("accepted_on", sa.Date()),
+        sa.Column("over_daily_limit", sa.Boolean(), nullable=False, server_default=sa.false()),
     ]
 
 

@@ -108,8 +108,8 @@ def reporter_visible(staff: Staff, case: Case) -> bool:
     if case.kind != COMPLAINT or not staff.can("cases.reveal_reporter"):
         return False
     assigned = case.assignment is not None and case.assignment.staff_id == staff.id
-    # Approvers (who approve extensions: the office's head) see every reporter.
-    return assigned or staff.can("cases.approve_extension")
+    # Approvers (who extend a complaint's period: the body's head) see every reporter.
+    return assigned or staff.can("cases.approve_complaint_extension")
 
 
 def contact_visible(staff: Staff, case: Case) -> bool:
@@ -425,6 +425,8 @@ def render_case(
         handlers=handlers(session) if staff.can("cases.handle") else [],
         pending_extension=handling.pending_extension(case),
         extension_days=handling.extension_days(case),
+        extension_permission=handling.extension_permission(case),
+        approver_title=_approver_title(case),
         extended=any(e.approved for e in case.extensions),
         trail=case_trail(session, case),
         action_label=audit.action_label,
@@ -524,6 +526,10 @@ def _delivery_message(report: replies.Report) -> str:
     return "居民超过48小时没有发消息：答复等居民发送“进度”时送达，居民再发消息后也会自动推送。"
 
 
+def _approver_title(case: Case) -> str:
+    return "政府信息公开工作机构负责人" if case.kind == APPLICATION else "机关负责人（审核人）"
+
+
 def _refused(case: Case, form: str, error: HandlingError) -> ResponseReturnValue:
     get_session().rollback()
     return render_case(find_case(case.number), status=422, errors={form: str(error)})
@@ -614,13 +620,16 @@ def case_extension(number: str) -> ResponseReturnValue:
     if extension.approved:
         due = due_text(case.due_on, case.due_provisional)
         return _done(case, f"延期已批准，新的期限：{due}，已告知居民。", deliver=True)
-    return _done(case, "延期申请已提交，等待审核人批准。")
+    return _done(case, f"延期申请已提交，等待{_approver_title(case)}同意。")
 
 
 @bp.post("/cases/<number>/extensions/<int:extension_id>")
-@permission_required("cases.approve_extension")
+@permission_required("cases.view")
 def case_extension_decision(number: str, extension_id: int) -> ResponseReturnValue:
     case = find_case(number)
+    permission = handling.extension_permission(case)
+    if not g.staff.can(permission):
+        raise PermissionDenied(permission)
     extension = get_session().get(CaseExtension, extension_id)
     if extension is None or extension.case_id != case.id:
         abort(404)

@@ -8,9 +8,11 @@ the change and its record land together or not at all. Replies are stored here;
 
 The periods follow CASES.md: one correction notice within 7 working days of
 receipt, after which the reply period restarts on the day the correction
-arrives (Art. 30); one extension, approved by an approver (the office's head):
-as many working days again as the period (Art. 33), 30 days for a complaint
-(《信访工作条例》); a complaint is accepted or declined within 15 days.
+arrives (Art. 30); one extension while the original period runs: for an
+application as many working days again as the period, agreed by the head of the
+disclosure office (Art. 33, the ``head`` role); 30 days for a complaint, approved
+by the body's head (《信访工作条例》, approvers); a complaint is accepted or
+declined within 15 days.
 """
 
 from __future__ import annotations
@@ -268,6 +270,23 @@ def extension_days(case: Case) -> int:
     return COMPLAINT_EXTENSION_DAYS
 
 
+def extension_permission(case: Case) -> str:
+    """Who may extend: the disclosure office's head (Art. 33), or the body's head for 信访."""
+    if case.kind == APPLICATION:
+        return "cases.approve_extension"
+    return "cases.approve_complaint_extension"
+
+
+def _within_period(case: Case, now: datetime) -> None:
+    """An extension is decided and told while the original period runs (Art. 33)."""
+    if beijing_date(now) > case.due_on:
+        period = "答复" if case.kind == APPLICATION else "办理"
+        raise HandlingError(
+            f"{case.number} 的{period}期限已于{day_text(case.due_on)}届满，依法不能再延期："
+            "延长期限须在原期限内决定并告知。请尽快办结答复。"
+        )
+
+
 def pending_extension(case: Case) -> CaseExtension | None:
     return next((e for e in case.extensions if e.approved is None), None)
 
@@ -286,6 +305,7 @@ def request_extension(
         raise HandlingError(f"{case.number} 已经延期过一次，依法只能延期一次。")
     if pending_extension(case) is not None:
         raise HandlingError(f"{case.number} 已有一项延期申请在等待审批。")
+    _within_period(case, now)
     extension = CaseExtension(
         days=extension_days(case),
         reason=_text(reason, "延期理由", REASON_MAX),
@@ -301,7 +321,7 @@ def request_extension(
         days=extension.days,
         reason=extension.reason,
     )
-    if actor.can("cases.approve_extension"):
+    if actor.can(extension_permission(case)):
         decide_extension(session, extension, actor, approve=True, note=None, now=now)
     return extension
 
@@ -315,12 +335,14 @@ def decide_extension(
     note: str | None,
     now: datetime,
 ) -> CaseReply | None:
-    """An approver approves (the resident is told the new date) or refuses a request."""
-    _require(actor, "cases.approve_extension")
+    """The head agrees (the resident is told the new date, in time) or refuses a request."""
     case = extension.case
+    _require(actor, extension_permission(case))
     _open(case)
     if extension.approved is not None:
         raise HandlingError("这项延期申请已经审批过了。")
+    if approve:
+        _within_period(case, now)
     note = (note or "").strip()[:REASON_MAX] or None
     if not approve and not note:
         raise HandlingError("不批准延期时请写明理由。")
@@ -336,12 +358,15 @@ def decide_extension(
     case.extension_days = extension.days
     set_deadlines(case, work_calendar(session, case.clock_started_on or case.received_on))
     case.status = EXTENDED
-    unit = "个工作日" if case.kind == APPLICATION else "日"
-    body = (
-        f"经本机关负责人批准，{'答复' if case.kind == APPLICATION else '办理'}期限延长"
-        f"{extension.days}{unit}，{due_text(case.due_on, case.due_provisional)}答复。"
-        f"\n延期理由：{extension.reason}"
-    )
+    due = due_text(case.due_on, case.due_provisional)
+    if case.kind == APPLICATION:
+        body = (
+            "经本机关政府信息公开工作机构负责人同意，答复期限延长"
+            f"{extension.days}个工作日，{due}答复。"
+        )
+    else:
+        body = f"经本机关负责人批准，办理期限延长{extension.days}日，{due}办结。"
+    body += f"\n延期理由：{extension.reason}"
     return _new_reply(case, actor, body, now, final=False)
 
 

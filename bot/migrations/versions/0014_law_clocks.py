@@ -1,11 +1,17 @@
 """The law's clocks and receipts (issue 9): postal addresses sealed like phones, the day a
-complaint was accepted (its 60 days count from it), the mark on cases beyond the daily count.
+complaint was accepted (its 60 days count from it), the mark on cases beyond the daily count,
+and the role of the head of the disclosure office (Art. 33: agrees to extensions).
 
 Only plain columns are added to ``case_record`` (see 0008: SQLite would have to
 rebuild it). Addresses already stored stay where they are, in ``address``; new
 cases keep theirs sealed in ``address_sealed`` with a masked copy. Complaints
 accepted before ``accepted_on`` existed keep the conclusion date counted from
 receipt: earlier than the law's, never later.
+
+The staff role CHECK is widened in place. On SQLite that is the documented
+``writable_schema`` edit of the table's SQL (allowed for CHECK constraints, and
+safe when every row already passes the new one): rebuilding ``staff`` instead
+would fail while audit entries and cases refer to it.
 
 Revision ID: 0014
 Revises: 0010
@@ -31,11 +37,42 @@ def case_columns() -> list[sa.Column]:
     ]
 
 
+ROLES_BEFORE = ("clerk", "handler", "approver", "admin")
+ROLES_AFTER = (*ROLES_BEFORE, "head")
+
+
+def _roles(roles: tuple[str, ...]) -> str:
+    return "role IN (" + ", ".join(f"'{role}'" for role in roles) + ")"
+
+
+def _role_check(before: tuple[str, ...], after: tuple[str, ...]) -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        op.drop_constraint("staff_role", "staff", type_="check")
+        op.create_check_constraint("staff_role", "staff", _roles(after))
+        return
+    bind = op.get_bind()
+    table = "FROM sqlite_master WHERE type = 'table' AND name = 'staff'"
+    sql = bind.exec_driver_sql(f"SELECT sql {table}").scalar_one()
+    if sql.count(_roles(before)) != 1:
+        raise RuntimeError(f"the staff table's role CHECK is not {_roles(before)!r}: {sql}")
+    version = bind.exec_driver_sql("PRAGMA schema_version").scalar_one()
+    bind.exec_driver_sql("PRAGMA writable_schema=ON")
+    bind.exec_driver_sql(
+        f"UPDATE sqlite_master SET sql = ? {table.removeprefix('FROM sqlite_master ')}",
+        (sql.replace(_roles(before), _roles(after)),),
+    )
+    bind.exec_driver_sql(f"PRAGMA schema_version={version + 1}")
+    bind.exec_driver_sql("PRAGMA writable_schema=OFF")
+
+
 def upgrade() -> None:
     for column in case_columns():
         op.add_column("case_record", column)
+    _role_check(ROLES_BEFORE, ROLES_AFTER)
 
 
 def downgrade() -> None:
+    op.execute("UPDATE staff SET role = 'approver' WHERE role = 'head'")
+    _role_check(ROLES_AFTER, ROLES_BEFORE)
     for column in case_columns():
         op.drop_column("case_record", column.name)

@@ -63,6 +63,7 @@ from bot.models.cases import (
     CLOSED_STATUSES,
     COMPLAINT,
     COMPLAINT_CATEGORIES,
+    FEE,
     POOR_RATINGS,
     STATUS_LABELS,
     STORED,
@@ -70,6 +71,7 @@ from bot.models.cases import (
     Case,
     CaseAssignment,
     CaseExtension,
+    CasePause,
     CaseRating,
 )
 from bot.models.staff import AuditEntry, Staff
@@ -84,7 +86,13 @@ STATUS_FILTERS = {
     "closed": "已办结",
     "all": "全部",
 }
-STEP_LABELS = {"accept": "决定是否受理", "conclude": "办结", "correction": "申请人补正"}
+STEP_LABELS = {
+    "accept": "决定是否受理",
+    "conclude": "办结",
+    "correction": "申请人补正",
+    "consultation": "收回征求的意见",
+    "fee": "申请人缴费",
+}
 DELIVERY_FLASH = {
     replies.PUSHED: "已通过客服消息推送给居民。",
     replies.RETRY: "推送失败，系统会自动重试（也可以在下方点“重新推送”）。",
@@ -320,6 +328,7 @@ def find_case(number: str) -> Case:
                     selectinload(Case.extensions),
                     selectinload(Case.assignment),
                     selectinload(Case.rating),
+                    selectinload(Case.pauses),
                 )
                 .where(Case.number == canonical)
             )
@@ -386,6 +395,7 @@ def render_case(
     status: int = 200,
     errors: dict[str, str] | None = None,
     revealed: str | None = None,
+    late_correction: bool = False,
 ) -> ResponseReturnValue:
     session = get_session()
     staff: Staff = g.staff
@@ -437,6 +447,9 @@ def render_case(
         correction_days=handling.CORRECTION_DAYS,
         awaiting_correction=case.status == AWAITING_CORRECTION,
         undecided_complaint=case.awaiting_acceptance,
+        late_correction=late_correction,
+        running_pauses=handling.running_pauses(case),
+        fee_sent=any(p.kind == FEE for p in case.pauses),
         filed_that_day=(
             filed_that_day(session, case.openid, case.received_on) if case.over_daily_limit else 0
         ),
@@ -581,10 +594,93 @@ def case_correction(number: str) -> ResponseReturnValue:
     case = find_case(number)
     days = request.form.get("days", type=int) or 0
     try:
-        handling.request_correction(get_session(), case, g.staff, _form("items"), utcnow(), days)
+        handling.request_correction(
+            get_session(),
+            case,
+            g.staff,
+            _form("items"),
+            utcnow(),
+            days,
+            confirm_late=_form("confirm_late") == "1",
+        )
+    except handling.LateCorrection as warning:
+        get_session().rollback()
+        return render_case(
+            find_case(number),
+            status=422,
+            errors={"correction": str(warning)},
+            late_correction=True,
+        )
     except HandlingError as error:
         return _refused(case, "correction", error)
     return _done(case, "补正通知已保存，答复期限中止。", deliver=True)
+
+
+def _pause_of(case: Case, pause_id: int) -> CasePause:
+    pause = get_session().get(CasePause, pause_id)
+    if pause is None or pause.case_id != case.id:
+        abort(404)
+    return pause
+
+
+@bp.post("/cases/<number>/consultation")
+@permission_required("cases.handle")
+def case_consultation(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        sent_on = _day("sent_on", "发出征求意见的日期")
+        handling.start_consultation(get_session(), case, g.staff, _form("party"), sent_on, utcnow())
+    except HandlingError as error:
+        return _refused(case, "consultation", error)
+    return _done(case, "已登记征求意见：收到意见前答复期限暂停计算（最长15个工作日）。")
+
+
+@bp.post("/cases/<number>/pauses/<int:pause_id>/answer")
+@permission_required("cases.handle")
+def case_consultation_answer(number: str, pause_id: int) -> ResponseReturnValue:
+    case = find_case(number)
+    pause = _pause_of(case, pause_id)
+    try:
+        answered_on = _day("answered_on", "收到意见的日期")
+        handling.end_consultation(get_session(), pause, g.staff, answered_on, utcnow())
+    except HandlingError as error:
+        return _refused(case, "consultation", error)
+    due = due_text(case.due_on, case.due_provisional)
+    return _done(case, f"已登记收到意见，答复期限恢复计算：{due}。", deliver=True)
+
+
+@bp.post("/cases/<number>/fee")
+@permission_required("cases.handle")
+def case_fee_notice(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        handling.send_fee_notice(
+            get_session(), case, g.staff, _form("amount"), _form("basis"), utcnow()
+        )
+    except HandlingError as error:
+        return _refused(case, "fee", error)
+    return _done(case, "收费通知已发出，缴费前答复期限暂停计算。", deliver=True)
+
+
+@bp.post("/cases/<number>/pauses/<int:pause_id>/payment")
+@permission_required("cases.handle")
+def case_fee_payment(number: str, pause_id: int) -> ResponseReturnValue:
+    case = find_case(number)
+    pause = _pause_of(case, pause_id)
+    try:
+        paid_on = _day("paid_on", "缴费日期")
+        handling.record_payment(get_session(), pause, g.staff, paid_on, _form("amount"), utcnow())
+    except HandlingError as error:
+        return _refused(case, "fee", error)
+    due = due_text(case.due_on, case.due_provisional)
+    return _done(case, f"已登记缴费，答复期限恢复计算：{due}。", deliver=True)
+
+
+def _day(name: str, what: str) -> date:
+    try:
+        return date.fromisoformat(_form(name))
+    except ValueError:
+        raise HandlingError(f"请填写{what}。") from None
 
 
 @bp.post("/cases/<number>/supplement")
@@ -592,12 +688,7 @@ def case_correction(number: str) -> ResponseReturnValue:
 def case_supplement(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
-        received = date.fromisoformat(_form("received_on"))
-    except ValueError:
-        received = None
-    try:
-        if received is None:
-            raise HandlingError("请填写收到补正材料的日期。")
+        received = _day("received_on", "收到补正材料的日期")
         handling.record_correction(
             get_session(), case, _form("text"), received, utcnow(), actor=g.staff
         )

@@ -231,6 +231,8 @@ STEP_NAMES = {
     "accept": "decide acceptance",
     "conclude": "answer",
     "correction": "applicant to correct",
+    "consultation": "consulted party to answer",
+    "fee": "applicant to pay the fee",
 }
 
 

@@ -24,17 +24,22 @@ from sqlalchemy.orm import Session
 from bot.cases import numbers
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import (
+    CONSULTATION_DAYS,
+    FEE_PAYMENT_DAYS,
+    Pause,
     WorkCalendar,
     add_working_days,
     application_days,
     beijing_date,
     complaint_accept_due,
     complaint_conclude_due,
+    paused_days,
 )
 from bot.models.cases import (
     APPLICATION,
     CLOSED_STATUSES,
     COMPLAINT,
+    CONSULTATION,
     ORGANISATION,
     RECEIVED,
     Attachment,
@@ -197,7 +202,7 @@ def set_deadlines(case: Case, calendar: WorkCalendar) -> None:
         # After a correction (Art. 30) the period counts from the day it arrived.
         start = case.clock_started_on or case.received_on
         days = application_days(case.received_on) + case.extension_days
-        due = add_working_days(start, days, calendar)
+        due = add_working_days(start, days, calendar, paused_days(ended_pauses(case), calendar))
         case.due_on, case.due_provisional = due.due, due.provisional
         case.accept_due_on, case.accept_due_provisional = None, False
         return
@@ -211,6 +216,21 @@ def set_deadlines(case: Case, calendar: WorkCalendar) -> None:
     accepted = case.accepted_on or case.received_on
     conclude = complaint_conclude_due(accepted, calendar, case.extension_days)
     case.due_on, case.due_provisional = conclude.due, conclude.provisional
+
+
+def pause_limit(kind: str) -> int:
+    """Working days a consultation (Art. 32) or an unpaid fee notice (109号) may stop the clock."""
+    return CONSULTATION_DAYS if kind == CONSULTATION else FEE_PAYMENT_DAYS
+
+
+def ended_pauses(case: Case) -> list[Pause]:
+    """The consultations and fee notices that ended: their days are not counted. One still
+    running stops the clock (the status says so) and counts once it ends."""
+    return [
+        Pause(p.started_on, p.ended_on, pause_limit(p.kind))
+        for p in case.pauses
+        if p.ended_on is not None
+    ]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,15 @@ from bot.cases.deadlines import (
     application_days,
     in_beijing,
 )
-from bot.models.cases import APPLICATION, AWAITING_CORRECTION, STATUS_LABELS, Case
+from bot.models.cases import (
+    APPLICATION,
+    AWAITING_CORRECTION,
+    AWAITING_FEE,
+    CONSULTING,
+    FEE,
+    STATUS_LABELS,
+    Case,
+)
 
 PROVISIONAL_NOTE = "注：标“暂定”的日期跨入了国家尚未公布节假日安排的年份，公布后会重新计算。"
 #: On the receipt of a case filed beyond the daily count: received all the same (Art. 35).
@@ -47,6 +55,17 @@ def _deadline_lines(case: Case) -> list[str]:
         return [
             f"请{due_text(case.correction_due_on)}补正：发送“补正 {case.number} 补充的内容”。",
             "答复期限自收到补正之日起重新计算。",
+        ]
+    if case.status == AWAITING_FEE:
+        fee = next(p for p in case.pauses if p.kind == FEE and p.ended_on is None)
+        return [
+            f"请{due_text(fee.due_on)}缴纳信息处理费{fee.fee_amount}元；"
+            "缴费前答复期限暂停计算，逾期未缴纳的视为放弃申请。"
+        ]
+    if case.status == CONSULTING:
+        return [
+            "正在征求第三方或有关机关的意见，征求意见的时间（每次最长15个工作日）不计入答复期限；"
+            "收到意见后恢复计算，并告知您新的答复日期。"
         ]
     if case.kind == APPLICATION:
         days = application_days(case.received_on) + case.extension_days

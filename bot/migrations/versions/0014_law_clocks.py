@@ -1,6 +1,7 @@
 """The law's clocks and receipts (issue 9): postal addresses sealed like phones, the day a
 complaint was accepted (its 60 days count from it), the mark on cases beyond the daily count,
-and the role of the head of the disclosure office (Art. 33: agrees to extensions).
+the role of the head of the disclosure office (Art. 33: agrees to extensions), and the
+pauses of an application's clock: consultations (Art. 32/34) and fee notices (109号).
 
 Only plain columns are added to ``case_record`` (see 0008: SQLite would have to
 rebuild it). Addresses already stored stay where they are, in ``address``; new
@@ -69,9 +70,32 @@ def upgrade() -> None:
     for column in case_columns():
         op.add_column("case_record", column)
     _role_check(ROLES_BEFORE, ROLES_AFTER)
+    op.create_table(
+        "case_pause",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column(
+            "case_id",
+            sa.Integer(),
+            sa.ForeignKey("case_record.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("party", sa.String(200)),
+        sa.Column("started_on", sa.Date(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("ended_on", sa.Date()),
+        sa.Column("fee_amount", sa.Numeric(10, 2)),
+        sa.Column("fee_paid", sa.Numeric(10, 2)),
+        sa.Column("note", sa.Text()),
+        sa.Column("staff_id", sa.Integer(), sa.ForeignKey("staff.id"), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("kind IN ('consultation', 'fee')", name="case_pause_kind"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("case_pause")
     op.execute("UPDATE staff SET role = 'approver' WHERE role = 'head'")
     _role_check(ROLES_AFTER, ROLES_BEFORE)
     for column in case_columns():

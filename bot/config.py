@@ -55,7 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "DATA_KEY": None,
     # Where residents' photos are stored; unset: <instance>/media.
     "MEDIA_DIR": None,
-    # Cases one resident may file per Beijing day, and messages per minute to the dialogues.
+    # Cases per resident and Beijing day beyond which staff see them marked (never refused),
+    # and messages per minute to the dialogues.
     "CASE_DAILY_LIMIT": 10,
     "CASE_MESSAGE_RATE": 30,
     # Staff replies outside WeChat's 48-hour window (bot/cases/replies.py): the subscription

@@ -7,7 +7,8 @@ statutory reply date. Every personal answer is sealed as soon as it is read
 (``privacy.protect``): the dialogue state in Redis holds no name, number, contact or
 description in clear, and the summary shows them masked. An ID number typed as the
 document's name is refused before it is kept; one typed into any other text is
-stored masked (``bot.cases.intake``).
+stored masked (``bot.cases.intake``). Paper copies are posted or collected in
+person, as the applicant chooses.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ capability = Capability("依申请公开", order=300)
 
 RESIDENT_ID = "居民身份证"
 CREDIT_CODE = "统一社会信用代码"
-FORMS = ("纸质", "电子邮件", "邮寄", "自行领取")
+PAPER, EMAIL = "纸质", "电子邮件"
+POST, COLLECT = "邮寄", "自行领取"
 DESCRIPTION_MAX = 1000
 SUMMARY_CHARS = 120
 
@@ -144,9 +146,15 @@ def description(answer: Answer) -> dict[str, str]:
 
 
 def form_wanted(answer: Answer) -> str:
-    options = {str(n): form for n, form in enumerate(FORMS, 1)}
-    options |= {form: form for form in FORMS} | {"邮件": "电子邮件", "领取": "自行领取"}
-    return _choice(answer.text, options, "请回复1到4中的一个数字。")
+    options = {"1": PAPER, PAPER: PAPER, "纸质件": PAPER, "书面": PAPER, POST: PAPER}
+    options |= {COLLECT: PAPER, "领取": PAPER, "2": EMAIL, EMAIL: EMAIL, "邮件": EMAIL}
+    return _choice(answer.text, options, "请回复数字：1 纸质，2 电子邮件。")
+
+
+def paper_delivery(answer: Answer) -> str:
+    options = {"1": POST, POST: POST, "寄": POST, "2": COLLECT, COLLECT: COLLECT}
+    options |= {"领取": COLLECT, "自取": COLLECT, "现场领取": COLLECT}
+    return _choice(answer.text, options, "请回复数字：1 邮寄，2 到办公室自行领取。")
 
 
 def mail_address(answer: Answer) -> dict[str, str]:
@@ -182,6 +190,17 @@ def _contact_value(found: dict[str, str]) -> str:
     return found["value"] if "value" in found else opened(found)
 
 
+def _posted(data: dict[str, Any]) -> bool:
+    return data.get("form_wanted") == PAPER and data.get("paper_delivery") == POST
+
+
+def _how(data: dict[str, Any]) -> str:
+    """The form and the way, as stored and shown: ``纸质（邮寄）``, ``纸质（自行领取）``, ``电子邮件``."""
+    if data["form_wanted"] == PAPER:
+        return f"{PAPER}（{data['paper_delivery']}）"
+    return data["form_wanted"]
+
+
 def summary(data: dict[str, Any]) -> str:
     """What the resident checks before ``确认``: personal details masked, as kept."""
     if _is_person(data):
@@ -202,7 +221,7 @@ def summary(data: dict[str, Any]) -> str:
         f"证件：{document} {number}",
         f"联系方式：{reach}",
         f"所需信息：{wanted}",
-        f"获取方式：{data['form_wanted']}",
+        f"获取方式：{_how(data)}",
     ]
     if data.get("mail_address"):
         lines.append(f"邮寄地址：{shown(data['mail_address'], mask_address)}")
@@ -234,7 +253,7 @@ def application_form(data: dict[str, Any]) -> ApplicationForm:
         id_type=id_type,
         id_number=Protected(document["sealed"], document["masked"]),
         description=opened(data["description"]),
-        form_wanted=data["form_wanted"],
+        form_wanted=_how(data),
         phone=phone,
         email=email,
         address=address,
@@ -243,10 +262,8 @@ def application_form(data: dict[str, Any]) -> ApplicationForm:
 
 def submit(ctx: Context, data: dict[str, Any]) -> str:
     filed = intake.file_application(
-        get_session(), ctx.openid, submission_id(ctx), application_form(data)
+        get_session(), ctx.openid, submission_id(ctx), application_form(data), limits.daily_limit()
     )
-    if filed.new:
-        limits.count_filed(ctx.openid, filed.case.received_on)
     return texts.receipt(filed.case)
 
 
@@ -318,29 +335,31 @@ application = Dialogue(
         ),
         Step(
             "form_wanted",
-            "希望以什么方式获取？回复 1 纸质，2 电子邮件，3 邮寄，4 自行领取。",
+            "希望以什么形式获取信息？回复 1 纸质，2 电子邮件。",
             parse=form_wanted,
+        ),
+        Step(
+            "paper_delivery",
+            "纸质件怎么交给您？回复 1 邮寄，2 到办公室自行领取。",
+            parse=paper_delivery,
+            ask_if=lambda data: data.get("form_wanted") == PAPER,
         ),
         Step(
             "mail_address",
             "请输入邮寄地址（写到村或街道门牌）。",
             parse=mail_address,
-            ask_if=lambda data: (
-                data.get("form_wanted") == "邮寄" and _contact_kind(data) != "address"
-            ),
+            ask_if=lambda data: _posted(data) and _contact_kind(data) != "address",
         ),
         Step(
             "email",
             "请输入接收信息的电子邮箱。",
             parse=email_address,
-            ask_if=lambda data: (
-                data.get("form_wanted") == "电子邮件" and _contact_kind(data) != "email"
-            ),
+            ask_if=lambda data: data.get("form_wanted") == EMAIL and _contact_kind(data) != "email",
         ),
     ),
     summary=summary,
     submit=submit,
-    guard=limits.refusal_to_answer,
+    guard=limits.refusal,
 )
 
 capability.dialogue(
@@ -348,5 +367,5 @@ capability.dialogue(
     words=("申请", "申请公开", "依申请公开"),
     menu=("APPLY",),
     help="申请 — 申请政府信息公开",
-    guard=limits.refusal_to_start,
+    guard=limits.refusal,
 )

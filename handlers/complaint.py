@@ -182,10 +182,13 @@ def complaint_form(category: str, data: dict[str, Any]) -> ComplaintForm:
 def submit_for(category: str) -> Any:
     def submit(ctx: Context, data: dict[str, Any]) -> str:
         filed = intake.file_complaint(
-            get_session(), ctx.openid, submission_id(ctx), complaint_form(category, data)
+            get_session(),
+            ctx.openid,
+            submission_id(ctx),
+            complaint_form(category, data),
+            limits.daily_limit(),
         )
         if filed.new:
-            limits.count_filed(ctx.openid, filed.case.received_on)
             fetch_soon(filed.case)
         return texts.receipt(filed.case)
 
@@ -228,7 +231,7 @@ def complaint_dialogue(category: str) -> Dialogue:
         ),
         summary=summary_for(category),
         submit=submit_for(category),
-        guard=limits.refusal_to_answer,
+        guard=limits.refusal,
     )
 
 
@@ -237,7 +240,7 @@ HELP = {"投诉": "投诉 / 举报 / 建议 — 反映问题、举报线索、�
 
 for _category, _dialogue in DIALOGUES.items():
     capability.dialogue(
-        _dialogue, words=(_category,), help=HELP.get(_category), guard=limits.refusal_to_start
+        _dialogue, words=(_category,), help=HELP.get(_category), guard=limits.refusal
     )
 
 

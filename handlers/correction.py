@@ -51,4 +51,4 @@ def correct(ctx: Context) -> str:
     if not was_waiting:
         return f"已收到您对{number}的补充内容。"
     due = texts.due_text(case.due_on, case.due_provisional)
-    return f"已收到您对{number}的补正材料。答复期限自今天起重新计算，我们将在{due}答复您。"
+    return f"已收到您对{number}的补正材料。答复期限自今天起重新计算，我们将{due}答复您。"

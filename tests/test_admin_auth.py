@@ -392,21 +392,22 @@ def test_console_pages_are_not_cached_or_framed(client):
 
 #: What each role may do: one test per cell (issue 5 and bot/admin/roles.py).
 EXPECTED = {
-    # permission:               clerk  handler approver admin
-    "cases.view": (True, True, True, True),
-    "cases.handle": (False, True, True, True),
-    "cases.reveal_contact": (False, True, True, True),
-    "cases.reveal_reporter": (False, True, True, False),
-    "cases.assign_reporter": (False, False, True, False),
-    "cases.approve_extension": (False, False, True, True),
-    "items.edit": (True, True, True, True),
-    "items.review": (False, False, True, True),
-    "items.publish": (False, False, True, True),
-    "audit.view": (False, False, True, True),
-    "office.edit": (False, False, True, True),
-    "staff.manage": (False, False, False, True),
+    # permission:               clerk  handler approver admin  head
+    "cases.view": (True, True, True, True, True),
+    "cases.handle": (False, True, True, True, True),
+    "cases.reveal_contact": (False, True, True, True, True),
+    "cases.reveal_reporter": (False, True, True, False, True),
+    "cases.assign_reporter": (False, False, True, False, True),
+    "cases.approve_extension": (False, False, False, False, True),
+    "cases.approve_complaint_extension": (False, False, True, True, True),
+    "items.edit": (True, True, True, True, True),
+    "items.review": (False, False, True, True, True),
+    "items.publish": (False, False, True, True, True),
+    "audit.view": (False, False, True, True, True),
+    "office.edit": (False, False, True, True, True),
+    "staff.manage": (False, False, False, True, False),
 }
-ROLE_ORDER = (Role.CLERK, Role.HANDLER, Role.APPROVER, Role.ADMIN)
+ROLE_ORDER = (Role.CLERK, Role.HANDLER, Role.APPROVER, Role.ADMIN, Role.HEAD)
 
 
 @pytest.mark.parametrize(

@@ -74,7 +74,15 @@ def case_row(app: Flask, number: str) -> Case:
     """The case as stored, with what hangs on it, to read outside the app context."""
     loaded = [
         selectinload(getattr(Case, name))
-        for name in ("replies", "assignment", "rating", "extensions", "supplements", "notes")
+        for name in (
+            "replies",
+            "assignment",
+            "rating",
+            "extensions",
+            "supplements",
+            "notes",
+            "pauses",
+        )
     ]
     with app.app_context():
         query = select(Case).options(*loaded).where(Case.number == number)

@@ -122,35 +122,32 @@ def test_staff_record_a_correction_handed_in_at_the_office(app, resident):
     assert entry.actor == "wang" and entry.details["channel"] == "counter"
 
 
-def test_an_extension_needs_an_approver_and_is_granted_once(app, resident):
+def test_an_extension_needs_the_head_of_the_disclosure_office_and_is_granted_once(app, resident):
     number = file_application(resident)
     handler = logged_in(app, "wang", "handler")
-    approver = logged_in(app, "boss", "approver", name="赵主任")
+    approver = logged_in(app, "boss", "head", name="赵主任")
     before = case_row(app, number)
 
     post(handler, f"/admin/cases/{number}/extension", reason="需要向县档案馆调取资料")
     waiting = case_row(app, number)
     assert waiting.due_on == before.due_on and waiting.extension_days == 0
     assert waiting.replies == [], "the resident is told only once it is approved"
-    assert "等待审核人批准" in handler.page(f"/admin/cases/{number}")
+    assert "等待政府信息公开工作机构负责人同意" in handler.page(f"/admin/cases/{number}")
     extension = waiting.extensions[0]
-    assert (
-        post(
-            handler,
-            f"/admin/cases/{number}/extensions/{extension.id}",
-            decision="approve",
-        ).status_code
-        == 403
-    )
+    decision = f"/admin/cases/{number}/extensions/{extension.id}"
+    assert post(handler, decision, decision="approve").status_code == 403
+    li = logged_in(app, "li2", "approver")
+    assert post(li, decision, decision="approve").status_code == 403, "Art. 33: the head only"
 
-    post(approver, f"/admin/cases/{number}/extensions/{extension.id}", decision="approve")
+    post(approver, decision, decision="approve")
 
     case = case_row(app, number)
     assert case.status == "extended" and case.extension_days == 20
     assert case.due_on == working_days_after(app, case.received_on, 40)
     [told] = case.replies
-    assert "延长20个工作日" in told.body and "需要向县档案馆调取资料" in told.body
-    assert day_text(case.due_on) in told.body
+    assert told.body.startswith("经本机关政府信息公开工作机构负责人同意，答复期限延长20个工作日")
+    assert "需要向县档案馆调取资料" in told.body
+    assert f"最迟于{day_text(case.due_on)}（含当日）" in told.body
     again = post(approver, f"/admin/cases/{number}/extension", reason="还要再等")
     assert again.status_code == 422 and "只能延期一次" in again.get_data(as_text=True)
     actions = [e.action for e in audit_entries(app, "case.extension_request")]
@@ -161,7 +158,7 @@ def test_an_extension_needs_an_approver_and_is_granted_once(app, resident):
 def test_a_refused_extension_says_why_and_changes_nothing(app, resident):
     number = file_application(resident)
     handler = logged_in(app, "wang", "handler")
-    approver = logged_in(app, "boss", "approver")
+    approver = logged_in(app, "boss", "head")
     post(handler, f"/admin/cases/{number}/extension", reason="资料多")
     extension = case_row(app, number).extensions[0]
     path = f"/admin/cases/{number}/extensions/{extension.id}"
@@ -189,6 +186,27 @@ def test_an_approvers_own_extension_is_approved_at_once(app, resident):
     case = case_row(app, number)
     assert case.extension_days == 30 and case.status == "extended"
     assert "办理期限延长30日" in case.replies[-1].body
+
+
+def test_an_extension_after_the_deadline_is_refused_with_a_clear_message(app, resident):
+    number = file_application(resident)
+    pending = file_application(resident, "2025年危房改造名单")
+    handler = logged_in(app, "wang", "handler")
+    head = logged_in(app, "boss", "head")
+    post(handler, f"/admin/cases/{pending}/extension", reason="资料在县档案馆")
+    backdate(app, number, 40)
+    backdate(app, pending, 40)
+    due = day_text(case_row(app, number).due_on)
+
+    refused = post(head, f"/admin/cases/{number}/extension", reason="资料多")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert f"答复期限已于{due}届满，依法不能再延期" in page and "须在原期限内决定并告知" in page
+    extension = case_row(app, pending).extensions[0]
+    late = post(head, f"/admin/cases/{pending}/extensions/{extension.id}", decision="approve")
+    assert late.status_code == 422 and "依法不能再延期" in late.get_data(as_text=True)
+    for case in (case_row(app, number), case_row(app, pending)):
+        assert case.extension_days == 0 and case.replies == []
 
 
 def test_a_complaint_is_accepted_or_declined_with_reasons(app, resident):
@@ -302,3 +320,30 @@ def case_row_staff(app, username: str) -> int:  # type: ignore[no-untyped-def]
 
     with app.app_context():
         return accounts.get(db.get_session(), username).id
+
+
+def test_cases_beyond_the_daily_count_are_marked_for_staff_who_may_close_them_as_54(make_app):
+    app = make_app(CASE_DAILY_LIMIT=1)
+    resident = Resident(app)
+    first = file_application(resident, "2025年低保名单")
+    second = file_application(resident, "2025年危房改造名单")
+    console = logged_in(app, "wang", "handler")
+
+    rows = {
+        number: next(row for row in console.page("/admin/cases").split("<tr") if number in row)
+        for number in (first, second)
+    }
+    assert "当日件数多" in rows[second] and "当日件数多" not in rows[first]
+    page = console.page(f"/admin/cases/{second}")
+    assert "共提交 2 件，超过每日 1 件" in page and "本件已正常登记并给了回执" in page
+    assert "超过每日" not in console.page(f"/admin/cases/{first}")
+
+    post(console, f"/admin/cases/{second}/reply", body="请说明同一天多次申请的理由。")
+    post(
+        console,
+        f"/admin/cases/{second}/close",
+        outcome="5.4",
+        body="您的申请不予处理。",
+        reason="一日内反复申请，经要求未说明正当理由。",
+    )
+    assert "不予处理：无正当理由大量反复申请" in case_row(app, second).replies[-1].body

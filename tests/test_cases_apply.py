@@ -22,6 +22,7 @@ from tests.conftest import Resident
 ID_NUMBER = "220381198001011230"
 PHONE = "13812341234"
 CREDIT_CODE = "91350100M000100Y43"
+ADDRESS = "吉林省公主岭市毛城子镇某村3组"
 #: A person applying with an ID card and a phone, for paper copies by post.
 PERSON_STEPS = [
     "申请",
@@ -31,8 +32,9 @@ PERSON_STEPS = [
     ID_NUMBER,
     PHONE,
     "2025年村务公开的财务收支明细",
-    "3",
-    "吉林省公主岭市毛城子镇某村3组",
+    "1",
+    "1",
+    ADDRESS,
 ]
 
 
@@ -61,7 +63,7 @@ def test_a_person_applies_and_gets_a_receipt_with_the_statutory_date(app, reside
     assert "申请人：张*（自然人）" in summary
     assert "证件：居民身份证 220381********1230" in summary
     assert "联系方式：138****1234" in summary
-    assert "获取方式：邮寄" in summary and "邮寄地址：吉林省公主岭****" in summary
+    assert "获取方式：纸质（邮寄）" in summary and "邮寄地址：吉林省公主岭****" in summary
     for secret in (ID_NUMBER, PHONE, "张三", "毛城子镇某村3组"):
         assert secret not in summary
 
@@ -73,11 +75,16 @@ def test_a_person_applies_and_gets_a_receipt_with_the_statutory_date(app, reside
     assert case.number[2:10] == f"{case.received_on:%Y%m%d}"
     assert f"编号：{case.number}" in receipt
     assert f"收到时间：{day_text(case.received_on)} " in receipt and "（北京时间）" in receipt
-    assert f"答复期限：20个工作日，{day_text(due.due)}前" in receipt
+    assert f"答复期限：20个工作日，最迟于{day_text(due.due)}（含当日）" in receipt
+    assert "补正材料、缴纳信息处理费的时间不计入答复期限" in receipt
+    assert "经本机关政府信息公开工作机构负责人同意，最多延长20个工作日" in receipt
+    assert "到期没有收到答复的，您可以向上一级行政机关或者政府信息公开工作主管部门投诉" in receipt
+    assert "依法申请行政复议或者提起行政诉讼" in receipt
+    assert len(receipt.encode()) < 2048
     assert (case.due_on, case.due_provisional) == (due.due, due.provisional)
     assert f"进度 {case.number}" in receipt
     assert (case.applicant_kind, case.name, case.id_type) == (PERSON, "张三", "居民身份证")
-    assert (case.form_wanted, case.address) == ("邮寄", "吉林省公主岭市毛城子镇某村3组")
+    assert (case.form_wanted, case.address) == ("纸质（邮寄）", ADDRESS)
     assert case.text == "2025年村务公开的财务收支明细"
 
 
@@ -108,9 +115,28 @@ def test_e_mail_delivery_asks_for_an_address_when_the_contact_was_a_phone(app, r
     assert "电子邮箱：z*******@163.com" in resident.says("zhangsan@163.com")
 
 
-def test_collecting_in_person_asks_no_address(resident):
+def test_paper_asks_whether_to_post_it_or_collect_it_in_person(app, resident):
     fill(resident, PERSON_STEPS[:7])
-    assert "请核对" in resident.says("4")
+    assert "纸质件怎么交给您？回复 1 邮寄，2 到办公室自行领取" in resident.says("纸质")
+    summary = resident.says("2")
+    assert "请核对" in summary and "获取方式：纸质（自行领取）" in summary
+    resident.says("确认")
+    [case] = cases_of(app)
+    assert case.form_wanted == "纸质（自行领取）" and case.address is None
+
+
+def test_an_address_given_as_the_only_contact_is_sealed_in_the_dialogue_and_used_for_the_post(
+    app, resident
+):
+    fill(resident, [*PERSON_STEPS[:5], ADDRESS, PERSON_STEPS[6], "1"])
+    summary = resident.says("1")
+    assert "请核对" in summary and "联系方式：吉林省公主岭****" in summary
+    assert ADDRESS.encode() not in app.extensions["sunshine.redis"].get(
+        f"{KEY_PREFIX}session:{resident.chat.openid}"
+    )
+    resident.says("确认")
+    [case] = cases_of(app)
+    assert case.address == ADDRESS
 
 
 def test_another_document_is_checked_for_its_own_format(app, resident):
@@ -118,7 +144,7 @@ def test_another_document_is_checked_for_its_own_format(app, resident):
     assert "请输入证件号码" in resident.says("护照")
     assert "5到30位字母或数字" in resident.says("E1")
     assert "第5步" in resident.says("E12345678")
-    fill(resident, ["lisi@example.com", "某村低保名单", "4"])
+    fill(resident, ["lisi@example.com", "某村低保名单", "1", "2"])
     resident.says("确认")
     [case] = cases_of(app)
     assert (case.id_type, case.id_number_masked) == ("护照", "E1*****78")
@@ -145,8 +171,9 @@ def test_another_document_is_checked_for_its_own_format(app, resident):
         (PERSON_STEPS[:5], "zhang@san", "电子邮箱格式不对"),
         (PERSON_STEPS[:5], "毛城子", "地址太短了"),
         (PERSON_STEPS[:6], "啊", "请说得具体一些"),
-        (PERSON_STEPS[:7], "9", "请回复1到4中的一个数字。"),
-        (PERSON_STEPS[:8], "某村", "地址太短了"),
+        (PERSON_STEPS[:7], "9", "请回复数字：1 纸质，2 电子邮件。"),
+        (PERSON_STEPS[:8], "3", "请回复数字：1 邮寄，2 到办公室自行领取。"),
+        (PERSON_STEPS[:9], "某村", "地址太短了"),
     ],
 )
 def test_each_wrong_answer_gets_one_short_reprompt_and_the_step_stays(
@@ -192,10 +219,11 @@ def test_state_lost_with_redis_midway_is_explained_and_nothing_filed(app, reside
     assert cases_of(app) == []
 
 
-def test_identity_number_and_phone_never_sit_in_redis_in_clear(app, resident):
+def test_identity_number_phone_and_address_never_sit_in_redis_in_clear(app, resident):
     fill(resident, PERSON_STEPS)
     stored = app.extensions["sunshine.redis"].get(f"{KEY_PREFIX}session:{resident.chat.openid}")
     assert ID_NUMBER.encode() not in stored and PHONE.encode() not in stored
+    assert ADDRESS.encode() not in stored
     assert b"220381********1230" in stored
 
 
@@ -217,7 +245,7 @@ def test_a_weekend_receipt_is_dated_that_day_and_counted_from_the_next_working_d
     receipt = fill(resident, [*PERSON_STEPS, "确认"])
     assert "SQ20260307-0001" in receipt
     assert "收到时间：2026年3月7日 20:30（北京时间）" in receipt
-    assert "2026年4月3日前" in receipt, "20 working days from Monday 9 March"
+    assert "最迟于2026年4月3日（含当日）" in receipt, "20 working days from Monday 9 March"
 
 
 def test_a_receipt_in_late_december_is_provisional_for_resident_and_staff(
@@ -237,14 +265,30 @@ def test_safe_mode_application(safe_app):
     assert len(cases_of(safe_app)) == 1
 
 
-def test_the_daily_limit_is_polite_and_checked_before_the_dialogue(make_app):
-    app = make_app(CASE_DAILY_LIMIT=1)
+def test_the_11th_application_of_a_day_is_numbered_and_marked_not_refused(make_app):
+    """Art. 35: many applications may be questioned, but only after they are received."""
+    app = make_app(CASE_DAILY_LIMIT=10, CASE_MESSAGE_RATE=1000)
     resident = Resident(app)
-    fill(resident, [*PERSON_STEPS, "确认"])
-    refusal = resident.says("申请")
-    assert "您今天已经提交了1件，达到了每天的上限" in refusal and "联系" in refusal
-    assert "达到了每天的上限" in resident.says("投诉")
-    assert "达到了每天的上限" not in Resident(app, openid="o-neighbour").says("申请")
+    receipts = [fill(resident, [*PERSON_STEPS, "确认"]) for _ in range(11)]
+    cases = cases_of(app)
+    assert [c.number[-4:] for c in cases] == [f"{n:04d}" for n in range(1, 12)]
+    assert [c.over_daily_limit for c in cases] == [False] * 10 + [True]
+    assert f"编号：{cases[10].number}" in receipts[10] and "答复期限" in receipts[10]
+    assert "我们可能请您说明理由" in receipts[10] and "说明理由" not in receipts[9]
+    assert "编号：TS" in fill(resident, ["投诉", "路灯坏了", "好了", "跳过", "确认"])
+    assert cases_of(app)[-1].over_daily_limit, "applications and complaints count together"
+    neighbour = fill(Resident(app, openid="o-neighbour"), [*PERSON_STEPS, "确认"])
+    assert not cases_of(app)[-1].over_daily_limit and "说明理由" not in neighbour
+
+
+def test_a_confirmation_is_never_lost_to_the_message_rate(make_app):
+    app = make_app(CASE_MESSAGE_RATE=len(PERSON_STEPS))
+    resident = Resident(app)
+    summary = fill(resident, PERSON_STEPS)
+    assert "请核对" in summary, "every answer within the rate"
+    receipt = resident.says("确认")
+    assert "已收到您的政府信息公开申请" in receipt and len(cases_of(app)) == 1
+    assert resident.says("申请") == "您发送得太快了，请稍等一分钟再发。刚才这条没有记下。"
 
 
 def test_answers_sent_too_fast_are_refused_and_not_taken(make_app):

@@ -49,21 +49,20 @@ def test_adding_2027_recomputes_provisional_deadlines(app, tmp_path, monkeypatch
         resident.says(line)
     complaint = resident.says("确认").split("编号：")[1].split("\n")[0]
     shown = resident.says(f"进度 {application}")
-    assert "2027年1月15日前（暂定）" in shown, "1 January counted as a working day, provisionally"
+    assert "最迟于2027年1月18日（含当日）（暂定）" in shown, "1 January: a statutory holiday"
 
     schedule = tmp_path / "2027.json"
     schedule.write_text(json.dumps(SCHEDULE_2027, ensure_ascii=False), encoding="utf-8")
     added = cli(app, "calendar", "add", "2027", str(schedule))
     assert added.exit_code == 0, added.output
     assert "Loaded 2027: 12 day(s) off, 1 weekend working day(s)" in added.output
-    assert f"{application}: due 2027-01-15 (provisional) -> due 2027-01-18" in added.output
+    assert f"{application}: due 2027-01-18 (provisional) -> due 2027-01-18" in added.output
     assert (
-        f"{complaint}: due 2027-02-18 (provisional), accept by 2027-01-04 (provisional)"
-        " -> due 2027-02-18, accept by 2027-01-04"
-    ) in added.output
+        f"{complaint}: accept by 2027-01-04 (provisional) -> accept by 2027-01-04" in added.output
+    ), "not accepted yet: no conclusion date"
     assert "Recomputed open deadlines: 2 changed." in added.output
     shown = resident.says(f"进度 {application}")
-    assert "暂定" not in shown and "2027年1月18日前" in shown
+    assert "暂定" not in shown and "最迟于2027年1月18日（含当日）" in shown
     assert "暂定" not in resident.says(f"进度 {complaint}")
 
 

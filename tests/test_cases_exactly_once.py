@@ -120,7 +120,9 @@ def test_concurrent_submissions_get_consecutive_numbers(app, monkeypatch):
     def submit(n: int) -> str:
         with app.app_context():
             form = ComplaintForm(category="投诉", text=f"第{n}件", photos=(Photo(f"m{n}", None),))
-            return intake.file_complaint(db.get_session(), f"o-{n}", f"sub-{n}", form).case.number
+            return intake.file_complaint(
+                db.get_session(), f"o-{n}", f"sub-{n}", form, 10
+            ).case.number
 
     with ThreadPoolExecutor(8) as pool:
         numbers = list(pool.map(submit, range(20)))
@@ -134,7 +136,7 @@ def test_the_same_submission_filed_concurrently_is_one_case(app):
     def submit(_: int) -> tuple[str, bool]:
         with app.app_context():
             start.wait()
-            filed = intake.file_complaint(db.get_session(), "o-same", "the-same-dialogue", form)
+            filed = intake.file_complaint(db.get_session(), "o-same", "the-same-dialogue", form, 10)
             return filed.case.number, filed.new
 
     with ThreadPoolExecutor(4) as pool:

@@ -139,7 +139,7 @@ def test_id_numbers_in_an_application_are_stored_masked_and_revealed_on_demand(a
     fill(resident, ["申请", "2", "5", f"毛城子镇{ID_NUMBER}互助会", "91350100M000100Y43"])
     fill(resident, ["吉林省公主岭市毛城子镇前进村 身份证 220381 19800101 1230"])
     receipt = fill(
-        resident, ["请公开２２０３８１１９８００１０１１２３０的低保审批表", "4", "确认"]
+        resident, ["请公开２２０３８１１９８００１０１１２３０的低保审批表", "1", "2", "确认"]
     )
     number = number_in(receipt)
 
@@ -180,7 +180,7 @@ def test_id_numbers_in_a_complaint_and_a_correction_are_stored_masked(app, resid
     boss = logged_in(app, "boss", "approver")
     assert "19800101" not in boss.page(f"/admin/cases/{report.number}")
 
-    fill(resident, ["申请", "1", "张三", "1", ID_NUMBER, PHONE, "2025年低保名单", "4"])
+    fill(resident, ["申请", "1", "张三", "1", ID_NUMBER, PHONE, "2025年低保名单", "1", "2"])
     number = number_in(resident.says("确认"))
     post(boss, f"/admin/cases/{number}/correction", items="请写明是哪个村的低保名单", days="15")
     assert "已收到" in resident.says(f"补正 {number} 前进村的 我的身份证220381 19800101 1230")

@@ -20,7 +20,8 @@ from bot.cases.deadlines import (
     add_calendar_days,
     add_working_days,
     application_due,
-    complaint_due,
+    complaint_accept_due,
+    complaint_conclude_due,
 )
 
 SCHEDULES = list(shipped_schedules())
@@ -124,22 +125,32 @@ def test_loading_2027_makes_the_date_final():
 
 
 def test_complaint_periods_are_calendar_days_moved_past_holidays():
-    moved = complaint_due(date(2026, 9, 16), CALENDAR)
-    assert moved.accept.due == date(2026, 10, 8), "15 days end on 1 October, a holiday"
+    moved = complaint_accept_due(date(2026, 9, 16), CALENDAR)
+    assert moved.due == date(2026, 10, 8), "15 days end on 1 October, a holiday"
     assert add_calendar_days(date(2026, 9, 25), 15, CALENDAR).due == date(2026, 10, 10), (
         "a Saturday made a working day ends the period"
     )
     assert add_calendar_days(date(2026, 3, 7), 15, CALENDAR).due == date(2026, 3, 23), (
         "a plain Sunday moves to Monday"
     )
-    assert moved.conclude.due == date(2026, 11, 16)
+    assert complaint_conclude_due(date(2026, 9, 16), CALENDAR).due == date(2026, 11, 16)
+
+
+def test_a_complaint_concludes_60_days_after_acceptance_not_receipt():
+    received, accepted = date(2026, 3, 2), date(2026, 3, 16)  # accepted on day 14
+    assert complaint_accept_due(received, CALENDAR).due == date(2026, 3, 17)
+    assert complaint_conclude_due(accepted, CALENDAR).due == date(2026, 5, 15)
+    assert complaint_conclude_due(accepted, CALENDAR, 30).due == date(2026, 6, 15), (
+        "90 days end on Sunday 14 June: moved to Monday"
+    )
 
 
 def test_a_december_complaint_concludes_on_a_provisional_date():
-    deadlines = complaint_due(date(2026, 12, 10), CALENDAR)
-    assert deadlines.accept == add_calendar_days(date(2026, 12, 10), 15, CALENDAR)
-    assert not deadlines.accept.provisional
-    assert deadlines.conclude.due.year == 2027 and deadlines.conclude.provisional
+    accept = complaint_accept_due(date(2026, 12, 10), CALENDAR)
+    assert accept == add_calendar_days(date(2026, 12, 10), 15, CALENDAR)
+    assert not accept.provisional
+    conclude = complaint_conclude_due(accept.due, CALENDAR)
+    assert conclude.due.year == 2027 and conclude.provisional
 
 
 def test_an_unknown_year_is_provisional_not_an_error():

@@ -36,6 +36,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError
 
 from bot import create_app, db
 from bot.models import Base, DialogueMark, Office
@@ -257,3 +258,23 @@ def test_the_models_and_the_migrations_describe_the_same_schema(empty_app: Flask
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, Base.metadata)
     assert differences == [], "a model changed without a migration (or the reverse)"
+
+
+def test_the_head_of_the_disclosure_office_is_a_role_after_the_upgrade_from_0010(
+    empty_app: Flask,
+) -> None:
+    engine: Engine = empty_app.extensions["sunshine.engine"]
+    db.upgrade(engine, "0010")
+    seed_new_tables(engine, set())
+
+    db.upgrade(engine)
+
+    metadata = MetaData()
+    metadata.reflect(engine, only=["staff"])
+    staff = metadata.tables["staff"]
+    with engine.begin() as connection:
+        row = {**generated_row(connection, staff), "username": "head", "role": "head"}
+        row.pop("id", None)  # SQLite: the generated one is taken; PostgreSQL numbers it
+        connection.execute(staff.insert().values(row))
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(staff.insert().values({**row, "username": "x", "role": "boss"}))

@@ -106,7 +106,12 @@ def _year_page(year: int, errors: list[str] | None = None) -> ResponseReturnValu
 def annual_export(year: int, fmt: str) -> ResponseReturnValue:
     if fmt not in EXPORTS:
         abort(404)
-    tables = annual.statutory_tables(get_session(), _year(year))
+    session = get_session()
+    year = _year(year)
+    tables = [
+        *annual.statutory_tables(session, year),
+        annual.fees_table(annual.fees_collected(session, year)),
+    ]
     if fmt == "csv":
         text = io.StringIO(newline="")
         annual.write_csv(tables, text)

@@ -47,10 +47,11 @@ from bot.admin import audit
 from bot.admin.auth import permission_required
 from bot.admin.console import PermissionDenied, bp
 from bot.cases import handling, replies
-from bot.cases.calendar import work_calendar
+from bot.cases.calendar import missing_next_year, work_calendar
 from bot.cases.deadlines import beijing_date
 from bot.cases.digest import Due, next_deadline, open_cases_by_urgency, working_days_between
 from bot.cases.handling import HandlingError
+from bot.cases.intake import filed_that_day
 from bot.cases.media import media_dir
 from bot.cases.numbers import read_number
 from bot.cases.outcomes import outcome
@@ -72,14 +73,15 @@ from bot.models.cases import (
     CLOSED_STATUSES,
     COMPLAINT,
     COMPLAINT_CATEGORIES,
+    FEE,
     POOR_RATINGS,
-    RECEIVED,
     STATUS_LABELS,
     STORED,
     Attachment,
     Case,
     CaseAssignment,
     CaseExtension,
+    CasePause,
     CaseRating,
 )
 from bot.models.staff import AuditEntry, Staff
@@ -94,7 +96,13 @@ STATUS_FILTERS = {
     "closed": "已办结",
     "all": "全部",
 }
-STEP_LABELS = {"accept": "决定是否受理", "conclude": "办结", "correction": "申请人补正"}
+STEP_LABELS = {
+    "accept": "决定是否受理",
+    "conclude": "办结",
+    "correction": "申请人补正",
+    "consultation": "收回征求的意见",
+    "fee": "申请人缴费",
+}
 DELIVERY_FLASH = {
     replies.PUSHED: "已通过客服消息推送给居民。",
     replies.RETRY: "推送失败，系统会自动重试（也可以在下方点“重新推送”）。",
@@ -317,6 +325,7 @@ def cases_inbox() -> ResponseReturnValue:
         step_labels=STEP_LABELS,
         outcome_label=_outcome_label,
         today=on,
+        missing_year=missing_next_year(session, on),
     )
 
 
@@ -348,6 +357,7 @@ def find_case(number: str) -> Case:
                     selectinload(Case.extensions),
                     selectinload(Case.assignment),
                     selectinload(Case.rating),
+                    selectinload(Case.pauses),
                 )
                 .where(Case.number == canonical)
             )
@@ -414,6 +424,7 @@ def render_case(
     status: int = 200,
     errors: dict[str, str] | None = None,
     revealed: str | None = None,
+    late_correction: bool = False,
 ) -> ResponseReturnValue:
     session = get_session()
     staff: Staff = g.staff
@@ -453,6 +464,8 @@ def render_case(
         may_assign=not case.reporter_protected or staff.can("cases.assign_reporter"),
         pending_extension=handling.pending_extension(case),
         extension_days=handling.extension_days(case),
+        extension_permission=handling.extension_permission(case),
+        approver_title=_approver_title(case),
         extended=any(e.approved for e in case.extensions),
         trail=case_trail(session, case),
         action_label=audit.action_label,
@@ -462,9 +475,16 @@ def render_case(
         today=on,
         correction_days=handling.CORRECTION_DAYS,
         awaiting_correction=case.status == AWAITING_CORRECTION,
-        undecided_complaint=case.kind == COMPLAINT and case.status == RECEIVED,
+        undecided_complaint=case.awaiting_acceptance,
         reconsideration_body=session.scalar(select(Office.reconsideration_body).limit(1)),
         formal_reply=has_formal_reply(case),
+        late_correction=late_correction,
+        running_pauses=handling.running_pauses(case),
+        fee_sent=any(p.kind == FEE for p in case.pauses),
+        filed_that_day=(
+            filed_that_day(session, case.openid, case.received_on) if case.over_daily_limit else 0
+        ),
+        daily_limit=current_app.config["CASE_DAILY_LIMIT"],
     ), status
 
 
@@ -556,6 +576,10 @@ def _delivery_message(report: replies.Report) -> str:
     return "居民超过48小时没有发消息：答复等居民发送“进度”时送达，居民再发消息后也会自动推送。"
 
 
+def _approver_title(case: Case) -> str:
+    return "政府信息公开工作机构负责人" if case.kind == APPLICATION else "机关负责人（审核人）"
+
+
 def _refused(case: Case, form: str, error: HandlingError) -> ResponseReturnValue:
     get_session().rollback()
     return render_case(find_case(case.number), status=422, errors={form: str(error)})
@@ -607,10 +631,93 @@ def case_correction(number: str) -> ResponseReturnValue:
     case = find_case(number)
     days = request.form.get("days", type=int) or 0
     try:
-        handling.request_correction(get_session(), case, g.staff, _form("items"), utcnow(), days)
+        handling.request_correction(
+            get_session(),
+            case,
+            g.staff,
+            _form("items"),
+            utcnow(),
+            days,
+            confirm_late=_form("confirm_late") == "1",
+        )
+    except handling.LateCorrection as warning:
+        get_session().rollback()
+        return render_case(
+            find_case(number),
+            status=422,
+            errors={"correction": str(warning)},
+            late_correction=True,
+        )
     except HandlingError as error:
         return _refused(case, "correction", error)
     return _done(case, "补正通知已保存，答复期限中止。", deliver=True)
+
+
+def _pause_of(case: Case, pause_id: int) -> CasePause:
+    pause = get_session().get(CasePause, pause_id)
+    if pause is None or pause.case_id != case.id:
+        abort(404)
+    return pause
+
+
+@bp.post("/cases/<number>/consultation")
+@permission_required("cases.handle")
+def case_consultation(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        sent_on = _day("sent_on", "发出征求意见的日期")
+        handling.start_consultation(get_session(), case, g.staff, _form("party"), sent_on, utcnow())
+    except HandlingError as error:
+        return _refused(case, "consultation", error)
+    return _done(case, "已登记征求意见：收到意见前答复期限暂停计算（最长15个工作日）。")
+
+
+@bp.post("/cases/<number>/pauses/<int:pause_id>/answer")
+@permission_required("cases.handle")
+def case_consultation_answer(number: str, pause_id: int) -> ResponseReturnValue:
+    case = find_case(number)
+    pause = _pause_of(case, pause_id)
+    try:
+        answered_on = _day("answered_on", "收到意见的日期")
+        handling.end_consultation(get_session(), pause, g.staff, answered_on, utcnow())
+    except HandlingError as error:
+        return _refused(case, "consultation", error)
+    due = due_text(case.due_on, case.due_provisional)
+    return _done(case, f"已登记收到意见，答复期限恢复计算：{due}。", deliver=True)
+
+
+@bp.post("/cases/<number>/fee")
+@permission_required("cases.handle")
+def case_fee_notice(number: str) -> ResponseReturnValue:
+    case = find_case(number)
+    try:
+        handling.send_fee_notice(
+            get_session(), case, g.staff, _form("amount"), _form("basis"), utcnow()
+        )
+    except HandlingError as error:
+        return _refused(case, "fee", error)
+    return _done(case, "收费通知已发出，缴费前答复期限暂停计算。", deliver=True)
+
+
+@bp.post("/cases/<number>/pauses/<int:pause_id>/payment")
+@permission_required("cases.handle")
+def case_fee_payment(number: str, pause_id: int) -> ResponseReturnValue:
+    case = find_case(number)
+    pause = _pause_of(case, pause_id)
+    try:
+        paid_on = _day("paid_on", "缴费日期")
+        handling.record_payment(get_session(), pause, g.staff, paid_on, _form("amount"), utcnow())
+    except HandlingError as error:
+        return _refused(case, "fee", error)
+    due = due_text(case.due_on, case.due_provisional)
+    return _done(case, f"已登记缴费，答复期限恢复计算：{due}。", deliver=True)
+
+
+def _day(name: str, what: str) -> date:
+    try:
+        return date.fromisoformat(_form(name))
+    except ValueError:
+        raise HandlingError(f"请填写{what}。") from None
 
 
 @bp.post("/cases/<number>/supplement")
@@ -618,12 +725,7 @@ def case_correction(number: str) -> ResponseReturnValue:
 def case_supplement(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
-        received = date.fromisoformat(_form("received_on"))
-    except ValueError:
-        received = None
-    try:
-        if received is None:
-            raise HandlingError("请填写收到补正材料的日期。")
+        received = _day("received_on", "收到补正材料的日期")
         handling.record_correction(
             get_session(), case, _form("text"), received, utcnow(), actor=g.staff
         )
@@ -646,13 +748,16 @@ def case_extension(number: str) -> ResponseReturnValue:
     if extension.approved:
         due = due_text(case.due_on, case.due_provisional)
         return _done(case, f"延期已批准，新的期限：{due}，已告知居民。", deliver=True)
-    return _done(case, "延期申请已提交，等待审核人批准。")
+    return _done(case, f"延期申请已提交，等待{_approver_title(case)}同意。")
 
 
 @bp.post("/cases/<number>/extensions/<int:extension_id>")
-@permission_required("cases.approve_extension")
+@permission_required("cases.view")
 def case_extension_decision(number: str, extension_id: int) -> ResponseReturnValue:
     case = find_case(number)
+    permission = handling.extension_permission(case)
+    if not g.staff.can(permission):
+        raise PermissionDenied(permission)
     extension = get_session().get(CaseExtension, extension_id)
     if extension is None or extension.case_id != case.id:
         abort(404)
@@ -674,10 +779,11 @@ def case_extension_decision(number: str, extension_id: int) -> ResponseReturnVal
 def case_accept(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
-        handling.accept_complaint(case, g.staff, _form("message"), utcnow())
+        handling.accept_complaint(get_session(), case, g.staff, _form("message"), utcnow())
     except HandlingError as error:
         return _refused(case, "accept", error)
-    return _done(case, "已受理，已告知居民。", deliver=True)
+    due = due_text(case.due_on, case.due_provisional)
+    return _done(case, f"已受理，办结期限：{due}，已告知居民。", deliver=True)
 
 
 @bp.post("/cases/<number>/decline")

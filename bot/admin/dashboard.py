@@ -22,6 +22,7 @@ from bot.admin.auth import permission_required
 from bot.admin.cases import KIND_LABELS, STEP_LABELS, today
 from bot.admin.console import bp
 from bot.cases import replies
+from bot.cases.calendar import missing_next_year
 from bot.cases.digest import Due, open_cases_by_urgency
 from bot.db import get_session
 from bot.models.cases import (
@@ -181,6 +182,7 @@ def dashboard() -> ResponseReturnValue:
         chart=trend_chart(months),
         kind_labels=KIND_LABELS,
         step_labels=STEP_LABELS,
+        missing_year=missing_next_year(session, on),
     )
 
 
@@ -191,6 +193,8 @@ class Digest:
     overdue: list[Due]
     soon: list[Due]
     open_count: int
+    #: Next year, when its holiday schedule should be loaded by now and is not.
+    missing_year: int | None
 
 
 def digest_for(session: Session, on: date, days: int = DIGEST_DAYS) -> Digest:
@@ -198,7 +202,7 @@ def digest_for(session: Session, on: date, days: int = DIGEST_DAYS) -> Digest:
     dues = open_cases_by_urgency(session, on)
     overdue = [d for d in dues if d.overdue]
     soon = [d for d in dues if not d.overdue and (d.due_on - on).days <= days]
-    return Digest(on, days, overdue, soon, len(dues))
+    return Digest(on, days, overdue, soon, len(dues), missing_next_year(session, on))
 
 
 def _date(text: str) -> date | None:

@@ -7,26 +7,32 @@ necessary condition: rules about a particular record (a handler sees a
 complainant's identity only on cases assigned to them) are checked on top of it by
 the code that owns the record.
 
-| permission                | clerk | handler | approver | admin |
-| ------------------------- | :---: | :-----: | :------: | :---: |
-| cases.view                |   ✓   |    ✓    |    ✓     |   ✓   |
-| cases.handle              |       |    ✓    |    ✓     |   ✓   |
-| cases.reveal_contact      |       |    ✓    |    ✓     |   ✓   |
-| cases.reveal_reporter     |       |    ✓    |    ✓     |       |
-| cases.assign_reporter     |       |         |    ✓     |       |
-| cases.approve_extension   |       |         |    ✓     |   ✓   |
-| items.edit                |   ✓   |    ✓    |    ✓     |   ✓   |
-| items.review              |       |         |    ✓     |   ✓   |
-| items.publish             |       |         |    ✓     |   ✓   |
-| audit.view                |       |         |    ✓     |   ✓   |
-| office.edit               |       |         |    ✓     |   ✓   |
-| staff.manage              |       |         |          |   ✓   |
+| permission                        | clerk | handler | approver | admin | head |
+| --------------------------------- | :---: | :-----: | :------: | :---: | :--: |
+| cases.view                        |   ✓   |    ✓    |    ✓     |   ✓   |  ✓   |
+| cases.handle                      |       |    ✓    |    ✓     |   ✓   |  ✓   |
+| cases.reveal_contact              |       |    ✓    |    ✓     |   ✓   |  ✓   |
+| cases.reveal_reporter             |       |    ✓    |    ✓     |       |  ✓   |
+| cases.assign_reporter             |       |         |    ✓     |       |  ✓   |
+| cases.approve_extension           |       |         |          |       |  ✓   |
+| cases.approve_complaint_extension |       |         |    ✓     |   ✓   |  ✓   |
+| items.edit                        |   ✓   |    ✓    |    ✓     |   ✓   |  ✓   |
+| items.review                      |       |         |    ✓     |   ✓   |  ✓   |
+| items.publish                     |       |         |    ✓     |   ✓   |  ✓   |
+| audit.view                        |       |         |    ✓     |   ✓   |  ✓   |
+| office.edit                       |       |         |    ✓     |   ✓   |  ✓   |
+| staff.manage                      |       |         |          |   ✓   |      |
 
 A complaint's reporter identity goes only to approvers and to the handler an
 approver assigned (issues 5 and 10), so the administrator, who runs the system
 rather than the cases, does not get ``cases.reveal_reporter``; and only
 ``cases.assign_reporter`` may assign such a case, since assigning decides who sees
 the reporter (a handler could otherwise assign a 举报 to themself and read it).
+
+An application's reply period is extended only with the agreement of the head of
+the office's 政府信息公开工作机构 (Art. 33 of the Regulation): the ``head`` role, an
+approver who also holds that power. A complaint's period is extended by the body's
+head (《信访工作条例》), whom approvers stand for, as before.
 
 To add a permission: add it to ``PERMISSIONS`` with a Chinese description (the
 home page lists a member's permissions with it), grant it in ``GRANTS``, and add
@@ -45,6 +51,7 @@ class Role(StrEnum):
     HANDLER = "handler"
     APPROVER = "approver"
     ADMIN = "admin"
+    HEAD = "head"
 
     @property
     def label(self) -> str:
@@ -56,6 +63,7 @@ ROLE_LABELS = {
     Role.HANDLER: "承办人",
     Role.APPROVER: "审核人",
     Role.ADMIN: "管理员",
+    Role.HEAD: "公开工作机构负责人",
 }
 
 #: Every permission the console knows, with what it lets a staff member do.
@@ -65,7 +73,8 @@ PERMISSIONS: dict[str, str] = {
     "cases.reveal_contact": "查看申请人和投诉人的完整联系方式",
     "cases.reveal_reporter": "查看举报人身份",
     "cases.assign_reporter": "分派投诉举报件（决定由谁查看举报人身份），查看所有举报人身份",
-    "cases.approve_extension": "批准延期答复",
+    "cases.approve_extension": "同意延长政府信息公开申请的答复期限（条例第三十三条）",
+    "cases.approve_complaint_extension": "批准延长投诉、举报、建议的办理期限",
     "items.edit": "起草和修改公开信息",
     "items.review": "审查公开信息（预先审查、保密审查）",
     "items.publish": "发布公开信息",
@@ -77,16 +86,24 @@ PERMISSIONS: dict[str, str] = {
 _EVERYONE = frozenset({"cases.view", "items.edit"})
 _HANDLING = frozenset({"cases.handle", "cases.reveal_contact"})
 _APPROVING = frozenset(
-    {"cases.approve_extension", "items.review", "items.publish", "audit.view", "office.edit"}
+    {
+        "cases.approve_complaint_extension",
+        "items.review",
+        "items.publish",
+        "audit.view",
+        "office.edit",
+    }
 )
 #: Approvers decide who sees a complainant's identity, and see every one themselves.
 _GUARDING_REPORTERS = frozenset({"cases.reveal_reporter", "cases.assign_reporter"})
+_APPROVER = _EVERYONE | _HANDLING | _APPROVING | _GUARDING_REPORTERS
 
 GRANTS: dict[Role, frozenset[str]] = {
     Role.CLERK: _EVERYONE,
     Role.HANDLER: _EVERYONE | _HANDLING | {"cases.reveal_reporter"},
-    Role.APPROVER: _EVERYONE | _HANDLING | _APPROVING | _GUARDING_REPORTERS,
+    Role.APPROVER: _APPROVER,
     Role.ADMIN: _EVERYONE | _HANDLING | _APPROVING | {"staff.manage"},
+    Role.HEAD: _APPROVER | {"cases.approve_extension"},
 }
 
 

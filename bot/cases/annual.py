@@ -51,10 +51,12 @@ from bot.models.cases import (
     APPEAL_RESULTS,
     APPLICATION,
     CLOSED_STATUSES,
+    FEE,
     ORGANISATION,
     ORGANISATION_KINDS,
     AnnualFigure,
     Case,
+    CasePause,
     DisclosureAppeal,
 )
 from bot.models.content import Item, ItemStatus
@@ -491,6 +493,41 @@ def table_four(counts: Mapping[str, list[int]]) -> Table:
     }
 
 
+# ---- processing fees, for the narrative ----
+
+
+@dataclass(frozen=True)
+class Fees:
+    """Processing fees collected in a year (国办函〔2020〕109号): the report's text states them."""
+
+    applications: int
+    total: Decimal
+
+
+def fees_collected(session: Session, year: int) -> Fees:
+    """Fees paid in ``year`` (by the Beijing date of payment), and how many applications paid."""
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(CasePause.fee_paid), 0)).where(
+            CasePause.kind == FEE,
+            CasePause.fee_paid.is_not(None),
+            CasePause.ended_on.between(*year_bounds(year)),
+        )
+    ).one()
+    return Fees(count, Decimal(total).quantize(Decimal("0.01")))
+
+
+def fees_table(fees: Fees) -> Table:
+    """The fees as a small table after the statutory ones in the exports (not one of them)."""
+    return {
+        "title": "附：本年度收取的信息处理费（写入年度报告正文）",
+        "columns": ["项目", "数值"],
+        "rows": [
+            ["收取信息处理费的申请（件）", fees.applications],
+            ["收取的信息处理费合计（元）", f"{fees.total:.2f}"],
+        ],
+    }
+
+
 # ---- all of them ----
 
 
@@ -499,6 +536,7 @@ class AnnualTables:
     year: int
     tables: list[Table]
     check: Check
+    fees: Fees
 
 
 def compute(session: Session, year: int) -> AnnualTables:
@@ -508,7 +546,7 @@ def compute(session: Session, year: int) -> AnnualTables:
         table_three(counts),
         table_four(appeal_counts(session, year)),
     ]
-    return AnnualTables(year, tables, check(counts))
+    return AnnualTables(year, tables, check(counts), fees_collected(session, year))
 
 
 def statutory_tables(session: Session, year: int) -> list[Table]:

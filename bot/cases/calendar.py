@@ -14,6 +14,11 @@ for 2004–2026 in ``bot/data/calendar/`` were written from ``chinese-calendar``
 the database, which every host reads. The State Council publishes the next year
 in November: ``sunshine calendar add YEAR FILE`` loads it and recomputes the
 deadlines of open cases that were provisional.
+
+Until then a year without a schedule still has the days off that 《全国年节及纪念日放假办法》
+(2024 revision) fixes by law: ``statutory_days_off``, from ``bot/data/statutory-holidays.json``
+(the lunar and solar-term dates written out per year). A count through such a year skips them
+and stays provisional: only the State Council's swaps (调休) and make-up days are unknown.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from importlib import resources
 
 import chinese_calendar
@@ -32,6 +38,9 @@ from bot.cases.deadlines import WorkCalendar
 from bot.models.cases import CalendarDay, CalendarYear
 
 DATA_FOLDER = ("bot.data", "calendar")
+STATUTORY_FILE = "statutory-holidays.json"
+#: From this day of the year on, the console and the digest warn while next year is not loaded.
+NEXT_YEAR_WARNING_FROM = (11, 1)
 #: How far ahead a deadline computation may look: 40 working days fit well inside.
 HORIZON = timedelta(days=400)
 
@@ -208,16 +217,63 @@ def seed_calendar(session: Session) -> int:
     return added
 
 
+@cache
+def _statutory_data() -> dict:
+    raw = resources.files(DATA_FOLDER[0]).joinpath(STATUTORY_FILE).read_text(encoding="utf-8")
+    return json.loads(raw)
+
+
+def statutory_days_off(year: int) -> dict[date, str]:
+    """The public holidays fixed by law for ``year`` (2024 办法, Art. 2), without the swaps.
+
+    元旦 1 January; 春节 除夕 to 正月初三; 清明节; 劳动节 1–2 May; 端午节; 中秋节; 国庆节 1–3 October.
+    The lunar and solar-term dates come from the shipped table; a year past it gets the
+    fixed-date holidays only (fewer days off: an earlier, never a later, provisional date).
+    """
+    data = _statutory_data()
+    days = {
+        date(year, *map(int, month_day.split("-"))): name
+        for name, month_days in data["fixed"].items()
+        for month_day in month_days
+    }
+    moving = data["years"].get(str(year))
+    if moving:
+        eve = date.fromisoformat(moving["除夕"])
+        days |= {eve + timedelta(days=n): "春节" for n in range(4)}
+        days |= {date.fromisoformat(moving[name]): name for name in ("清明节", "端午节", "中秋节")}
+    return days
+
+
+def missing_next_year(session: Session, today: date) -> int | None:
+    """Next year, from 1 November on while its schedule is not loaded; else None."""
+    if (today.month, today.day) < NEXT_YEAR_WARNING_FROM:
+        return None
+    year = today.year + 1
+    return None if session.get(CalendarYear, year) is not None else year
+
+
 def work_calendar(session: Session, start: date, until: date | None = None) -> WorkCalendar:
-    """The calendar after ``start``, up to ``until`` or as far as a statutory period reaches."""
+    """The calendar after ``start``, up to ``until`` or as far as a statutory period reaches.
+
+    Years without a schedule get the days off fixed by law; deadlines through them stay
+    provisional (``WorkCalendar.knows``).
+    """
     years = frozenset(session.scalars(select(CalendarYear.year)))
+    last = max(until or start, start + HORIZON)
     rows = session.execute(
         select(CalendarDay.day, CalendarDay.working).where(
-            CalendarDay.day > start, CalendarDay.day <= max(until or start, start + HORIZON)
+            CalendarDay.day > start, CalendarDay.day <= last
         )
     ).all()
+    statutory = {
+        day
+        for year in range(start.year, last.year + 1)
+        if year not in years
+        for day in statutory_days_off(year)
+        if start < day <= last
+    }
     return WorkCalendar(
         years=years,
-        days_off=frozenset(day for day, working in rows if not working),
+        days_off=frozenset(day for day, working in rows if not working) | statutory,
         working_weekends=frozenset(day for day, working in rows if working),
     )

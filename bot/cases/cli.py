@@ -21,6 +21,7 @@ from bot.cases import annual, export, media, replies
 from bot.cases.calendar import (
     ScheduleError,
     loaded_years,
+    missing_next_year,
     parse_schedule,
     schedule_json,
     store_schedule,
@@ -224,6 +225,14 @@ def digest_command(on: datetime | None, days: int) -> None:
         f"Sunshine digest for {today} (Beijing): {len(overdue)} overdue, "
         f"{len(soon)} due within {days} days, {len(dues)} open."
     )
+    missing = missing_next_year(get_session(), today)
+    if missing is not None:
+        click.echo(
+            f"\nWARNING: the {missing} holiday schedule is not loaded; deadlines reaching {missing} "
+            "skip only the statutory holidays and are provisional. When the State Council's "
+            f"notice is out: sunshine calendar template {missing} > {missing}.json, fill in its "
+            f"days off and working weekends, then sunshine calendar add {missing} {missing}.json"
+        )
     for title, rows in (("OVERDUE", overdue), (f"DUE WITHIN {days} DAYS", soon)):
         if rows:
             click.echo(f"\n{title}")
@@ -244,6 +253,8 @@ STEP_NAMES = {
     "accept": "decide acceptance",
     "conclude": "answer",
     "correction": "applicant to correct",
+    "consultation": "consulted party to answer",
+    "fee": "applicant to pay the fee",
 }
 
 

@@ -5,13 +5,18 @@ The rules (CASES.md):
 - working days skip weekends and public holidays and count the weekend days the
   State Council declares working days (调休);
 - a period ending on a holiday ends on the next working day (民法典 Art. 203);
+- an application's period does not count the time of consulting a third party or
+  another body (Art. 32–34: up to 15 working days each) nor of a fee notice until
+  payment (国办函〔2020〕109号: up to 20 working days): ``paused_days``;
 - applications: 20 working days under the 2019 Regulation (Art. 33), 15 under the
-  2007 text; complaints, reports and suggestions (信访): decide on acceptance
-  within 15 days, conclude within 60 days, calendar days.
+  2007 text; complaints, reports and suggestions (信访工作条例): decide on acceptance
+  within 15 days of receipt, conclude within 60 days of acceptance (not of
+  receipt), calendar days.
 
 A day in a year whose official schedule is not loaded is counted Monday to
-Friday, and every deadline that depended on such a day is marked provisional:
-never a silent guess.
+Friday less the days off fixed by law (``bot.cases.calendar.statutory_days_off``:
+2027-01-01 is never a working day), and every deadline that depended on such a
+day is marked provisional: never a silent guess.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ APPLICATION_DAYS = 20
 APPLICATION_DAYS_2007 = 15
 COMPLAINT_ACCEPT_DAYS = 15
 COMPLAINT_CONCLUDE_DAYS = 60
+#: Art. 32: a third party answers within 15 working days; a fee is paid within 20 (109号).
+CONSULTATION_DAYS = 15
+FEE_PAYMENT_DAYS = 20
 
 _DAY = timedelta(days=1)
 
@@ -55,7 +63,8 @@ class WorkCalendar:
 @dataclass(frozen=True)
 class Deadline:
     due: date
-    #: The period touched a year without an official schedule: counted Monday to Friday there.
+    #: The period touched a year without an official schedule: counted there Monday to Friday
+    #: less the statutory holidays, without the State Council's swaps (调休).
     provisional: bool = False
 
 
@@ -70,17 +79,50 @@ def beijing_date(moment: datetime) -> date:
     return in_beijing(moment).date()
 
 
-def add_working_days(start: date, days: int, calendar: WorkCalendar) -> Deadline:
-    """The ``days``-th working day after ``start`` (``start`` itself is not counted)."""
+def add_working_days(
+    start: date, days: int, calendar: WorkCalendar, not_counted: frozenset[date] = frozenset()
+) -> Deadline:
+    """The ``days``-th working day after ``start`` (``start`` itself is not counted), skipping
+    the working days in ``not_counted`` (a paused clock)."""
     if days < 1:
         raise ValueError("a period has at least one day")
     day, counted, provisional = start, 0, False
     while counted < days:
         day += _DAY
         provisional = provisional or not calendar.knows(day)
-        if calendar.is_working_day(day):
+        if calendar.is_working_day(day) and day not in not_counted:
             counted += 1
     return Deadline(day, provisional)
+
+
+@dataclass(frozen=True)
+class Pause:
+    """A consultation or a fee notice that went out on ``started`` and ended on ``ended``."""
+
+    started: date
+    ended: date
+    #: At most this many working days are not counted (15 for a consultation, 20 for a fee).
+    limit: int
+
+
+def paused_days(pauses: list[Pause], calendar: WorkCalendar) -> frozenset[date]:
+    """The working days an application's period does not count.
+
+    Those after the day the letter or notice went out and before the day the answer
+    or payment arrived: both of those days still count, the reading that favours the
+    applicant. At most ``limit`` of them per pause; overlapping pauses count a day once.
+    """
+    days: set[date] = set()
+    for pause in pauses:
+        day, taken = pause.started, 0
+        while taken < pause.limit:
+            day += _DAY
+            if day >= pause.ended:
+                break
+            if calendar.is_working_day(day):
+                days.add(day)
+                taken += 1
+    return frozenset(days)
 
 
 def add_calendar_days(start: date, days: int, calendar: WorkCalendar) -> Deadline:
@@ -105,17 +147,13 @@ def application_due(received: date, calendar: WorkCalendar, extension_days: int 
     return add_working_days(received, application_days(received) + extension_days, calendar)
 
 
-@dataclass(frozen=True)
-class ComplaintDeadlines:
-    accept: Deadline
-    conclude: Deadline
+def complaint_accept_due(received: date, calendar: WorkCalendar) -> Deadline:
+    """When the complainant must be told whether the complaint is accepted: 15 days."""
+    return add_calendar_days(received, COMPLAINT_ACCEPT_DAYS, calendar)
 
 
-def complaint_due(
-    received: date, calendar: WorkCalendar, extension_days: int = 0
-) -> ComplaintDeadlines:
-    """Tell whether it is accepted within 15 days; conclude within 60 (+ a lawful extension)."""
-    return ComplaintDeadlines(
-        accept=add_calendar_days(received, COMPLAINT_ACCEPT_DAYS, calendar),
-        conclude=add_calendar_days(received, COMPLAINT_CONCLUDE_DAYS + extension_days, calendar),
-    )
+def complaint_conclude_due(
+    accepted: date, calendar: WorkCalendar, extension_days: int = 0
+) -> Deadline:
+    """When an accepted complaint must be concluded: 60 days from acceptance (+ an extension)."""
+    return add_calendar_days(accepted, COMPLAINT_CONCLUDE_DAYS + extension_days, calendar)

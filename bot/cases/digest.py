@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import WorkCalendar
-from bot.models.cases import AWAITING_CORRECTION, CLOSED_STATUSES, COMPLAINT, RECEIVED, Case
+from bot.models.cases import AWAITING_CORRECTION, CLOSED_STATUSES, Case
 
 
 @dataclass(frozen=True)
 class Due:
     case: Case
-    #: What falls due: "accept" (tell whether a complaint is accepted), "conclude", or
-    #: "correction" (the applicant's period to correct an application ends).
+    #: What falls due: "accept" (tell whether a complaint is accepted), "conclude",
+    #: "correction" (the applicant's period to correct an application ends), "consultation"
+    #: (a consulted party's 15 working days end) or "fee" (the 20 days to pay end).
     step: str
     due_on: date
     provisional: bool
@@ -40,7 +41,12 @@ def next_deadline(case: Case) -> tuple[str, date, bool]:
     if case.status == AWAITING_CORRECTION and case.correction_due_on is not None:
         # The reply period is suspended; what falls due is the applicant's correction.
         return "correction", case.correction_due_on, False
-    if case.kind == COMPLAINT and case.status == RECEIVED and case.accept_due_on is not None:
+    running = [p for p in case.pauses if p.ended_on is None]
+    if running:
+        # The reply period is paused; what falls due is the answer or the payment.
+        pause = min(running, key=lambda p: p.due_on)
+        return pause.kind, pause.due_on, False
+    if case.awaiting_acceptance and case.accept_due_on is not None:
         return "accept", case.accept_due_on, case.accept_due_provisional
     return "conclude", case.due_on, case.due_provisional
 
@@ -57,7 +63,9 @@ def working_days_between(today: date, deadline: date, calendar: WorkCalendar) ->
 
 def open_cases_by_urgency(session: Session, today: date) -> list[Due]:
     """Every open case with its next deadline: overdue first, then the soonest due."""
-    cases = session.scalars(select(Case).where(Case.status.not_in(CLOSED_STATUSES))).all()
+    cases = session.scalars(
+        select(Case).options(selectinload(Case.pauses)).where(Case.status.not_in(CLOSED_STATUSES))
+    ).all()
     deadlines = [next_deadline(c)[1] for c in cases] + [today]
     calendar = work_calendar(session, min(deadlines), until=max(deadlines))
     found = []

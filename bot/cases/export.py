@@ -50,6 +50,7 @@ COLUMNS = (
     "due_provisional",
     "accept_due_on",
     "accept_due_provisional",
+    "accepted_on",
     "replies",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -121,6 +122,7 @@ def record(case: Case, *, with_contact: bool) -> dict[str, Any]:
         "due_on": case.due_on.isoformat(),
         "due_provisional": case.due_provisional,
         "accept_due_on": case.accept_due_on.isoformat() if case.accept_due_on else None,
+        "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
         "accept_due_provisional": case.accept_due_provisional,
         "replies": [
             {

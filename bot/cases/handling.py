@@ -8,14 +8,20 @@ the change and its record land together or not at all. Replies are stored here;
 
 The periods follow CASES.md: one correction notice within 7 working days of
 receipt, after which the reply period restarts on the day the correction
-arrives (Art. 30); one extension, approved by an approver (the office's head):
-as many working days again as the period (Art. 33), 30 days for a complaint
-(《信访工作条例》); a complaint is accepted or declined within 15 days.
+arrives (Art. 30); one extension while the original period runs: for an
+application as many working days again as the period, agreed by the head of the
+disclosure office (Art. 33, the ``head`` role); 30 days for a complaint, approved
+by the body's head (《信访工作条例》, approvers); a complaint is accepted or
+declined within 15 days. Consulting a third party or another body (Art. 32/34)
+and a fee notice (国办函〔2020〕109号) stop an application's clock until the answer
+or the payment arrives (``bot.cases.deadlines.paused_days``); a fee unpaid after
+20 working days lets staff close the application as (六)2.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,11 +29,17 @@ from sqlalchemy.orm import Session
 from bot.admin import audit
 from bot.cases import numbers
 from bot.cases.calendar import work_calendar
-from bot.cases.deadlines import add_working_days, application_days, beijing_date
+from bot.cases.deadlines import (
+    COMPLAINT_CONCLUDE_DAYS,
+    add_working_days,
+    application_days,
+    beijing_date,
+)
 from bot.cases.digest import working_days_between
-from bot.cases.intake import set_deadlines
+from bot.cases.intake import pause_limit, set_deadlines
 from bot.cases.outcomes import (
     COMPLAINT_DECLINED,
+    FEE_UNPAID,
     MESSAGE_BYTES,
     TRANSFERRED_TO_COMPLAINT,
     Outcome,
@@ -42,9 +54,13 @@ from bot.cases.texts import day_text, due_text
 from bot.models.cases import (
     APPLICATION,
     AWAITING_CORRECTION,
+    AWAITING_FEE,
     CLOSED,
     COMPLAINT,
+    CONSULTATION,
+    CONSULTING,
     EXTENDED,
+    FEE,
     POOR_RATINGS,
     PROCESSING,
     RATINGS,
@@ -53,6 +69,7 @@ from bot.models.cases import (
     CaseAssignment,
     CaseExtension,
     CaseNote,
+    CasePause,
     CaseRating,
     CaseReply,
     CaseSupplement,
@@ -74,6 +91,10 @@ COMPLAINT_EXTENSION_DAYS = 30
 
 class HandlingError(ValueError):
     """An action that does not fit the case; the message (Chinese) says why."""
+
+
+class LateCorrection(HandlingError):
+    """A 补正 notice later than Art. 30 allows: sent only once staff confirm."""
 
 
 def _require(actor: Staff, permission: str) -> None:
@@ -169,8 +190,14 @@ def request_correction(
     items: str,
     now: datetime,
     days: int = CORRECTION_DAYS,
+    *,
+    confirm_late: bool = False,
 ) -> CaseReply:
-    """The one notice listing everything the applicant must supply; the clock stops."""
+    """The one notice listing everything the applicant must supply; the clock stops.
+
+    Later than 7 working days after receipt it is refused (``LateCorrection``) until
+    staff confirm: Art. 30 wants it within 7.
+    """
     _require(actor, "cases.handle")
     _open(case)
     if case.kind != APPLICATION:
@@ -187,13 +214,20 @@ def request_correction(
     listed = _text(items, "需要补正的内容", REASON_MAX)
     today = beijing_date(now)
     calendar = work_calendar(session, min(today, case.received_on))
-    late = working_days_between(case.received_on, today, calendar) > CORRECTION_NOTICE_DAYS
+    elapsed = working_days_between(case.received_on, today, calendar)
+    late = elapsed > CORRECTION_NOTICE_DAYS
+    if late and not confirm_late:
+        raise LateCorrection(
+            f"今天已是收到申请后的第{elapsed}个工作日。条例第三十条要求在收到申请之日起"
+            f"{CORRECTION_NOTICE_DAYS}个工作日内一次性告知补正，逾期告知可能被认定为程序违法。"
+            "确认仍要发送吗？"
+        )
     due = add_working_days(today, days, calendar)
     case.correction_requested_on, case.correction_due_on = today, due.due
     case.status = AWAITING_CORRECTION
     body = (
         f"您的申请内容需要补正，请补充：\n{listed}\n"
-        f"请在{due_text(due.due, due.provisional)}发送“补正 {case.number} 补充的内容”，"
+        f"请{due_text(due.due, due.provisional)}发送“补正 {case.number} 补充的内容”，"
         "也可以到办公室当面提交。无正当理由逾期不补正的，视为放弃申请。"
         "答复期限自收到补正之日起重新计算。"
     )
@@ -274,6 +308,23 @@ def extension_days(case: Case) -> int:
     return COMPLAINT_EXTENSION_DAYS
 
 
+def extension_permission(case: Case) -> str:
+    """Who may extend: the disclosure office's head (Art. 33), or the body's head for 信访."""
+    if case.kind == APPLICATION:
+        return "cases.approve_extension"
+    return "cases.approve_complaint_extension"
+
+
+def _within_period(case: Case, now: datetime) -> None:
+    """An extension is decided and told while the original period runs (Art. 33)."""
+    if beijing_date(now) > case.due_on:
+        period = "答复" if case.kind == APPLICATION else "办理"
+        raise HandlingError(
+            f"{case.number} 的{period}期限已于{day_text(case.due_on)}届满，依法不能再延期："
+            "延长期限须在原期限内决定并告知。请尽快办结答复。"
+        )
+
+
 def pending_extension(case: Case) -> CaseExtension | None:
     return next((e for e in case.extensions if e.approved is None), None)
 
@@ -286,12 +337,15 @@ def request_extension(
     _open(case)
     if case.status == AWAITING_CORRECTION:
         raise HandlingError("等待补正期间答复期限已中止，不需要延期。")
-    if case.kind == COMPLAINT and case.status == RECEIVED:
+    if running_pauses(case):
+        raise HandlingError("征求意见或等待缴费期间答复期限暂停计算，不需要延期。")
+    if case.awaiting_acceptance:
         raise HandlingError("投诉需先决定是否受理，受理后才能延长办理期限。")
     if any(e.approved for e in case.extensions):
         raise HandlingError(f"{case.number} 已经延期过一次，依法只能延期一次。")
     if pending_extension(case) is not None:
         raise HandlingError(f"{case.number} 已有一项延期申请在等待审批。")
+    _within_period(case, now)
     extension = CaseExtension(
         days=extension_days(case),
         reason=_text(reason, "延期理由", REASON_MAX),
@@ -307,7 +361,7 @@ def request_extension(
         days=extension.days,
         reason=extension.reason,
     )
-    if actor.can("cases.approve_extension"):
+    if actor.can(extension_permission(case)):
         decide_extension(session, extension, actor, approve=True, note=None, now=now)
     return extension
 
@@ -321,12 +375,14 @@ def decide_extension(
     note: str | None,
     now: datetime,
 ) -> CaseReply | None:
-    """An approver approves (the resident is told the new date) or refuses a request."""
-    _require(actor, "cases.approve_extension")
+    """The head agrees (the resident is told the new date, in time) or refuses a request."""
     case = extension.case
+    _require(actor, extension_permission(case))
     _open(case)
     if extension.approved is not None:
         raise HandlingError("这项延期申请已经审批过了。")
+    if approve:
+        _within_period(case, now)
     note = (note or "").strip()[:REASON_MAX] or None
     if not approve and not note:
         raise HandlingError("不批准延期时请写明理由。")
@@ -342,38 +398,218 @@ def decide_extension(
     case.extension_days = extension.days
     set_deadlines(case, work_calendar(session, case.clock_started_on or case.received_on))
     case.status = EXTENDED
-    unit = "个工作日" if case.kind == APPLICATION else "日"
+    due = due_text(case.due_on, case.due_provisional)
+    if case.kind == APPLICATION:
+        body = (
+            "经本机关政府信息公开工作机构负责人同意，答复期限延长"
+            f"{extension.days}个工作日，{due}答复。"
+        )
+    else:
+        body = f"经本机关负责人批准，办理期限延长{extension.days}日，{due}办结。"
+    body += f"\n延期理由：{extension.reason}"
+    return _new_reply(case, actor, body, now, final=False)
+
+
+# ---- clock pauses: consultations (Art. 32/34) and fee notices (109号) ----
+
+PARTY_MAX = 200
+#: A fee beyond this is surely a typing mistake (yuan).
+FEE_MAX = Decimal("100000")
+
+
+def running_pauses(case: Case) -> list[CasePause]:
+    return [p for p in case.pauses if p.running]
+
+
+def _pausable(case: Case, actor: Staff) -> None:
+    _require(actor, "cases.handle")
+    _open(case)
+    if case.kind != APPLICATION:
+        raise HandlingError("只有政府信息公开申请的答复期限可以因征求意见或收费暂停计算。")
+    if case.status == AWAITING_CORRECTION:
+        raise HandlingError("等待补正期间答复期限已中止，请收到补正后再办理。")
+
+
+def _day_in_range(day: date, case: Case, now: datetime, what: str) -> date:
+    if day > beijing_date(now):
+        raise HandlingError(f"{what}不能晚于今天。")
+    if day < case.received_on:
+        raise HandlingError(f"{what}不能早于收到申请的日期。")
+    return day
+
+
+def _money(raw: str, what: str) -> Decimal:
+    try:
+        amount = Decimal((raw or "").strip()).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise HandlingError(f"请填写{what}（元），如 25.50。") from None
+    if not Decimal("0") < amount <= FEE_MAX:
+        raise HandlingError(f"{what}应大于0元、不超过{FEE_MAX}元。")
+    return amount
+
+
+def _pause_status(case: Case) -> None:
+    """The status while a pause runs, and back to handling once none does."""
+    running = running_pauses(case)
+    if any(p.kind == FEE for p in running):
+        case.status = AWAITING_FEE
+    elif running:
+        case.status = CONSULTING
+    else:
+        case.status = EXTENDED if any(e.approved for e in case.extensions) else PROCESSING
+
+
+def start_consultation(
+    session: Session, case: Case, actor: Staff, party: str, sent_on: date, now: datetime
+) -> CasePause:
+    """A letter to a third party or another body went out: its time is not counted."""
+    _pausable(case, actor)
+    who = _text(party, "征求意见的对象", PARTY_MAX)
+    sent_on = _day_in_range(sent_on, case, now, "发出征求意见的日期")
+    calendar = work_calendar(session, sent_on)
+    pause = CasePause(
+        kind=CONSULTATION,
+        party=who,
+        started_on=sent_on,
+        due_on=add_working_days(sent_on, pause_limit(CONSULTATION), calendar).due,
+        staff=actor,
+        created_at=now,
+    )
+    case.pauses.append(pause)
+    _pause_status(case)
+    audit.record(actor, "case.consultation", "case", case.number, party=who, sent_on=sent_on)
+    return pause
+
+
+def end_consultation(
+    session: Session, pause: CasePause, actor: Staff, answered_on: date, now: datetime
+) -> CaseReply:
+    """The answer arrived (or the 15 working days ran out): the clock runs again."""
+    case = pause.case
+    _require(actor, "cases.handle")
+    _open(case)
+    if pause.kind != CONSULTATION or not pause.running:
+        raise HandlingError("这项征求意见已经登记过结果。")
+    answered_on = _day_in_range(answered_on, case, now, "收到意见的日期")
+    if answered_on < pause.started_on:
+        raise HandlingError("收到意见的日期不能早于发出征求意见的日期。")
+    pause.ended_on = answered_on
+    return _resume(session, case, actor, now, "case.consultation_answered", pause)
+
+
+def send_fee_notice(
+    session: Session, case: Case, actor: Staff, amount: str, basis: str, now: datetime
+) -> CaseReply:
+    """A processing fee is asked (109号); the clock stops until it is paid."""
+    _pausable(case, actor)
+    if any(p.kind == FEE for p in case.pauses):
+        raise HandlingError(f"{case.number} 已经发过收费通知。")
+    fee = _money(amount, "收费金额")
+    why = _text(basis, "计费依据", REASON_MAX)
+    today = beijing_date(now)
+    due = add_working_days(today, pause_limit(FEE), work_calendar(session, today))
+    case.pauses.append(
+        CasePause(
+            kind=FEE,
+            started_on=today,
+            due_on=due.due,
+            fee_amount=fee,
+            note=why,
+            staff=actor,
+            created_at=now,
+        )
+    )
+    _pause_status(case)
     body = (
-        f"经本机关负责人批准，{'答复' if case.kind == APPLICATION else '办理'}期限延长"
-        f"{extension.days}{unit}，延长后的期限为{due_text(case.due_on, case.due_provisional)}。"
-        f"\n延期理由：{extension.reason}"
+        "收费通知：依照《政府信息公开信息处理费管理办法》（国办函〔2020〕109号），"
+        f"您的申请需缴纳信息处理费{fee}元。计费依据：{why}\n"
+        f"请自收到本通知之日起{pause_limit(FEE)}个工作日内、{due_text(due.due, due.provisional)}"
+        "缴纳。答复期限自本通知发出之日起暂停计算，缴费后恢复；"
+        "逾期未缴纳的，视为放弃申请，本机关不再处理。"
+    )
+    notice = _new_reply(case, actor, body, now, final=False)
+    audit.record(actor, "case.fee_notice", "case", case.number, amount=str(fee), due=due.due)
+    return notice
+
+
+def record_payment(
+    session: Session, pause: CasePause, actor: Staff, paid_on: date, amount: str, now: datetime
+) -> CaseReply:
+    """The fee was paid: recorded for the annual report, and the clock runs again."""
+    case = pause.case
+    _require(actor, "cases.handle")
+    _open(case)
+    if pause.kind != FEE or not pause.running:
+        raise HandlingError("这份收费通知已经登记过缴费。")
+    paid_on = _day_in_range(paid_on, case, now, "缴费日期")
+    if paid_on < pause.started_on:
+        raise HandlingError("缴费日期不能早于收费通知的日期。")
+    pause.fee_paid = _money(amount, "实收金额")
+    pause.ended_on = paid_on
+    return _resume(session, case, actor, now, "case.fee_paid", pause)
+
+
+def _resume(
+    session: Session, case: Case, actor: Staff, now: datetime, action: str, pause: CasePause
+) -> CaseReply:
+    set_deadlines(case, work_calendar(session, case.clock_started_on or case.received_on))
+    _pause_status(case)
+    what = (
+        "征求意见已结束"
+        if pause.kind == CONSULTATION
+        else f"已收到您缴纳的信息处理费{pause.fee_paid}元"
+    )
+    if running_pauses(case):
+        body = f"{what}。"
+    else:
+        body = (
+            f"{what}，答复期限恢复计算，我们将{due_text(case.due_on, case.due_provisional)}答复您。"
+        )
+    paid = {"amount": str(pause.fee_paid)} if pause.fee_paid is not None else {}
+    audit.record(
+        actor, action, "case", case.number, ended_on=pause.ended_on, due=case.due_on, **paid
     )
     return _new_reply(case, actor, body, now, final=False)
+
+
+def _fee_lapsed(case: Case, now: datetime) -> None:
+    """(六)2 only for a fee notice unpaid after its 20 working days."""
+    notice = next((p for p in case.pauses if p.kind == FEE and p.running), None)
+    if notice is None or beijing_date(now) <= notice.due_on:
+        raise HandlingError(
+            "只有收费通知发出后满20个工作日仍未缴费的申请，才能按“申请人逾期未按收费通知要求缴纳费用”办结。"
+        )
 
 
 # ---- complaints: accept or decline within 15 days ----
 
 
-def accept_complaint(case: Case, actor: Staff, message: str, now: datetime) -> CaseReply:
+def accept_complaint(
+    session: Session, case: Case, actor: Staff, message: str, now: datetime
+) -> CaseReply:
+    """Accept a complaint: the 60 days to conclude start the day after (《信访工作条例》)."""
     _require(actor, "cases.handle")
     _open(case)
-    if case.kind != COMPLAINT or case.status != RECEIVED:
+    if not case.awaiting_acceptance:
         raise HandlingError("只有尚未决定是否受理的投诉、举报、建议可以受理。")
     case.status = PROCESSING
+    case.accepted_on = beijing_date(now)
+    set_deadlines(case, work_calendar(session, case.received_on))
     extra = (message or "").strip()[:REASON_MAX]
     body = (
-        f"您反映的事项已受理，我们将在{due_text(case.due_on, case.due_provisional)}办结并答复您。"
-        + (f"\n{extra}" if extra else "")
+        f"您反映的事项已受理（受理日期：{day_text(case.accepted_on)}）。我们将自受理之日起"
+        f"{COMPLAINT_CONCLUDE_DAYS}日内、{due_text(case.due_on, case.due_provisional)}"
+        "办结并答复您。" + (f"\n{extra}" if extra else "")
     )
     answer = _new_reply(case, actor, body, now, final=False)
-    audit.record(actor, "case.accept", "case", case.number)
+    audit.record(actor, "case.accept", "case", case.number, due=case.due_on)
     return answer
 
 
 def decline_complaint(case: Case, actor: Staff, reason: str, now: datetime) -> CaseReply:
     _require(actor, "cases.handle")
     _open(case)
-    if case.kind != COMPLAINT or case.status != RECEIVED:
+    if not case.awaiting_acceptance:
         raise HandlingError("只有尚未决定是否受理的投诉、举报、建议可以不予受理。")
     why = _text(reason, "不予受理的理由", REASON_MAX)
     declined = "经审查，您反映的事项不予受理。"
@@ -424,6 +660,8 @@ def close(
     chosen = next((o for o in closing_choices(case) if o.code == code), None)
     if chosen is None:
         raise HandlingError("请选择办理结果。")
+    if chosen.code == FEE_UNPAID:
+        _fee_lapsed(case, now)
     why = (reason or "").strip()
     if chosen.needs_reason:
         why = _text(why, "理由", REASON_MAX)

@@ -6,6 +6,10 @@ stored masked, the originals sealed (``bot.cases.privacy.conceal``). The dialogu
 the same dialogue submitted again — a retry, a concurrent duplicate, a lost
 Redis reply cache, a second ``确认`` — finds the case it already filed and gets
 the same receipt, never a second case.
+
+No count refuses a case (Art. 35 of the Regulation): one filed when the resident
+already filed ``daily_limit`` that Beijing day is received like any other and
+marked ``over_daily_limit`` for staff, who may ask for reasons.
 """
 
 from __future__ import annotations
@@ -14,24 +18,30 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.cases import numbers
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import (
+    CONSULTATION_DAYS,
+    FEE_PAYMENT_DAYS,
+    Pause,
     WorkCalendar,
     add_working_days,
     application_days,
     beijing_date,
-    complaint_due,
+    complaint_accept_due,
+    complaint_conclude_due,
+    paused_days,
 )
 from bot.cases.privacy import conceal
 from bot.models.cases import (
     APPLICATION,
     CLOSED_STATUSES,
     COMPLAINT,
+    CONSULTATION,
     ORGANISATION,
     RECEIVED,
     Attachment,
@@ -76,6 +86,7 @@ class ApplicationForm:
     form_wanted: str
     phone: Protected | None = None
     email: str | None = None
+    #: The postal address (for paper copies by post, or the only contact given).
     address: str | None = None
 
 
@@ -101,7 +112,7 @@ def utcnow() -> datetime:
 
 
 def file_application(
-    session: Session, openid: str, submission_id: str, form: ApplicationForm
+    session: Session, openid: str, submission_id: str, form: ApplicationForm, daily_limit: int
 ) -> Filed:
     now = utcnow()
     case = _case(APPLICATION, None, openid, submission_id, now)
@@ -115,10 +126,12 @@ def file_application(
     if form.phone is not None:
         case.phone_sealed, case.phone_masked = form.phone.sealed, form.phone.masked
     case.form_wanted = form.form_wanted
-    return _file(session, numbers.APPLICATION_PREFIX, case)
+    return _file(session, numbers.APPLICATION_PREFIX, case, daily_limit)
 
 
-def file_complaint(session: Session, openid: str, submission_id: str, form: ComplaintForm) -> Filed:
+def file_complaint(
+    session: Session, openid: str, submission_id: str, form: ComplaintForm, daily_limit: int
+) -> Filed:
     now = utcnow()
     case = _case(COMPLAINT, form.category, openid, submission_id, now)
     shown, case.originals_sealed = conceal({"name": form.name, "text": form.text})
@@ -133,7 +146,7 @@ def file_complaint(session: Session, openid: str, submission_id: str, form: Comp
         Attachment(kind="image", media_id=p.media_id, pic_url=p.pic_url, created_at=now)
         for p in form.photos
     ]
-    return _file(session, numbers.COMPLAINT_PREFIX, case)
+    return _file(session, numbers.COMPLAINT_PREFIX, case, daily_limit)
 
 
 def _case(kind: str, category: str | None, openid: str, submission_id: str, now: datetime) -> Case:
@@ -150,10 +163,20 @@ def _case(kind: str, category: str | None, openid: str, submission_id: str, now:
     )
 
 
-def _file(session: Session, prefix: str, case: Case) -> Filed:
+def filed_that_day(session: Session, openid: str, day: date) -> int:
+    """Cases the resident filed on ``day`` (an application moved to the complaint track once)."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.openid == openid, Case.received_on == day, Case.transferred_to.is_(None))
+    )
+
+
+def _file(session: Session, prefix: str, case: Case, daily_limit: int) -> Filed:
     earlier = filed_before(session, case.submission_id)
     if earlier is not None:
         return Filed(earlier, new=False)
+    case.over_daily_limit = filed_that_day(session, case.openid, case.received_on) >= daily_limit
     set_deadlines(case, work_calendar(session, case.received_on))
     try:
         case.number = numbers.allocate(session, prefix, case.received_on)
@@ -179,14 +202,35 @@ def set_deadlines(case: Case, calendar: WorkCalendar) -> None:
         # After a correction (Art. 30) the period counts from the day it arrived.
         start = case.clock_started_on or case.received_on
         days = application_days(case.received_on) + case.extension_days
-        due = add_working_days(start, days, calendar)
+        due = add_working_days(start, days, calendar, paused_days(ended_pauses(case), calendar))
         case.due_on, case.due_provisional = due.due, due.provisional
         case.accept_due_on, case.accept_due_provisional = None, False
         return
-    deadlines = complaint_due(case.received_on, calendar, case.extension_days)
-    case.due_on, case.due_provisional = deadlines.conclude.due, deadlines.conclude.provisional
-    case.accept_due_on = deadlines.accept.due
-    case.accept_due_provisional = deadlines.accept.provisional
+    accept = complaint_accept_due(case.received_on, calendar)
+    case.accept_due_on, case.accept_due_provisional = accept.due, accept.provisional
+    if case.awaiting_acceptance:
+        # Before acceptance the only promise is the decision (《信访工作条例》).
+        case.due_on, case.due_provisional = accept.due, accept.provisional
+        return
+    # Accepted before the day was recorded: counted from receipt, earlier than the law's date.
+    accepted = case.accepted_on or case.received_on
+    conclude = complaint_conclude_due(accepted, calendar, case.extension_days)
+    case.due_on, case.due_provisional = conclude.due, conclude.provisional
+
+
+def pause_limit(kind: str) -> int:
+    """Working days a consultation (Art. 32) or an unpaid fee notice (109号) may stop the clock."""
+    return CONSULTATION_DAYS if kind == CONSULTATION else FEE_PAYMENT_DAYS
+
+
+def ended_pauses(case: Case) -> list[Pause]:
+    """The consultations and fee notices that ended: their days are not counted. One still
+    running stops the clock (the status says so) and counts once it ends."""
+    return [
+        Pause(p.started_on, p.ended_on, pause_limit(p.kind))
+        for p in case.pauses
+        if p.ended_on is not None
+    ]
 
 
 @dataclass(frozen=True)
@@ -217,7 +261,10 @@ def recompute_open_deadlines(session: Session) -> list[Recomputed]:
 
 
 def _deadline_summary(case: Case) -> str:
-    parts = [f"due {case.due_on}" + (" (provisional)" if case.due_provisional else "")]
+    if case.awaiting_acceptance:
+        parts = []
+    else:
+        parts = [f"due {case.due_on}" + (" (provisional)" if case.due_provisional else "")]
     if case.accept_due_on is not None:
         parts.append(
             f"accept by {case.accept_due_on}"

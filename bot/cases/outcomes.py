@@ -168,6 +168,8 @@ APPLICATION_OUTCOMES: tuple[Outcome, ...] = (
 TRANSFERRED_TO_COMPLAINT = "5.1"
 #: An applicant who let the correction period pass.
 CORRECTION_LAPSED = "6.1"
+#: An applicant who did not pay within 20 working days of the fee notice.
+FEE_UNPAID = "6.2"
 
 COMPLAINT_OUTCOMES: tuple[Outcome, ...] = (
     Outcome("C.support", _COMPLAINT_GROUP, "予以支持", False, Remedy.PETITION_REVIEW),

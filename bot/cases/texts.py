@@ -14,9 +14,19 @@ from bot.cases.deadlines import (
     application_days,
     in_beijing,
 )
-from bot.models.cases import APPLICATION, AWAITING_CORRECTION, STATUS_LABELS, Case
+from bot.models.cases import (
+    APPLICATION,
+    AWAITING_CORRECTION,
+    AWAITING_FEE,
+    CONSULTING,
+    FEE,
+    STATUS_LABELS,
+    Case,
+)
 
 PROVISIONAL_NOTE = "注：标“暂定”的日期跨入了国家尚未公布节假日安排的年份，公布后会重新计算。"
+#: On the receipt of a case filed beyond the daily count: received all the same (Art. 35).
+MANY_APPLICATIONS = "您今天提交的申请较多。申请数量明显超过合理范围的，我们可能请您说明理由。"
 #: How many staff replies ``进度`` shows, newest last, and how long each may be.
 REPLIES_SHOWN = 3
 REPLY_CHARS = 300
@@ -33,8 +43,9 @@ def moment_text(moment: datetime) -> str:
     return f"{day_text(local.date())} {local:%H:%M}"
 
 
-def due_text(day: date, provisional: bool) -> str:
-    return f"{day_text(day)}前" + ("（暂定）" if provisional else "")
+def due_text(day: date, provisional: bool = False) -> str:
+    """A last day as residents read it, the day itself included: 最迟于2027年1月4日（含当日）."""
+    return f"最迟于{day_text(day)}（含当日）" + ("（暂定）" if provisional else "")
 
 
 def kind_text(case: Case) -> str:
@@ -44,22 +55,49 @@ def kind_text(case: Case) -> str:
 def _deadline_lines(case: Case) -> list[str]:
     if case.status == AWAITING_CORRECTION and case.correction_due_on is not None:
         return [
-            f"请在{day_text(case.correction_due_on)}前补正：发送“补正 {case.number} 补充的内容”。",
+            f"请{due_text(case.correction_due_on)}补正：发送“补正 {case.number} 补充的内容”。",
             "答复期限自收到补正之日起重新计算。",
+        ]
+    if case.status == AWAITING_FEE:
+        fee = next(p for p in case.pauses if p.kind == FEE and p.ended_on is None)
+        return [
+            f"请{due_text(fee.due_on)}缴纳信息处理费{fee.fee_amount}元；"
+            "缴费前答复期限暂停计算，逾期未缴纳的视为放弃申请。"
+        ]
+    if case.status == CONSULTING:
+        return [
+            "正在征求第三方或有关机关的意见，征求意见的时间（每次最长15个工作日）不计入答复期限；"
+            "收到意见后恢复计算，并告知您新的答复日期。"
         ]
     if case.kind == APPLICATION:
         days = application_days(case.received_on) + case.extension_days
         lines = [f"答复期限：{days}个工作日，{due_text(case.due_on, case.due_provisional)}"]
+    elif case.awaiting_acceptance:
+        # Only the decision is promised until the complaint is accepted (《信访工作条例》).
+        accept = due_text(case.accept_due_on or case.due_on, case.accept_due_provisional)
+        lines = [
+            f"是否受理：{COMPLAINT_ACCEPT_DAYS}日内告知，{accept}",
+            f"受理后{COMPLAINT_CONCLUDE_DAYS}日内办结，受理时告知办结期限。",
+        ]
     else:
-        lines = []
-        if case.accept_due_on is not None:
-            accept = due_text(case.accept_due_on, case.accept_due_provisional)
-            lines.append(f"是否受理：{COMPLAINT_ACCEPT_DAYS}日内，{accept}告知")
         days = COMPLAINT_CONCLUDE_DAYS + case.extension_days
-        lines.append(f"办结期限：{days}日内，{due_text(case.due_on, case.due_provisional)}")
+        since = f"自{day_text(case.accepted_on)}受理起" if case.accepted_on else ""
+        lines = [f"办结期限：{since}{days}日内，{due_text(case.due_on, case.due_provisional)}"]
     if case.due_provisional or case.accept_due_provisional:
         lines.append(PROVISIONAL_NOTE)
     return lines
+
+
+def application_terms(case: Case) -> list[str]:
+    """What an application's receipt adds: how the period may move, and what to do without a
+    reply in time (Art. 51 of the Regulation)."""
+    return [
+        "征求第三方或其他机关意见、补正材料、缴纳信息处理费的时间不计入答复期限；"
+        "确需延长的，经本机关政府信息公开工作机构负责人同意，"
+        f"最多延长{application_days(case.received_on)}个工作日，并会告知您。",
+        "到期没有收到答复的，您可以向上一级行政机关或者政府信息公开工作主管部门投诉、举报，"
+        "也可以依法申请行政复议或者提起行政诉讼。",
+    ]
 
 
 def receipt(case: Case) -> str:
@@ -70,6 +108,10 @@ def receipt(case: Case) -> str:
         f"收到时间：{moment_text(case.created_at)}（北京时间）",
         *_deadline_lines(case),
     ]
+    if case.kind == APPLICATION:
+        lines.extend(application_terms(case))
+        if case.over_daily_limit:
+            lines.append(MANY_APPLICATIONS)
     if case.anonymous:
         lines.append("您选择了匿名：工作人员不会单独联系您，可凭编号查询办理进度。")
     lines.append(f"请保存编号。发送“进度 {case.number}”可随时查询办理情况。")
@@ -113,7 +155,9 @@ def listing(cases: list[Case], total: int) -> str:
         status = STATUS_LABELS.get(case.status, case.status).split("，")[0]
         due = ""
         if case.is_open:
-            due = f"，期限{day_text(case.due_on)}" + ("（暂定）" if case.due_provisional else "")
+            due = f"，{due_text(case.due_on, case.due_provisional)}"
+            if case.awaiting_acceptance:
+                due += "告知是否受理"
         lines.append(f"{case.number} {kind_text(case)}：{status}{due}")
     lines.append("发送“进度 编号”查看详情和答复。")
     return "\n".join(lines)

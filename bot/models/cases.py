@@ -54,6 +54,8 @@ RECEIVED = "received"
 PROCESSING = "processing"
 AWAITING_CORRECTION = "awaiting_correction"
 EXTENDED = "extended"
+CONSULTING = "consulting"
+AWAITING_FEE = "awaiting_fee"
 CLOSED = "closed"
 #: Statuses a case can have and what residents read. Intake sets ``received``; staff move it on.
 STATUS_LABELS = {
@@ -61,6 +63,8 @@ STATUS_LABELS = {
     "processing": "办理中",
     "awaiting_correction": "等待补正材料",
     "extended": "已延期办理",
+    CONSULTING: "正在征求意见，答复期限暂停计算",
+    AWAITING_FEE: "等待缴纳信息处理费，答复期限暂停计算",
     "replied": "已答复",
     "closed": "已办结",
     "withdrawn": "已撤回",
@@ -84,13 +88,16 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: The Beijing date of the receipt (Art. 31): the day both sides confirmed.
     received_on: Mapped[date] = mapped_column(Date)
-    #: Applications: the reply deadline. Complaints: the deadline to conclude.
+    #: Applications: the reply deadline. Complaints: the deadline to conclude, counted from
+    #: acceptance; until a complaint is accepted, the deadline to tell whether it is.
     due_on: Mapped[date] = mapped_column(Date)
     #: True while the period crosses a year whose official schedule is not loaded.
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Complaints only: the deadline to tell whether it is accepted.
     accept_due_on: Mapped[date | None] = mapped_column(Date)
     accept_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Complaints only: the Beijing date it was accepted; the 60 days to conclude count from it.
+    accepted_on: Mapped[date | None] = mapped_column(Date)
     #: Days added by a lawful extension (working days for applications, calendar days otherwise).
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -134,6 +141,9 @@ class Case(Base):
     closed_on: Mapped[date | None] = mapped_column(Date, index=True)
     #: An application moved to the complaint track: the complaint's number.
     transferred_to: Mapped[str | None] = mapped_column(String(20))
+    #: Filed when the resident had already filed ``SUNSHINE_CASE_DAILY_LIMIT`` cases that day:
+    #: received all the same (Art. 35), and marked for staff, who may ask for reasons.
+    over_daily_limit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="case", order_by="Attachment.id", cascade="all, delete-orphan"
@@ -156,10 +166,18 @@ class Case(Base):
     rating: Mapped[CaseRating | None] = relationship(
         back_populates="case", cascade="all, delete-orphan"
     )
+    pauses: Mapped[list[CasePause]] = relationship(
+        back_populates="case", order_by="CasePause.id", cascade="all, delete-orphan"
+    )
 
     @property
     def is_open(self) -> bool:
         return self.status not in CLOSED_STATUSES
+
+    @property
+    def awaiting_acceptance(self) -> bool:
+        """A complaint not yet accepted or declined: only the acceptance decision is due."""
+        return self.kind == COMPLAINT and self.status == RECEIVED
 
     @property
     def assignee(self) -> Staff | None:
@@ -339,6 +357,51 @@ class CaseExtension(Base):
     case: Mapped[Case] = relationship(back_populates="extensions")
     requested_by: Mapped[Staff] = relationship(foreign_keys=[requested_by_id], lazy="joined")
     decided_by: Mapped[Staff | None] = relationship(foreign_keys=[decided_by_id], lazy="joined")
+
+
+#: Why an application's clock pauses besides 补正: consulting a third party or another body
+#: (Art. 32/34), a fee notice (国办函〔2020〕109号).
+CONSULTATION, FEE = "consultation", "fee"
+PAUSE_KINDS = {CONSULTATION: "征求意见", FEE: "收费通知"}
+
+
+class CasePause(Base):
+    """A period not counted in an application's reply period: a consultation or a fee notice."""
+
+    __tablename__ = "case_pause"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN (" + ", ".join(f"'{kind}'" for kind in PAUSE_KINDS) + ")",
+            name="case_pause_kind",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_record.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))
+    #: Consultations: who is asked (a third party, or another body), as staff name them.
+    party: Mapped[str | None] = mapped_column(String(200))
+    #: The Beijing date the letter or notice went out.
+    started_on: Mapped[date] = mapped_column(Date)
+    #: The last day of the answer (15 working days) or of the payment (20 working days).
+    due_on: Mapped[date] = mapped_column(Date)
+    #: The Beijing date the answer or the payment arrived; None while the pause runs.
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    #: Fee notices: the amount asked and its basis, and what was collected (yuan).
+    fee_amount: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    fee_paid: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    note: Mapped[str | None] = mapped_column(Text)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    case: Mapped[Case] = relationship(back_populates="pauses")
+    staff: Mapped[Staff] = relationship(lazy="joined")
+
+    @property
+    def running(self) -> bool:
+        return self.ended_on is None
 
 
 #: The five levels a resident rates a final reply with, best first.

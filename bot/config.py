@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "WECHAT_API_BASE": "https://api.weixin.qq.com",
     "WECHAT_MAX_SKEW": 300,
+    # With an AES key set, plaintext deliveries carry no signature over their body and are
+    # refused (403); true accepts them too, only for the minutes of switching to safe mode.
+    "WECHAT_ALLOW_PLAINTEXT": False,
     # Operational knobs with sensible defaults.
     # Folder for the SQLite file, stored media and generated keys; read by create_app
     # before the config exists (Flask needs it at construction). Default: ./instance.

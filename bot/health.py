@@ -41,7 +41,11 @@ def healthz():  # type: ignore[no-untyped-def]
         report["store"]["note"] = "serves one process only; set SUNSHINE_REDIS_URL for more"
 
     problem = webhook_problem(app)
-    mode = "safe/compatible" if app.config["WECHAT_AES_KEY"] else "plaintext"
+    mode = "plaintext"
+    if app.config["WECHAT_AES_KEY"]:
+        mode = "safe/compatible"
+        if app.config["WECHAT_ALLOW_PLAINTEXT"] is True:
+            mode += ", plaintext also accepted"
     report["wechat"] = {
         "webhook": "ready" if problem is None else f"unavailable: {problem}",
         "mode": mode,

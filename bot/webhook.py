@@ -43,9 +43,12 @@ def init_app(app: Flask) -> None:
     token = app.config["WECHAT_TOKEN"]
     aes_key = app.config["WECHAT_AES_KEY"]
     appid = app.config["WECHAT_APPID"]
+    allow_plaintext = app.config["WECHAT_ALLOW_PLAINTEXT"]
     problem = None
     if not token:
         problem = "SUNSHINE_WECHAT_TOKEN is not set: /wechat cannot verify WeChat's signatures"
+    elif not isinstance(allow_plaintext, bool):
+        problem = f"SUNSHINE_WECHAT_ALLOW_PLAINTEXT must be true or false, not {allow_plaintext!r}"
     elif aes_key:
         try:
             validate_aes_key(aes_key)
@@ -57,7 +60,12 @@ def init_app(app: Flask) -> None:
         log.error("webhook disabled: %s", problem)
         app.extensions[KEYS] = None
     else:
-        app.extensions[KEYS] = Keys(token, aes_key or None, appid)
+        app.extensions[KEYS] = Keys(token, aes_key or None, appid, allow_plaintext)
+        if aes_key and allow_plaintext:
+            log.warning(
+                "SUNSHINE_WECHAT_ALLOW_PLAINTEXT=true: plaintext deliveries, which no signature "
+                "covers, are accepted besides safe mode; unset it once the account is switched"
+            )
     app.extensions[PROBLEM] = problem
     app.extensions["sunshine.router"] = Router.discover()
     app.session_interface = NoCookieSessionOnWebhook()

@@ -1,20 +1,32 @@
 """The database: one engine per app, one session per app context, Alembic for the schema.
 
 SQLite in the instance folder by default; PostgreSQL in production through
-psycopg 3 (``postgresql+psycopg://...``).
+psycopg 3 (``postgresql+psycopg://...``). When the database cannot answer, callers
+tell (``unavailable``) and log it once a minute (``log_unavailable``), not per request.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import exc as errors
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.logs import Throttled
+
+log = logging.getLogger(__name__)
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+OUTAGE_LOG = "sunshine.database_outage_log"
+#: While the database is down every request fails alike: one traceback a minute is enough.
+OUTAGE_TRACEBACK_EVERY_S = 60.0
+#: Errors by which the database says it cannot answer now, not that the code is wrong.
+UNAVAILABLE = (errors.OperationalError, errors.InterfaceError, errors.TimeoutError)
 
 
 def database_url(app: Flask) -> str:
@@ -27,14 +39,33 @@ def database_url(app: Flask) -> str:
 
 def init_app(app: Flask) -> None:
     url = database_url(app)
+    # An error's message never carries the bound values (a resident's text, a name).
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+        engine = create_engine(
+            url, hide_parameters=True, connect_args={"check_same_thread": False, "timeout": 15}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        engine = create_engine(
+            url, hide_parameters=True, pool_pre_ping=True, pool_size=5, max_overflow=5
+        )
     app.extensions["sunshine.engine"] = engine
+    app.extensions[OUTAGE_LOG] = Throttled(log, OUTAGE_TRACEBACK_EVERY_S)
     app.extensions["sunshine.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
     app.teardown_appcontext(_close_session)
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot answer now: down, restarting, unreachable,
+    or a wait over its bound."""
+    if isinstance(error, errors.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, UNAVAILABLE)
+
+
+def log_unavailable(what: str) -> None:
+    """Log (inside ``except``) that the database failed: the traceback once a minute."""
+    current_app.extensions[OUTAGE_LOG].error(what)
 
 
 def get_engine() -> Engine:

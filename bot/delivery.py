@@ -23,6 +23,8 @@ from typing import Any, Protocol
 import redis
 from flask import Flask, current_app, g
 
+from bot import db
+from bot.logs import Throttled
 from bot.messages import Inbound
 from bot.metrics import DEDUP_HITS, HANDLER_ERRORS, REPLIES, STORE_ERRORS
 from bot.privacy import openid_hash
@@ -148,7 +150,7 @@ class Delivery:
     ):
         self.client = client
         self.reply_skip = reply_skip
-        self._last_store_traceback = -STORE_TRACEBACK_EVERY_S
+        self._store_errors = Throttled(log, STORE_TRACEBACK_EVERY_S)
         self.retry_wait = retry_wait
         self.lock_wait = lock_wait
         self.lock_ms = int(lock_ttl * 1000)
@@ -196,10 +198,15 @@ class Delivery:
             saved = (
                 json.dumps(session, ensure_ascii=False, separators=(",", ":")) if session else ""
             )
-        except Exception:
+        except Exception as error:
             HANDLER_ERRORS.labels(handler=g.get("handler", "-")).inc()
-            log.exception("handler failed; the resident is asked to send again")
-            body, saved = render(Text(SORRY), inbound.message), loaded
+            if db.unavailable(error):  # down, or a wait over its bound: nothing was done
+                db.log_unavailable("database unavailable; the resident is asked to send again")
+                apology = BUSY
+            else:
+                log.exception("handler failed; the resident is asked to send again")
+                apology = SORRY
+            body, saved = render(Text(apology), inbound.message), loaded
         try:
             self._store(keys, inbound, body, token, session=saved)
         except redis.RedisError:
@@ -210,12 +217,7 @@ class Delivery:
     def _store_failed(self, what: str) -> None:
         """Count and log a store failure: the traceback once a minute, a line otherwise."""
         STORE_ERRORS.inc()
-        now = time.monotonic()
-        if now - self._last_store_traceback >= STORE_TRACEBACK_EVERY_S:
-            self._last_store_traceback = now
-            log.exception(what)
-        else:
-            log.error(what)
+        self._store_errors.error(what)
 
     def _stateless(self, inbound: Inbound, responder: Responder, keys: Keys) -> str | None:
         """One round trip for a stateless answer outside a dialogue; None: take the full path."""

@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
+from bot.db import log_unavailable, unavailable
 from bot.delivery import get_delivery
 from bot.messages import MalformedMessage, read_message
 from bot.metrics import WEBHOOK_SECONDS
@@ -140,7 +141,10 @@ def never_5xx(error: Exception) -> Response | HTTPException:
     """HTTP errors (413, 405) pass through; anything else is logged and answered ``success``."""
     if isinstance(error, HTTPException) and error.code and error.code < 500:
         return error
-    log.exception("unexpected error in /wechat", exc_info=error)
+    if unavailable(error):
+        log_unavailable("database unavailable in /wechat")
+    else:
+        log.exception("unexpected error in /wechat", exc_info=error)
     return _plain(SILENCE_BODY)
 
 

@@ -151,10 +151,41 @@ def test_after_login_the_member_returns_to_the_page_asked_for(app, console):
     assert response.headers["Location"] == "/admin/audit"
 
 
-@pytest.mark.parametrize("target", ["//evil.example/admin", "https://evil.example/", "/items"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/admin",
+        "https://evil.example/",
+        "/items",
+        "/admin/%0D%0ASet-Cookie:%20session=stolen",
+        "/admin/audit%0A",
+        "/admin/%E2%80%A8audit",
+    ],
+)
 def test_login_never_redirects_outside_the_console(app, console, target):
     add_staff(app, "li")
     assert console.login("li", next=target).headers["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize("number", [str(2**31), str(2**63), str(2**64), "-1", "9" * 40])
+def test_console_ids_no_database_column_holds_are_404s(app, console, number):
+    add_staff(app, "boss", "admin")
+    console.login("boss")
+    for path in (
+        f"/admin/items/{number}",
+        f"/admin/items/{number}/edit",
+        f"/admin/reports/{number}",
+        f"/admin/annual/{number}",
+        f"/admin/cases/SQ20261126-0001/photos/{number}",
+    ):
+        assert console.client.get(path).status_code == 404, path
+    for path in (
+        f"/admin/audit?before={number}",
+        f"/admin/items?year={number}",
+        f"/admin/items?page={number}",
+        f"/admin/cases?page={number}",
+    ):
+        assert console.client.get(path).status_code == 200, path
 
 
 def test_an_empty_form_asks_for_both_fields(console):

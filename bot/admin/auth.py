@@ -264,12 +264,17 @@ def _start_session(attempt: LoginAttempt) -> None:
 
 
 def _next_page() -> str:
-    """Where to go after logging in: a console page named by ``next``, else the home page."""
+    """Where to go after logging in: a console page named by ``next``, else the home page.
+
+    Control characters (a CR/LF would split the Location header) and backslashes, which
+    browsers read as slashes, are never part of a console page's address.
+    """
     target = request.args.get("next", "")
     parts = urlsplit(target)
     local = not parts.scheme and not parts.netloc and not target.startswith("//")
     if (
         local
+        and target.isprintable()
         and "\\" not in target
         and (parts.path == "/admin" or parts.path.startswith("/admin/"))
     ):

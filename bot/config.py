@@ -43,6 +43,9 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_WAIT": 4.0,
     "LOCK_WAIT": 4.0,
     "LOCK_TTL": 10.0,
+    # Seconds after a delivery arrives by which its database work must be done (statement
+    # and lock time-outs): WeChat waits 5 s; later, the resident is asked to send again.
+    "WECHAT_DB_DEADLINE": 3.5,
     # Logs: level, and "text" or "json" lines. /metrics: bearer token (unset: loopback only).
     "LOG_LEVEL": "INFO",
     "LOG_FORMAT": "text",

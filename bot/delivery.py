@@ -16,6 +16,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -43,6 +44,9 @@ SESSION_TTL_S = 24 * 3600
 POLL_INTERVAL_S = 0.025
 #: While Redis is down every message fails alike: one traceback a minute is enough.
 STORE_TRACEBACK_EVERY_S = 60.0
+#: A resident's lock outlives the database deadline of their message by this much at least
+#: (the handler's work after its last statement).
+LOCK_MARGIN_S = 1.0
 #: WeChat lets the account send customer-service messages for 48 hours after a resident's message.
 SEEN_TTL_S = 48 * 3600
 
@@ -52,6 +56,8 @@ STILL_WORKING = "您的上一条消息还在处理中，请稍等片刻再发这
 
 #: A claim without a reply yet holds this byte and the claimer's lock token; a reply never does.
 PENDING = b"\x00"
+#: Where a handler leaves work for after its reply (``when_answered``), in ``flask.g``.
+FOLLOW_UPS = "delivery_follow_ups"
 
 # KEYS: delivery, lock, session. ARGV: lock token, pending ms, lock ms.
 _BEGIN = """
@@ -193,12 +199,16 @@ class Delivery:
 
         loaded = payload.decode("utf-8")
         session: dict[str, Any] = json.loads(loaded) if loaded else {}
+        g.pop(FOLLOW_UPS, None)  # only the handler whose reply is sent leaves work for after it
         try:
             body = render(responder.respond(inbound, session), inbound.message)
             saved = (
                 json.dumps(session, ensure_ascii=False, separators=(",", ":")) if session else ""
             )
+            follow_ups = g.pop(FOLLOW_UPS, [])
         except Exception as error:
+            g.pop(FOLLOW_UPS, None)  # the handler failed: what it left for later is dropped
+            follow_ups = []
             HANDLER_ERRORS.labels(handler=g.get("handler", "-")).inc()
             if db.unavailable(error):  # down, or a wait over its bound: nothing was done
                 db.log_unavailable("database unavailable; the resident is asked to send again")
@@ -212,6 +222,7 @@ class Delivery:
         except redis.RedisError:
             self._store_failed("store unavailable after handling; reply sent but not cached")
         _answered(inbound)
+        _follow_up(follow_ups)
         return body
 
     def _store_failed(self, what: str) -> None:
@@ -302,6 +313,23 @@ class Delivery:
             pool.release(connection)
 
 
+def when_answered(follow_up: Callable[[], None]) -> None:
+    """Run ``follow_up`` once the handler's reply is the one WeChat gets (stored for its
+    retries), and never when the handler fails: e.g. mark staff replies read once shown."""
+    g.setdefault(FOLLOW_UPS, []).append(follow_up)
+
+
+def _follow_up(follow_ups: list[Callable[[], None]]) -> None:
+    for follow_up in follow_ups:
+        try:
+            follow_up()
+        except Exception as error:  # the reply stands; what follows it is done next time
+            if db.unavailable(error):
+                db.log_unavailable("database unavailable after a reply; done at the next one")
+            else:
+                log.exception("failed after a reply; done at the next one")
+
+
 def seen_key(openid: str) -> str:
     return f"{KEY_PREFIX}seen:{openid}"
 
@@ -333,11 +361,19 @@ def _log(inbound: Inbound, outcome: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    lock_ttl, deadline = float(app.config["LOCK_TTL"]), float(app.config["WECHAT_DB_DEADLINE"])
+    if lock_ttl < deadline + LOCK_MARGIN_S:
+        # A retry takes over a delivery whose lock lapsed: the handler would run twice.
+        raise ValueError(
+            f"SUNSHINE_LOCK_TTL ({lock_ttl:g} s) must exceed SUNSHINE_WECHAT_DB_DEADLINE "
+            f"({deadline:g} s) by {LOCK_MARGIN_S:g} s or more: a resident's lock must outlive "
+            "the handling of their message"
+        )
     app.extensions["sunshine.delivery"] = Delivery(
         app.extensions[STORE],
         retry_wait=float(app.config["RETRY_WAIT"]),
         lock_wait=float(app.config["LOCK_WAIT"]),
-        lock_ttl=float(app.config["LOCK_TTL"]),
+        lock_ttl=lock_ttl,
         # fakeredis lacks CLIENT REPLY; an in-process call costs nothing anyway.
         reply_skip=store_kind(app) == "redis",
     )

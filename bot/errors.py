@@ -30,9 +30,10 @@ def _for_staff() -> bool:
     return request.path == "/admin" or request.path.startswith("/admin/")
 
 
-def _page(
+def page(
     status: int, title: str, message: str, headers: dict[str, str] | None = None
 ) -> ResponseReturnValue:
+    """A page saying what went wrong and what to do, with a way back home."""
     home = ("/admin/", "返回工作台首页") if _for_staff() else ("/items", "打开公开目录")
     # Rendered without the context processors: the console's reads the database.
     template = current_app.jinja_env.get_template("status.html")
@@ -41,11 +42,11 @@ def _page(
 
 
 def _not_found(_error: NotFound) -> ResponseReturnValue:
-    return _page(404, "没有找到这个页面", "可能已经撤下，或者链接不完整。")
+    return page(404, "没有找到这个页面", "可能已经撤下，或者链接不完整。")
 
 
 def _broken(_error: InternalServerError) -> ResponseReturnValue:
-    return _page(500, "页面出错了", "这个页面暂时打不开，问题已经记录下来。请稍后再试。")
+    return page(500, "页面出错了", "这个页面暂时打不开，问题已经记录下来。请稍后再试。")
 
 
 def _database_unavailable(_error: Exception) -> ResponseReturnValue:
@@ -55,4 +56,4 @@ def _database_unavailable(_error: Exception) -> ResponseReturnValue:
         message = f"工作台暂时连不上数据库{undone}。请过几分钟再试；一直这样请联系系统管理员。"
     else:
         message = "暂时读取不到数据，工作人员会尽快处理。请过几分钟再打开本页。"
-    return _page(503, "系统暂时无法访问", message, {"Retry-After": str(RETRY_AFTER_S)})
+    return page(503, "系统暂时无法访问", message, {"Retry-After": str(RETRY_AFTER_S)})

@@ -15,7 +15,7 @@ from flask import Blueprint, Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
-from bot.db import log_unavailable, unavailable
+from bot.db import bound_waits, log_unavailable, unavailable
 from bot.delivery import get_delivery
 from bot.messages import MalformedMessage, read_message
 from bot.metrics import WEBHOOK_SECONDS
@@ -93,6 +93,7 @@ def get_router() -> Router:
 @bp.route("/wechat", methods=["GET", "POST"])
 def wechat() -> Response:
     started = time.perf_counter()
+    bound_waits(float(current_app.config["WECHAT_DB_DEADLINE"]))
     response = _answer()
     if request.method == "POST":
         WEBHOOK_SECONDS.labels(status=str(response.status_code)).observe(

@@ -3,8 +3,10 @@
 A case is looked up by its number AND the sender's openid in one query, so a
 number that exists but belongs to someone else gets exactly the "not found" of
 a number that does not exist. Staff replies that have not reached the resident
-(outside WeChat's 48-hour window) are shown here in full and marked read
-(``bot.cases.replies``); ``我的`` says which cases have them.
+(outside WeChat's 48-hour window) are shown here in full and marked read once this
+reply has gone back to WeChat (``bot.cases.replies``); ``我的`` says which cases have
+them. The usual summary cuts long replies and links to all of them in full
+(``bot.cases.web``).
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from sqlalchemy.orm import selectinload
 
 from bot.cases import limits, replies, texts
 from bot.cases.numbers import read_number
+from bot.cases.web import replies_link
 from bot.db import get_session
+from bot.delivery import when_answered
 from bot.models.cases import Case
 from bot.router import Capability, Context
 
@@ -46,7 +50,11 @@ def progress(ctx: Context) -> str:
         )
     if case is None:
         return texts.NOT_FOUND
-    return replies.show_unread(get_session(), case) or texts.detail(case)
+    shown = replies.show_unread(case)
+    if shown is None:
+        return texts.detail(case, replies_link(case))
+    when_answered(lambda: replies.mark_read(get_session(), shown.reply_ids))
+    return shown.text
 
 
 @capability.command("我的", "我的事项", "我的申请", "我的投诉")

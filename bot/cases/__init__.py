@@ -12,6 +12,7 @@
 - ``handling``: what staff do to a case (assign, note, correction, extension, close), audited;
 - ``replies``: getting staff replies to residents (customer-service or subscription
   messages, or waiting for ``进度``), retried until delivered;
+- ``web``: ``/replies/<token>``, a case's replies in full for its resident (linked by ``进度``);
 - ``annual``: the annual report's statutory tables (二, 三, 四) and their check;
 - ``export`` and ``cli``: ``sunshine cases export``, ``calendar``, ``media``, ``digest``,
   ``replies retry``, ``report stats``.
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
-from bot.cases import cli, media, privacy
+from bot.cases import cli, media, privacy, web
 from bot.cases.deadlines import beijing_date
 from bot.cases.digest import overdue_count
 from bot.db import get_session
@@ -41,5 +42,6 @@ def overdue_now() -> float:
 def init_app(app: Flask) -> None:
     privacy.init_app(app)
     media.init_app(app)
+    web.init_app(app)
     for group in cli.GROUPS:
         app.cli.add_command(group)

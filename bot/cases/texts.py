@@ -14,12 +14,15 @@ from bot.cases.deadlines import (
     application_days,
     in_beijing,
 )
+from bot.cases.outcomes import MESSAGE_BYTES, utf8_size
 from bot.models.cases import APPLICATION, AWAITING_CORRECTION, STATUS_LABELS, Case
 
 PROVISIONAL_NOTE = "注：标“暂定”的日期跨入了国家尚未公布节假日安排的年份，公布后会重新计算。"
 #: How many staff replies ``进度`` shows, newest last, and how long each may be.
 REPLIES_SHOWN = 3
 REPLY_CHARS = 300
+#: A reply cut shorter than this is left out instead (the link shows it in full).
+MIN_REPLY_CHARS = 20
 
 
 def day_text(day: date) -> str:
@@ -74,8 +77,13 @@ def receipt(case: Case) -> str:
     return "\n".join(lines)
 
 
-def detail(case: Case) -> str:
-    """``进度 编号``: status, deadlines and the latest staff replies."""
+def detail(case: Case, full_text_url: str) -> str:
+    """``进度 编号``: status, deadlines and the latest staff replies, in one message.
+
+    Replies beyond the latest ``REPLIES_SHOWN``, or longer than ``REPLY_CHARS`` or than
+    what the message has room for, are cut; then ``full_text_url`` (a page with every
+    reply in full, for this resident only) ends the message.
+    """
     lines = [
         f"编号：{case.number}（{kind_text(case)}）",
         f"状态：{STATUS_LABELS.get(case.status, case.status)}",
@@ -83,14 +91,33 @@ def detail(case: Case) -> str:
     ]
     if case.is_open:
         lines.extend(_deadline_lines(case))
-    if case.replies:
-        lines.append(f"工作人员答复（共{len(case.replies)}条）：")
-        for reply in case.replies[-REPLIES_SHOWN:]:
-            body = reply.body if len(reply.body) <= REPLY_CHARS else reply.body[:REPLY_CHARS] + "…"
-            lines.append(f"· {moment_text(reply.created_at)}：{body}")
-    else:
+    if not case.replies:
         lines.append("暂时还没有答复，请耐心等待。")
-    return "\n".join(lines)
+        return "\n".join(lines)
+    lines.append(f"工作人员答复（共{len(case.replies)}条）：")
+    link = f"全部答复的全文请点：{full_text_url}"
+    room = MESSAGE_BYTES - utf8_size("\n".join([*lines, link])) - 1
+    shown, cut = _latest_replies(case, room)
+    return "\n".join([*lines, *shown, *([link] if cut else [])])
+
+
+def _latest_replies(case: Case, room: int) -> tuple[list[str], bool]:
+    """Lines for the latest replies that fit in ``room`` bytes, oldest first, and whether
+    any reply was left out or cut."""
+    cut = len(case.replies) > REPLIES_SHOWN
+    lines: list[str] = []
+    for reply in reversed(case.replies[-REPLIES_SHOWN:]):
+        head = f"· {moment_text(reply.created_at)}："
+        left = room - utf8_size(head) - utf8_size("\n…")
+        body = reply.body[:REPLY_CHARS]
+        body = body.encode()[: max(left, 0)].decode("utf-8", errors="ignore")
+        if len(body) < MIN_REPLY_CHARS and body != reply.body:
+            return lines[::-1], True
+        if body != reply.body:
+            body, cut = body + "…", True
+        lines.append(head + body)
+        room -= utf8_size(head + body) + 1
+    return lines[::-1], cut
 
 
 def listing(cases: list[Case], total: int) -> str:

@@ -69,7 +69,8 @@ DEFAULTS: dict[str, Any] = {
     # Staff console (bot/admin). COOKIE_SECURE: send the login cookie over HTTPS only
     # (it is also Secure on any request that arrives as HTTPS). Seconds: a login lasts at
     # most ADMIN_SESSION_LIFETIME, and ends after ADMIN_IDLE_TIMEOUT without a request;
-    # ADMIN_MAX_FAILED_LOGINS wrong passwords in a row lock an account for ADMIN_LOCKOUT.
+    # ADMIN_MAX_FAILED_LOGINS wrong passwords in a row from one address lock the account
+    # for that address for ADMIN_LOCKOUT.
     "COOKIE_SECURE": False,
     "ADMIN_SESSION_LIFETIME": 8 * 3600,
     "ADMIN_IDLE_TIMEOUT": 30 * 60,

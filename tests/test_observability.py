@@ -122,9 +122,7 @@ def test_a_database_error_logs_neither_bound_values_nor_the_values_it_quotes(app
 
 
 def staff_row(username: str, name: str) -> Staff:
-    return Staff(
-        username=username, display_name=name, role="clerk", password_hash="x", failed_logins=0
-    )
+    return Staff(username=username, display_name=name, role="clerk", password_hash="x")
 
 
 def exc_info(error: BaseException) -> tuple:

@@ -37,8 +37,8 @@ def page(
     home = ("/admin/", "返回工作台首页") if _for_staff() else ("/items", "打开公开目录")
     # Rendered without the context processors: the console's reads the database.
     template = current_app.jinja_env.get_template("status.html")
-    page = template.render(title=title, message=message, home=home)
-    return page, status, headers or {}
+    body = template.render(title=title, message=message, home=home)
+    return body, status, headers or {}
 
 
 def _not_found(_error: NotFound) -> ResponseReturnValue:

@@ -167,6 +167,20 @@ def test_login_never_redirects_outside_the_console(app, console, target):
     assert console.login("li", next=target).headers["Location"] == "/admin/"
 
 
+def test_a_nul_character_anywhere_in_a_console_request_is_refused_not_a_500(app, console):
+    add_staff(app, "boss", "admin")
+    console.login("boss")
+    token = console.token("/admin/items/new")
+    refused = [
+        console.client.get("/admin/audit", query_string={"actor": "\x00"}),
+        console.client.get("/admin/cases", query_string={"q\x00": "1"}),
+        console.client.post("/admin/items/new", data={"csrf_token": token, "title": "通知\x00"}),
+    ]
+    for response in refused:
+        assert response.status_code == 400
+        assert "无法保存的空字符" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("number", [str(2**31), str(2**63), str(2**64), "-1", "9" * 40])
 def test_console_ids_no_database_column_holds_are_404s(app, console, number):
     add_staff(app, "boss", "admin")

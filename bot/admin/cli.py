@@ -148,9 +148,7 @@ def passwd_command(username: str) -> None:
         raise _failed(error) from error
     audit.record(audit.CLI, "staff.password", "staff", staff.id, username=staff.username)
     session.commit()
-    click.echo(
-        f"Password changed for '{staff.username}'. Their open console sessions have ended."
-    )
+    click.echo(f"Password changed for '{staff.username}'. Their open console sessions have ended.")
     _lift_lockouts(staff)
 
 

@@ -133,8 +133,9 @@ def _shell() -> dict[str, Any]:
 def _refuse_nul() -> ResponseReturnValue | None:
     """PostgreSQL's text holds no U+0000 and nobody types one: a request carrying it is refused
     before it reaches the database, with a page saying so (not a 500)."""
-    sent = [*request.args.items(multi=True), *request.form.items(multi=True)]
-    if "\x00" not in request.path and not any("\x00" in k + v for k, v in sent):
+    pairs = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    sent = [request.path, *(text or "" for pair in pairs for text in pair)]
+    if not any("\x00" in text for text in sent):
         return None
     return render_template(
         "admin/error.html",

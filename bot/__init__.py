@@ -24,10 +24,12 @@ from bot import (
     content,
     db,
     delivery,
+    errors,
     health,
     logs,
     metrics,
     store,
+    urls,
     webhook,
     wechat_api,
 )
@@ -46,6 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         template_folder=str(TEMPLATES),
     )
     config.load(app, test_config)
+    app.url_map.converters["int"] = urls.BoundedInteger  # before any route is added
     logs.init_app(app)
     proxies = int(app.config["PROXY_FIX"])
     if proxies > 0:
@@ -59,6 +62,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             "(console logins end at restart and are not shared between processes)"
         )
     db.init_app(app)
+    errors.init_app(app)
     store.init_app(app)
     delivery.init_app(app)
     wechat_api.init_app(app)

@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "WECHAT_API_BASE": "https://api.weixin.qq.com",
     "WECHAT_MAX_SKEW": 300,
+    # With an AES key set, plaintext deliveries carry no signature over their body and are
+    # refused (403); true accepts them too, only for the minutes of switching to safe mode.
+    "WECHAT_ALLOW_PLAINTEXT": False,
     # Operational knobs with sensible defaults.
     # Folder for the SQLite file, stored media and generated keys; read by create_app
     # before the config exists (Flask needs it at construction). Default: ./instance.
@@ -43,6 +46,9 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_WAIT": 4.0,
     "LOCK_WAIT": 4.0,
     "LOCK_TTL": 10.0,
+    # Seconds after a delivery arrives by which its database work must be done (statement
+    # and lock time-outs): WeChat waits 5 s; later, the resident is asked to send again.
+    "WECHAT_DB_DEADLINE": 3.5,
     # Logs: level, and "text" or "json" lines. /metrics: bearer token (unset: loopback only).
     "LOG_LEVEL": "INFO",
     "LOG_FORMAT": "text",
@@ -67,7 +73,8 @@ DEFAULTS: dict[str, Any] = {
     # Staff console (bot/admin). COOKIE_SECURE: send the login cookie over HTTPS only
     # (it is also Secure on any request that arrives as HTTPS). Seconds: a login lasts at
     # most ADMIN_SESSION_LIFETIME, and ends after ADMIN_IDLE_TIMEOUT without a request;
-    # ADMIN_MAX_FAILED_LOGINS wrong passwords in a row lock an account for ADMIN_LOCKOUT.
+    # ADMIN_MAX_FAILED_LOGINS wrong passwords in a row from one address lock the account
+    # for that address for ADMIN_LOCKOUT.
     "COOKIE_SECURE": False,
     "ADMIN_SESSION_LIFETIME": 8 * 3600,
     "ADMIN_IDLE_TIMEOUT": 30 * 60,

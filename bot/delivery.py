@@ -16,6 +16,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -23,6 +24,8 @@ from typing import Any, Protocol
 import redis
 from flask import Flask, current_app, g
 
+from bot import db
+from bot.logs import Throttled
 from bot.messages import Inbound
 from bot.metrics import DEDUP_HITS, HANDLER_ERRORS, REPLIES, STORE_ERRORS
 from bot.privacy import openid_hash
@@ -41,6 +44,9 @@ SESSION_TTL_S = 24 * 3600
 POLL_INTERVAL_S = 0.025
 #: While Redis is down every message fails alike: one traceback a minute is enough.
 STORE_TRACEBACK_EVERY_S = 60.0
+#: A resident's lock outlives the database deadline of their message by this much at least
+#: (the handler's work after its last statement).
+LOCK_MARGIN_S = 1.0
 #: WeChat lets the account send customer-service messages for 48 hours after a resident's message.
 SEEN_TTL_S = 48 * 3600
 
@@ -50,6 +56,8 @@ STILL_WORKING = "您的上一条消息还在处理中，请稍等片刻再发这
 
 #: A claim without a reply yet holds this byte and the claimer's lock token; a reply never does.
 PENDING = b"\x00"
+#: Where a handler leaves work for after its reply (``when_answered``), in ``flask.g``.
+FOLLOW_UPS = "delivery_follow_ups"
 
 # KEYS: delivery, lock, session. ARGV: lock token, pending ms, lock ms.
 _BEGIN = """
@@ -148,7 +156,7 @@ class Delivery:
     ):
         self.client = client
         self.reply_skip = reply_skip
-        self._last_store_traceback = -STORE_TRACEBACK_EVERY_S
+        self._store_errors = Throttled(log, STORE_TRACEBACK_EVERY_S)
         self.retry_wait = retry_wait
         self.lock_wait = lock_wait
         self.lock_ms = int(lock_ttl * 1000)
@@ -191,31 +199,36 @@ class Delivery:
 
         loaded = payload.decode("utf-8")
         session: dict[str, Any] = json.loads(loaded) if loaded else {}
+        g.pop(FOLLOW_UPS, None)  # only the handler whose reply is sent leaves work for after it
         try:
             body = render(responder.respond(inbound, session), inbound.message)
             saved = (
                 json.dumps(session, ensure_ascii=False, separators=(",", ":")) if session else ""
             )
-        except Exception:
+            follow_ups = g.pop(FOLLOW_UPS, [])
+        except Exception as error:
+            g.pop(FOLLOW_UPS, None)  # the handler failed: what it left for later is dropped
+            follow_ups = []
             HANDLER_ERRORS.labels(handler=g.get("handler", "-")).inc()
-            log.exception("handler failed; the resident is asked to send again")
-            body, saved = render(Text(SORRY), inbound.message), loaded
+            if db.unavailable(error):  # down, or a wait over its bound: nothing was done
+                db.log_unavailable("database unavailable; the resident is asked to send again")
+                apology = BUSY
+            else:
+                log.exception("handler failed; the resident is asked to send again")
+                apology = SORRY
+            body, saved = render(Text(apology), inbound.message), loaded
         try:
             self._store(keys, inbound, body, token, session=saved)
         except redis.RedisError:
             self._store_failed("store unavailable after handling; reply sent but not cached")
         _answered(inbound)
+        _follow_up(follow_ups)
         return body
 
     def _store_failed(self, what: str) -> None:
         """Count and log a store failure: the traceback once a minute, a line otherwise."""
         STORE_ERRORS.inc()
-        now = time.monotonic()
-        if now - self._last_store_traceback >= STORE_TRACEBACK_EVERY_S:
-            self._last_store_traceback = now
-            log.exception(what)
-        else:
-            log.error(what)
+        self._store_errors.error(what)
 
     def _stateless(self, inbound: Inbound, responder: Responder, keys: Keys) -> str | None:
         """One round trip for a stateless answer outside a dialogue; None: take the full path."""
@@ -300,6 +313,23 @@ class Delivery:
             pool.release(connection)
 
 
+def when_answered(follow_up: Callable[[], None]) -> None:
+    """Run ``follow_up`` once the handler's reply is the one WeChat gets (stored for its
+    retries), and never when the handler fails: e.g. mark staff replies read once shown."""
+    g.setdefault(FOLLOW_UPS, []).append(follow_up)
+
+
+def _follow_up(follow_ups: list[Callable[[], None]]) -> None:
+    for follow_up in follow_ups:
+        try:
+            follow_up()
+        except Exception as error:  # the reply stands; what follows it is done next time
+            if db.unavailable(error):
+                db.log_unavailable("database unavailable after a reply; done at the next one")
+            else:
+                log.exception("failed after a reply; done at the next one")
+
+
 def seen_key(openid: str) -> str:
     return f"{KEY_PREFIX}seen:{openid}"
 
@@ -331,11 +361,19 @@ def _log(inbound: Inbound, outcome: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    lock_ttl, deadline = float(app.config["LOCK_TTL"]), float(app.config["WECHAT_DB_DEADLINE"])
+    if lock_ttl < deadline + LOCK_MARGIN_S:
+        # A retry takes over a delivery whose lock lapsed: the handler would run twice.
+        raise ValueError(
+            f"SUNSHINE_LOCK_TTL ({lock_ttl:g} s) must exceed SUNSHINE_WECHAT_DB_DEADLINE "
+            f"({deadline:g} s) by {LOCK_MARGIN_S:g} s or more: a resident's lock must outlive "
+            "the handling of their message"
+        )
     app.extensions["sunshine.delivery"] = Delivery(
         app.extensions[STORE],
         retry_wait=float(app.config["RETRY_WAIT"]),
         lock_wait=float(app.config["LOCK_WAIT"]),
-        lock_ttl=float(app.config["LOCK_TTL"]),
+        lock_ttl=lock_ttl,
         # fakeredis lacks CLIENT REPLY; an in-process call costs nothing anyway.
         reply_skip=store_kind(app) == "redis",
     )

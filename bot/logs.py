@@ -3,7 +3,8 @@
 ``SUNSHINE_LOG_FORMAT=json`` writes one JSON object per line (for journald or a log
 shipper); the default is plain text. A request's id comes from ``X-Request-ID``
 (nginx's ``$request_id``) or is made up, and is sent back in the response.
-Residents appear only as ``bot.privacy.openid_hash``.
+Residents appear only as ``bot.privacy.openid_hash``, and database errors without the
+values they quote (``scrub``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import re
 import secrets
 import sys
+import time
 from typing import Any
 
 from flask import Flask, Response, g, has_request_context, request
@@ -23,6 +25,24 @@ _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "asctime",
     "request_id",
 }
+
+
+#: What PostgreSQL quotes from a row in its error messages: a key's or a failing row's values
+#: (DETAIL lines) and the text a column would not take (a resident's words, a name).
+_DATABASE_VALUES = (
+    (re.compile(r"^(DETAIL:\s+).+$", re.MULTILINE), r"\1(values hidden)"),
+    (re.compile(r'(invalid input (?:syntax|value) for [^:\n]*: )"[^\n]*"'), r'\1"(hidden)"'),
+)
+
+
+def scrub(text: str) -> str:
+    """``text`` (a message or a traceback) without the values a database error quotes.
+
+    Bound parameters are already hidden by the engine (``hide_parameters``).
+    """
+    for pattern, replacement in _DATABASE_VALUES:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class RequestIdFilter(logging.Filter):
@@ -45,6 +65,9 @@ class TextFormatter(logging.Formatter):
         line = super().formatMessage(record)
         return f"{line} {fields}" if fields else line
 
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -52,13 +75,32 @@ class JsonFormatter(logging.Formatter):
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": scrub(record.getMessage()),
             "request_id": getattr(record, "request_id", "-"),
         }
         entry.update(_extras(record))
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+class Throttled:
+    """Logs a failure that repeats on every request while a service is down: with its
+    traceback once per ``every`` seconds, as a one-line error in between."""
+
+    def __init__(self, logger: logging.Logger, every: float = 60.0) -> None:
+        self.logger = logger
+        self.every = every
+        self._last_traceback = -every
+
+    def error(self, message: str, *args: object) -> None:
+        """Log ``message`` from inside an ``except`` block."""
+        now = time.monotonic()
+        if now - self._last_traceback >= self.every:
+            self._last_traceback = now
+            self.logger.exception(message, *args)
+        else:
+            self.logger.error(message, *args)
 
 
 def configure(level: str = "INFO", fmt: str = "text") -> None:

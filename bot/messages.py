@@ -25,6 +25,8 @@ TEXT_FIELDS = (
     "Location_Y",
     "Label",
 )
+#: The width of the openid columns; WeChat's openids have 28 characters.
+MAX_OPENID = 64
 
 
 class MalformedMessage(ValueError):
@@ -71,6 +73,9 @@ def read_message(xml: str) -> Inbound:
             raise MalformedMessage(f"field {name} is not plain text")
     if not fields.get("FromUserName") or not fields.get("MsgType"):
         raise MalformedMessage("FromUserName or MsgType missing")
-    if not (fields.get("CreateTime") or "0").isdigit():
+    if len(fields["FromUserName"]) > MAX_OPENID:
+        raise MalformedMessage(f"FromUserName longer than {MAX_OPENID} characters")
+    created = fields.get("CreateTime") or "0"
+    if not (created.isascii() and created.isdigit()):
         raise MalformedMessage("CreateTime is not a number")
     return Inbound(message, fields, xml)

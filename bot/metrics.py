@@ -78,14 +78,20 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+def holds_metrics_token() -> bool:
+    """Whether the request carries ``Authorization: Bearer SUNSHINE_METRICS_TOKEN`` (set)."""
+    token = current_app.config.get("METRICS_TOKEN")
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return bool(token) and hmac.compare_digest(given.encode(), token.encode())
+
+
 @bp.get("/metrics")
 def metrics() -> Response:
     """Prometheus exposition: with ``Authorization: Bearer SUNSHINE_METRICS_TOKEN``,
     or from the host itself when no token is configured."""
     token = current_app.config.get("METRICS_TOKEN")
     if token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.encode()):
+        if not holds_metrics_token():
             abort(403)
     elif request.remote_addr not in ("127.0.0.1", "::1"):
         abort(403)

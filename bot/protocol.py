@@ -49,11 +49,17 @@ def _matches(expected: str, given: str | None) -> bool:
 
 @dataclass(frozen=True)
 class Keys:
-    """The secrets shared with WeChat: the Token always, EncodingAESKey and AppID in safe mode."""
+    """The secrets shared with WeChat: the Token always, EncodingAESKey and AppID in safe mode.
+
+    With an EncodingAESKey, a plaintext delivery is refused unless ``allow_plaintext``: its
+    body is covered by no signature, so one captured signed URL would let anyone post as
+    any resident while the timestamp is fresh.
+    """
 
     token: str
     aes_key: str | None = None
     appid: str | None = None
+    allow_plaintext: bool = False
 
     @cached_property
     def crypto(self) -> WeChatCrypto | None:
@@ -84,15 +90,21 @@ def validate_aes_key(aes_key: str) -> None:
 def check_query(token: str, query: Mapping[str, str], max_skew: int, now: float) -> None:
     """Check ``signature`` over Token, timestamp and nonce, and that the timestamp is fresh."""
     timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-    if not timestamp.isdigit() or abs(now - int(timestamp)) > max_skew:
+    if not (timestamp.isascii() and timestamp.isdigit()) or abs(now - int(timestamp)) > max_skew:
         raise SignatureRejected("missing or stale timestamp")
     if not _matches(sign(token, timestamp, nonce), query.get("signature")):
         raise SignatureRejected("bad signature")
 
 
 def open_delivery(keys: Keys, query: Mapping[str, str], body: str) -> str:
-    """Return the message XML of a delivery: the body itself, or decrypted in safe mode."""
+    """Return the message XML of a delivery: the body itself, or decrypted in safe mode.
+
+    In compatible mode the body carries the message both in clear and in ``Encrypt``;
+    only the encrypted part, which ``msg_signature`` covers, is read.
+    """
     if query.get("encrypt_type") != "aes":
+        if keys.aes_key and not keys.allow_plaintext:
+            raise SignatureRejected("plaintext delivery, but safe mode is configured")
         return body
     try:
         envelope = xmltodict.parse(body)["xml"]

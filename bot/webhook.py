@@ -15,6 +15,7 @@ from flask import Blueprint, Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
+from bot.db import bound_waits, log_unavailable, unavailable
 from bot.delivery import get_delivery
 from bot.messages import MalformedMessage, read_message
 from bot.metrics import WEBHOOK_SECONDS
@@ -43,9 +44,12 @@ def init_app(app: Flask) -> None:
     token = app.config["WECHAT_TOKEN"]
     aes_key = app.config["WECHAT_AES_KEY"]
     appid = app.config["WECHAT_APPID"]
+    allow_plaintext = app.config["WECHAT_ALLOW_PLAINTEXT"]
     problem = None
     if not token:
         problem = "SUNSHINE_WECHAT_TOKEN is not set: /wechat cannot verify WeChat's signatures"
+    elif not isinstance(allow_plaintext, bool):
+        problem = f"SUNSHINE_WECHAT_ALLOW_PLAINTEXT must be true or false, not {allow_plaintext!r}"
     elif aes_key:
         try:
             validate_aes_key(aes_key)
@@ -57,7 +61,12 @@ def init_app(app: Flask) -> None:
         log.error("webhook disabled: %s", problem)
         app.extensions[KEYS] = None
     else:
-        app.extensions[KEYS] = Keys(token, aes_key or None, appid)
+        app.extensions[KEYS] = Keys(token, aes_key or None, appid, allow_plaintext)
+        if aes_key and allow_plaintext:
+            log.warning(
+                "SUNSHINE_WECHAT_ALLOW_PLAINTEXT=true: plaintext deliveries, which no signature "
+                "covers, are accepted besides safe mode; unset it once the account is switched"
+            )
     app.extensions[PROBLEM] = problem
     app.extensions["sunshine.router"] = Router.discover()
     app.session_interface = NoCookieSessionOnWebhook()
@@ -84,6 +93,7 @@ def get_router() -> Router:
 @bp.route("/wechat", methods=["GET", "POST"])
 def wechat() -> Response:
     started = time.perf_counter()
+    bound_waits(float(current_app.config["WECHAT_DB_DEADLINE"]))
     response = _answer()
     if request.method == "POST":
         WEBHOOK_SECONDS.labels(status=str(response.status_code)).observe(
@@ -132,7 +142,10 @@ def never_5xx(error: Exception) -> Response | HTTPException:
     """HTTP errors (413, 405) pass through; anything else is logged and answered ``success``."""
     if isinstance(error, HTTPException) and error.code and error.code < 500:
         return error
-    log.exception("unexpected error in /wechat", exc_info=error)
+    if unavailable(error):
+        log_unavailable("database unavailable in /wechat")
+    else:
+        log.exception("unexpected error in /wechat", exc_info=error)
     return _plain(SILENCE_BODY)
 
 

@@ -3,9 +3,11 @@
 A case is looked up by its number AND the sender's openid in one query, so a
 number that exists but belongs to someone else gets exactly the "not found" of
 a number that does not exist. Staff replies that have not reached the resident
-(outside WeChat's 48-hour window) are shown here in full and marked read
-(``bot.cases.replies``); ``我的`` says which cases have them. A closed application
-also gets the link to its formal reply (答复书), which only this resident is given.
+(outside WeChat's 48-hour window) are shown here in full and marked read once this
+reply has gone back to WeChat (``bot.cases.replies``); ``我的`` says which cases have
+them. The usual summary cuts long replies and links to all of them in full, and a
+closed application also gets the link to its formal reply (答复书) — links only this
+resident is given (``bot.cases.web``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from bot.cases import limits, replies, texts, web
 from bot.cases.numbers import read_number
 from bot.db import get_session
+from bot.delivery import when_answered
 from bot.models.cases import Case
 from bot.router import Capability, Context
 
@@ -48,7 +51,11 @@ def progress(ctx: Context) -> str:
     if case is None:
         return texts.NOT_FOUND
     link = web.link(case) if web.has_formal_reply(case) else None
-    return replies.show_unread(get_session(), case, formal_link=link) or texts.detail(case, link)
+    shown = replies.show_unread(case, formal_link=link)
+    if shown is None:
+        return texts.detail(case, web.replies_link(case), link)
+    when_answered(lambda: replies.mark_read(get_session(), shown.reply_ids))
+    return shown.text
 
 
 @capability.command("我的", "我的事项", "我的申请", "我的投诉")

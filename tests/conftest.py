@@ -111,11 +111,20 @@ def needs_program(path: ProgramPath | None, reason: str) -> ProgramPath:
 
 def needs_redis(services: Services) -> str:
     """Skip (or, in CI, fail) a test that needs a store shared between processes."""
-    if services.redis_url is None:
+    return _needs(services.redis_url, "Redis", "SUNSHINE_TEST_REDIS_URL")
+
+
+def needs_postgresql(services: Services) -> str:
+    """Skip (or, in CI, fail) a test that needs PostgreSQL itself (row locks, time-outs)."""
+    return _needs(services.database_url, "PostgreSQL", "SUNSHINE_TEST_DATABASE_URL")
+
+
+def _needs(url: str | None, service: str, variable: str) -> str:
+    if url is None:
         if IN_CI:
-            pytest.fail("CI=true: this test needs real Redis")
-        pytest.skip("needs real Redis (set SUNSHINE_TEST_REDIS_URL)")
-    return services.redis_url
+            pytest.fail(f"CI=true: this test needs real {service}")
+        pytest.skip(f"needs real {service} (set {variable})")
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from bot.admin import accounts, audit
 from bot.admin import cli as staff_commands
 from bot.models.staff import AuditEntry, AuditLogIsAppendOnly
 from tests.servers import ROOT
-from tests.test_admin_auth import PASSWORD, Console, add_staff, staff_row
+from tests.test_admin_auth import PASSWORD, Console, add_staff, from_address, staff_row
 
 
 def entries(app: Flask, action: str | None = None) -> list[AuditEntry]:
@@ -170,6 +170,20 @@ def test_staff_passwd_sets_a_new_password_and_lifts_the_lock_out(app):
     assert console.login("wang", "a brand new password").status_code == 302
     [entry] = entries(app, "staff.password")
     assert entry.actor == "cli" and entry.details["username"] == "wang"
+
+
+def test_staff_list_shows_lock_outs_and_enable_lifts_them_from_every_address(app):
+    add_staff(app, "wang")
+    for address in ("203.0.113.5", "203.0.113.6"):
+        guesser = from_address(app, address)
+        for _ in range(5):
+            guesser.login("wang", "wrong password")
+    assert "active, locked out from 2 address(es)" in staff_cli(app, "list").output
+    staff_cli(app, "disable", "wang")
+
+    assert "Any lock-out is lifted." in staff_cli(app, "enable", "wang").output
+    assert from_address(app, "203.0.113.5").login("wang").status_code == 302
+    assert "locked" not in staff_cli(app, "list").output
 
 
 def test_staff_passwd_refuses_a_short_password_and_keeps_the_old_one(app):

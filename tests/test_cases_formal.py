@@ -274,6 +274,7 @@ def test_the_residents_progress_links_to_the_formal_reply_only_they_can_open(app
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     assert client.get(f"/reply/{forged}").status_code == 404
     assert client.get("/reply/not-a-token.pdf").status_code == 404
+    assert client.get(f"/replies/{token}").status_code == 404, "a link opens its own page only"
 
 
 def test_an_old_link_expires_and_says_how_to_get_a_new_one(app, resident, monkeypatch):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import html
+import re
+import time
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from bot import db
+from bot.cases import web
 from bot.cases.texts import NOT_FOUND
 from bot.models.cases import Case, CaseReply
-from tests.conftest import Resident
+from bot.privacy import openid_hash
+from tests.conftest import PUBLIC_URL, Resident
 
 
 def file_complaint(resident: Resident, text: str = "路灯坏了") -> str:
@@ -100,3 +105,71 @@ def test_a_closed_case_shows_no_deadline(app, resident):
     shown = resident.says(f"进度 {number}")
     assert "状态：已办结" in shown and "办结期限" not in shown
     assert "期限" not in resident.says("我的")
+
+
+# ---- long replies in full, by a link for the resident only (issue 10, item 4) ----
+
+LONG = "经核查，" + "村口路灯的线路老化，已列入本月维修计划。" * 30
+LINK = re.compile(r"全部答复的全文请点：(https://\S+)")
+
+
+def full_text_link(resident: Resident, number: str) -> str:
+    summary = resident.says(f"进度 {number}")
+    assert len(summary.encode()) <= 2047
+    found = LINK.search(summary)
+    assert found, summary
+    return found.group(1).removeprefix(PUBLIC_URL)
+
+
+def test_a_cut_reply_links_to_every_reply_in_full(app, resident):
+    number = file_complaint(resident)
+    add_replies(app, number, "第一条", "第二条", "第三条", LONG)
+    path = full_text_link(resident, number)
+
+    page = app.test_client().get(path)
+
+    assert page.status_code == 200
+    shown = html.unescape(page.get_data(as_text=True))
+    assert all(body in shown for body in ("第一条", "第二条", "第三条", LONG))
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert resident.chat.openid not in path and openid_hash(resident.chat.openid) not in path
+
+
+def test_a_summary_with_nothing_cut_has_no_link(app, resident):
+    number = file_complaint(resident)
+    add_replies(app, number, "路灯已于今日修复。")
+    assert "全文" not in resident.says(f"进度 {number}")
+
+
+def test_a_link_changed_or_made_for_another_case_shows_nothing(app, resident):
+    number = file_complaint(resident)
+    add_replies(app, number, LONG)
+    path = full_text_link(resident, number)
+    neighbour = Resident(app, openid="o-neighbour")
+    theirs = file_complaint(neighbour, "垃圾没人清")
+    add_replies(app, theirs, "邻居的答复")
+    client = app.test_client()
+    with app.test_request_context():
+        mine = db.get_session().scalars(select(Case).where(Case.number == number)).one()
+        other = db.get_session().scalars(select(Case).where(Case.number == theirs)).one()
+        # What someone holding the key could sign: the neighbour's case with my name on it.
+        crossed = "/replies/" + web._signer(web.ALL_REPLIES).dumps([other.id, web._resident(mine)])
+
+    for forged in (path[:-2] + ("A" if path[-2] != "A" else "B") + path[-1], crossed):
+        response = client.get(forged)
+        assert response.status_code == 404
+        text = response.get_data(as_text=True)
+        assert "没有找到这些答复" in text and LONG not in text and "邻居的答复" not in text
+
+
+def test_an_expired_link_says_how_to_get_a_new_one(app, resident, monkeypatch):
+    number = file_complaint(resident)
+    add_replies(app, number, LONG)
+    path = full_text_link(resident, number)
+    later = time.time() + web.LINK_DAYS * 24 * 3600 + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = app.test_client().get(path)
+    assert response.status_code == 410
+    text = response.get_data(as_text=True)
+    assert "链接已过期" in text and "进度" in text and LONG not in text

@@ -98,6 +98,19 @@ def test_unpublished_and_unknown_items_are_friendly_404s(app: Flask) -> None:
 def test_odd_parameters_do_not_break_the_page(client) -> None:  # type: ignore[no-untyped-def]
     for query in ("q=%00%FF", "year=abc", "page=-3", "category=不存在", "q=" + "低" * 500):
         assert client.get(f"/items?{query}").status_code == 200
+    for query in (f"year={2**64}", f"page={2**64}", "year=-" + "9" * 40):
+        assert client.get(f"/items?{query}").status_code == 200
+
+
+OUT_OF_RANGE = (str(2**31), str(2**63), str(2**64), "9" * 40, "-1", "１２")
+
+
+def test_ids_no_database_column_holds_are_friendly_404s(client) -> None:  # type: ignore[no-untyped-def]
+    for number in OUT_OF_RANGE:
+        for path in (f"/items/{number}", f"/report/{number}", f"/report/{number}.pdf"):
+            response = client.get(path)
+            assert response.status_code == 404, path
+            assert "没有找到" in response.get_data(as_text=True), path
 
 
 def test_every_menu_button_is_answered(app: Flask) -> None:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
+from sqlalchemy import create_engine
 
+from bot import db
 from bot.chat import describe
-from bot.delivery import last_message_at
+from bot.delivery import BUSY, last_message_at, when_answered
 from bot.protocol import Keys, message_xml, sign_delivery
+from bot.router import Command
 from bot.store import KEY_PREFIX
 from tests.conftest import TOKEN, Resident, needs_redis
 from tests.servers import gunicorn, serve_in_thread
@@ -185,3 +190,60 @@ def test_a_retry_never_answers_with_silence_while_the_first_copy_still_runs(make
     claim_as_a_dead_worker(app, fields, lock_held=True)  # as if it were still running
     assert describe(resident.chat.send(fields)) == "您的上一条消息还在处理中，请稍等片刻再发这一条。"
     assert effects(app) == 0
+
+
+# ---- what a handler leaves for after its reply (issue 10, item 4) ----
+
+
+def test_work_left_for_after_the_reply_runs_only_when_that_reply_is_sent(
+    app, resident, monkeypatch
+):
+    ran: list[str] = []
+
+    def answers(ctx):  # type: ignore[no-untyped-def]
+        when_answered(lambda: ran.append("after 联系"))
+        return "好的"
+
+    def fails(ctx):  # type: ignore[no-untyped-def]
+        when_answered(lambda: ran.append("after a failure"))
+        raise RuntimeError("broken after it had shown something")
+
+    def stumbles_after(ctx):  # type: ignore[no-untyped-def]
+        when_answered(lambda: 1 / 0)
+        return "照常回复"
+
+    router = app.extensions["sunshine.router"]
+    for word, handler in (("联系", answers), ("年报", fails), ("统计", stumbles_after)):
+        monkeypatch.setitem(router.words, word, Command(word, handler, False, None))
+
+    assert resident.says("联系") == "好的"
+    assert "没有生效" in resident.says("年报")
+    assert resident.says("统计") == "照常回复"
+    assert ran == ["after 联系"]
+
+
+def test_a_lock_that_could_lapse_before_the_database_deadline_stops_the_app(make_app):
+    with pytest.raises(ValueError, match="SUNSHINE_LOCK_TTL"):
+        make_app(LOCK_TTL=4, WECHAT_DB_DEADLINE=3.5)
+
+
+def test_on_sqlite_a_write_lock_held_elsewhere_costs_the_deadline_not_more(make_app, tmp_path):
+    """SQLite's own wait (15 s) would outlast WeChat's patience; a message waits its deadline."""
+    path = tmp_path / "locked.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    db.upgrade(engine)
+    engine.dispose()
+    app = make_app(DATABASE_URL=f"sqlite:///{path}", WECHAT_DB_DEADLINE=0.5)
+    resident = Resident(app, openid="o-sqlite-lock")
+    for line in ("投诉", "路灯坏了", "好了", "跳过"):
+        resident.says(line)
+    colleague = sqlite3.connect(path, isolation_level=None)
+    colleague.execute("BEGIN IMMEDIATE")
+    started = time.monotonic()
+    try:
+        stalled = resident.says("确认")
+    finally:
+        colleague.execute("ROLLBACK")
+        colleague.close()
+    assert stalled == BUSY and time.monotonic() - started < 2
+    assert "编号：TS" in resident.says("确认")

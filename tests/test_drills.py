@@ -10,6 +10,7 @@ skipped when it lacks a service or program it needs, except under ``CI=true``.
 
 from __future__ import annotations
 
+import html
 import itertools
 import os
 import re
@@ -18,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,16 +27,23 @@ import pytest
 import requests
 from cryptography.fernet import Fernet
 from flask import Flask
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from bot import db
 from bot.chat import ChatClient, ChatError, describe
 from bot.delivery import BUSY
-from bot.models.cases import Case
+from bot.models.cases import Case, CaseReply
 from bot.protocol import Keys
 from tests.apps import PAUSE_AT, PAUSE_POINTS, PAUSED_PID_FILE
-from tests.conftest import TOKEN, Resident, Services, needs_program, needs_redis
+from tests.conftest import (
+    TOKEN,
+    Resident,
+    Services,
+    needs_postgresql,
+    needs_program,
+    needs_redis,
+)
 from tests.servers import (
     REDIS_SERVER,
     OwnRedis,
@@ -124,9 +133,11 @@ def test_a_worker_killed_inside_the_filing_leaves_one_case_or_a_request_to_resen
         **drill_env(app.config["DATABASE_URL"], redis_url, tmp_path),
         # A dead worker's lock on the resident expires after LOCK_TTL, and a retry waits
         # RETRY_WAIT for the first copy's reply (10 s and 4 s in production): shortened,
-        # in the same order, so that the drill does not sit waiting.
+        # in the same order, so that the drill does not sit waiting. The lock must outlive
+        # a message's database deadline (3.5 s in production) by a second.
         "SUNSHINE_LOCK_TTL": "2",
         "SUNSHINE_RETRY_WAIT": "1",
+        "SUNSHINE_WECHAT_DB_DEADLINE": "1",
         PAUSE_AT: moment,
         PAUSED_PID_FILE: str(pid_file),
     }
@@ -503,3 +514,102 @@ def test_postgresql_restarted_while_residents_file(
         [case] = [c for c in cases if c.openid == phone.openid]
         assert RECEIPT_NUMBER.findall(reply) == [case.number], reply
     assert all(NOTHING_IN_PROGRESS in reply for reply in again), again
+
+
+# ---- a row lock held while residents write and ask ----
+
+#: WeChat gives up on an answer after 5 s and shows "该公众号暂时无法提供服务".
+WECHAT_WAITS_S = 5.0
+LONG_REPLY = "经核查，" + "村口路灯的线路老化，已列入本月维修计划，电工将逐段更换。" * 20
+
+
+@contextmanager
+def row_locked(database_url: str, statement: str) -> Iterator[None]:
+    """Another connection (a colleague's slow transaction) holds the rows ``statement`` updates."""
+    engine = create_engine(database_url)
+    with engine.connect() as colleague:
+        colleague.execute(text(statement))
+        try:
+            yield
+        finally:
+            colleague.rollback()
+    engine.dispose()
+
+
+def timed(send: Callable[[], str]) -> tuple[str, float]:
+    started = time.monotonic()
+    reply = send()
+    return reply, time.monotonic() - started
+
+
+def test_a_row_lock_held_elsewhere_never_costs_a_resident_the_answer(
+    services: Services, make_app: Callable[..., Flask], tmp_path: Path
+) -> None:
+    """PostgreSQL stalls on rows a colleague's transaction holds; residents keep getting answers.
+
+    While the counter of today's tracking numbers is locked, 确认 is answered within
+    WeChat's 5 s with a request to send it again, and nothing is filed; WeChat's retry of
+    that delivery gets the same answer without running the handler again (its lock
+    outlives the handler); sent again once the lock is gone, 确认 files one case. While a
+    staff reply's row is locked, 进度 shows the reply in full within 5 s but leaves it
+    unread, since marking it waited in vain: the next 进度 shows it again and marks it.
+    The usual summary then cuts the long reply and links to it in full.
+    """
+    database_url = needs_postgresql(services)
+    redis_url = needs_redis(services)
+    app = make_app()
+    env = drill_env(database_url, redis_url, tmp_path)  # production's time limits
+    openid = "o-drill-row-lock"
+    with gunicorn_instances([env], tmp_path) as [host]:
+        wire = Wire(host.base)
+        phone = ChatClient(wire.post, Keys(TOKEN), openid=openid)
+        say = lambda line: describe(phone.line(line))  # noqa: E731
+        first = RECEIPT_NUMBER.findall(phone_goes_through(say, COMPLAINT))
+        for line in COMPLAINT[:-1]:
+            say(line)
+
+        with row_locked(database_url, "UPDATE case_counter SET last = last"):
+            stalled, stalled_s = timed(lambda: say("确认"))
+            retried, retried_s = timed(wire.retry)
+        assert stalled == BUSY and stalled_s < WECHAT_WAITS_S, (stalled, stalled_s)
+        assert retried == BUSY and retried_s < 1, "the retry is answered from the first copy"
+        assert wire.retry() == BUSY, "once the lock is gone, the retry still runs nothing"
+        assert len(cases_of(app, openid)) == 1, "nothing half-filed"
+        [number] = RECEIPT_NUMBER.findall(say("确认"))
+        assert [c.number for c in cases_of(app, openid)] == [*first, number]
+
+        reply_id = add_waiting_reply(app, number, LONG_REPLY)
+        lock = f"UPDATE case_reply SET last_error = last_error WHERE id = {reply_id}"
+        with row_locked(database_url, lock):
+            shown, shown_s = timed(lambda: say(f"进度 {number}"))
+        assert LONG_REPLY in shown and shown_s < WECHAT_WAITS_S, shown_s
+        assert reply_state(app, reply_id) == "waiting", "not marked read: marking timed out"
+        assert LONG_REPLY in say(f"进度 {number}")
+        assert reply_state(app, reply_id) == "read"
+
+        summary = say(f"进度 {number}")
+        link = re.search(r"全部答复的全文请点：(\S+)", summary)
+        assert link and LONG_REPLY not in summary and LONG_REPLY[:300] + "…" in summary
+        page = requests.get(link.group(1), timeout=10)
+        assert page.status_code == 200 and LONG_REPLY in html.unescape(page.text)
+        assert "database unavailable" in host.output()
+
+
+def phone_goes_through(say: Callable[[str], str], lines: list[str]) -> str:
+    return [say(line) for line in lines][-1]
+
+
+def add_waiting_reply(app: Flask, number: str, body: str) -> int:
+    """A staff reply written while the resident's 48-hour window was closed."""
+    with app.app_context():
+        session = db.get_session()
+        case = session.scalars(select(Case).where(Case.number == number)).one()
+        reply = CaseReply(case=case, body=body, author="镇政务公开办", delivery="waiting")
+        session.add(reply)
+        session.commit()
+        return reply.id
+
+
+def reply_state(app: Flask, reply_id: int) -> str:
+    with app.app_context():
+        return db.get_session().get(CaseReply, reply_id).delivery

@@ -33,7 +33,7 @@ from bot.chat import ChatClient, describe
 from bot.models.cases import STORED, Case
 from bot.protocol import Keys
 from tests import fake_wechat
-from tests.conftest import IN_CI, TOKEN, Services, needs_program, needs_redis
+from tests.conftest import TOKEN, Services, needs_postgresql, needs_program, needs_redis
 from tests.servers import UPSTREAM_HEADER, Instance, balancer, find_nginx, gunicorn_instances
 from tests.test_cases_apply import PERSON_STEPS
 
@@ -92,14 +92,6 @@ class Fleet:
         for instance in self.instances:
             output = instance.output()
             assert "Traceback" not in output and " ERROR " not in output, output[-3000:]
-
-
-def needs_postgresql(services: Services) -> str:
-    if services.database_url is None:
-        if IN_CI:
-            pytest.fail("CI=true: this test needs real PostgreSQL")
-        pytest.skip("needs real PostgreSQL (set SUNSHINE_TEST_DATABASE_URL)")
-    return services.database_url
 
 
 @pytest.fixture

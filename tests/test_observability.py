@@ -5,10 +5,16 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy.exc import IntegrityError
 
-from bot.logs import JsonFormatter, RequestIdFilter
+from bot import db
+from bot.delivery import BUSY
+from bot.logs import JsonFormatter, RequestIdFilter, TextFormatter
+from bot.models.staff import Staff
 from bot.privacy import openid_hash
+from tests.conftest import Resident
 
 
 def sample(name: str, **labels: str) -> float:
@@ -90,3 +96,85 @@ def test_json_log_lines_carry_the_request_id_and_extras(app):
     assert line["message"] == "answered text"
     assert line["request_id"] == "r-1"
     assert line["openid"] == "abcd"
+
+
+# ---- database errors in the logs (issue 10, item 7) ----
+
+
+def test_a_database_error_logs_neither_bound_values_nor_the_values_it_quotes(app):
+    """An INSERT that fails: the display name is a bound parameter (hidden by the engine),
+    the username is quoted by PostgreSQL's DETAIL line (hidden by the log formatters)."""
+    with app.app_context():
+        session = db.get_session()
+        session.add(staff_row("zhangsan", "张三丰"))
+        session.commit()
+        session.add(staff_row("zhangsan", "李四光"))
+        with pytest.raises(IntegrityError) as failure:
+            session.commit()
+        session.rollback()
+    record = logging.LogRecord(
+        "bot.x", logging.ERROR, "", 0, "failed: %s", (failure.value,), exc_info(failure.value)
+    )
+    RequestIdFilter().filter(record)
+    for formatter in (TextFormatter(), JsonFormatter()):
+        line = formatter.format(record)
+        assert "staff" in line and "李四光" not in line and "zhangsan" not in line, line
+
+
+def staff_row(username: str, name: str) -> Staff:
+    return Staff(username=username, display_name=name, role="clerk", password_hash="x")
+
+
+def exc_info(error: BaseException) -> tuple:
+    return (type(error), error, error.__traceback__)
+
+
+# ---- health checks and the database down (issue 10, item 9) ----
+
+ELSEWHERE = {"REMOTE_ADDR": "203.0.113.9"}
+#: Nothing listens on port 1: every connection is refused, as when PostgreSQL is down.
+DOWN = "postgresql+psycopg://postgres@127.0.0.1:1/sunshine"
+
+
+def test_health_tells_the_outside_world_only_ok_or_not_ready(make_app):
+    client = make_app(METRICS_TOKEN="s3cret").test_client()
+    outside = client.get("/healthz", environ_base=ELSEWHERE)
+    assert outside.status_code == 200 and outside.get_json() == {"status": "ok"}
+    forwarded = client.get("/healthz/ready", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert forwarded.get_json() == {"status": "ok"}, "a proxy the app does not trust"
+    local = client.get("/healthz/ready").get_json()
+    assert local["status"] == "ok" and local["database"]["ok"] and local["store"]["ok"]
+    token = client.get(
+        "/healthz", environ_base=ELSEWHERE, headers={"Authorization": "Bearer s3cret"}
+    )
+    assert token.get_json()["wechat"]["webhook"] == "ready"
+
+
+def test_live_and_ready_checks_part_when_the_database_is_down(make_app):
+    make_app()  # the tests' database, seeded
+    client = make_app(DATABASE_URL=DOWN).test_client()
+    assert client.get("/healthz/live", environ_base=ELSEWHERE).get_json() == {"status": "ok"}
+    for path in ("/healthz", "/healthz/ready"):
+        outside = client.get(path, environ_base=ELSEWHERE)
+        assert outside.status_code == 503 and outside.get_json() == {"status": "not ready"}
+    local = client.get("/healthz").get_json()
+    assert local["database"]["ok"] is False and "OperationalError" in local["database"]["error"]
+
+
+def test_with_the_database_down_pages_say_so_in_chinese_and_log_one_traceback(make_app, caplog):
+    make_app()
+    app = make_app(DATABASE_URL=DOWN)
+    client = app.test_client()
+    resident = Resident(app)
+    caplog.set_level(logging.ERROR)
+
+    pages = [client.get(path) for path in ("/items", "/report/2017", "/admin/login")]
+    replies = [resident.says("我的") for _ in range(3)]
+
+    for page in pages:
+        assert page.status_code == 503 and page.headers["Retry-After"] == "30"
+        assert "系统暂时无法访问" in page.get_data(as_text=True)
+    assert "工作台暂时连不上数据库" in pages[-1].get_data(as_text=True)
+    assert replies == [BUSY] * 3
+    outages = [r for r in caplog.records if r.name == "bot.db"]
+    assert len(outages) == 6 and sum(bool(r.exc_info) for r in outages) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 import requests
 import xmltodict
 
@@ -97,6 +98,18 @@ def test_non_numeric_timestamp_is_refused(client):
     assert post(client, text_xml("帮助"), query=query).status_code == 403
 
 
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.parametrize("digits", [FULL_WIDTH, ARABIC_INDIC, str.maketrans("1", "²")])
+def test_a_timestamp_of_other_digits_is_refused_even_when_signed(client, digits):
+    timestamp = str(int(time.time())).translate(digits)
+    query = {"timestamp": timestamp, "nonce": "1", "signature": sign(TOKEN, timestamp, "1")}
+    assert post(client, text_xml("帮助"), query=query).status_code == 403
+    assert client.get("/wechat", query_string={**query, "echostr": "x"}).status_code == 403
+
+
 def test_a_reused_nonce_alone_is_not_refused(client):
     query = signed_query()
     assert post(client, text_xml("帮助", msg_id=1), query=query).status_code == 200
@@ -134,6 +147,16 @@ def test_malformed_bodies_get_400(client):
     for body in bodies:
         response = post(client, body, query=signed_query())
         assert response.status_code == 400, body
+
+
+def test_an_over_long_openid_gets_400_and_the_longest_real_one_an_answer(client):
+    assert post(client, text_xml("帮助", openid="o" * 65)).status_code == 400
+    assert post(client, text_xml("帮助", openid="o" * 64)).status_code == 200
+
+
+def test_a_create_time_of_other_digits_gets_400(client):
+    body = text_xml("帮助").replace(f"<CreateTime>{int(time.time())}", "<CreateTime>１²")
+    assert post(client, body).status_code == 400
 
 
 def test_invalid_utf8_gets_400(client):
@@ -261,9 +284,41 @@ def test_safe_mode_round_trip(safe_app):
     assert "0434-6631321" in describe(open_reply(resident.chat.keys, body))
 
 
-def test_compatible_mode_plain_delivery_gets_a_plain_reply(safe_app):
-    reply = Resident(safe_app, safe_mode=False).says("联系")
-    assert "0434-6631321" in reply
+def test_with_an_aes_key_a_plaintext_delivery_is_refused(safe_app):
+    """Its body is signed by nothing: a captured signed URL must not let anyone post."""
+    client = safe_app.test_client()
+    forged = text_xml("投诉", openid="o-someone-else")
+    assert post(client, forged).status_code == 403
+    query = {**signed_query(), "echostr": "8123456789"}
+    assert client.get("/wechat", query_string=query).get_data(as_text=True) == "8123456789"
+
+
+def test_plaintext_is_accepted_while_switching_modes_when_allowed(make_app):
+    app = make_app(WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID, WECHAT_ALLOW_PLAINTEXT=True)
+    assert "0434-6631321" in Resident(app, safe_mode=False).says("联系")
+    assert "0434-6631321" in Resident(app, safe_mode=True).says("联系")
+    assert (
+        "plaintext also accepted" in app.test_client().get("/healthz").get_json()["wechat"]["mode"]
+    )
+
+
+def test_compatible_mode_reads_only_the_encrypted_part(safe_app):
+    keys = Keys(TOKEN, AES_KEY, APPID)
+    sealed = sign_delivery(keys, text_xml("联系", openid="o-resident-1"), safe_mode=True)
+    encrypted = xmltodict.parse(sealed.body)["xml"]["Encrypt"]
+    plain = xmltodict.parse(text_xml("投诉", openid="o-someone-else"))["xml"]
+    body = message_xml({**plain, "Encrypt": encrypted})
+    response = safe_app.test_client().post("/wechat", query_string=sealed.query, data=body)
+    assert response.status_code == 200
+    reply = xmltodict.parse(open_reply(keys, response.get_data(as_text=True)))["xml"]
+    assert reply["ToUserName"] == "o-resident-1" and "0434-6631321" in reply["Content"]
+
+
+def test_allow_plaintext_must_be_true_or_false(make_app):
+    app = make_app(WECHAT_ALLOW_PLAINTEXT="yes")
+    response = app.test_client().post("/wechat", query_string=signed_query(), data=text_xml("帮助"))
+    assert response.status_code == 503
+    assert "SUNSHINE_WECHAT_ALLOW_PLAINTEXT" in response.get_data(as_text=True)
 
 
 def test_safe_mode_refusals(safe_app):

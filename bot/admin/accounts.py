@@ -1,10 +1,16 @@
 """Staff accounts: usernames, argon2 password hashes, logging in with a lock-out, the demo account.
 
-Lock-out is per account: after ``LockoutPolicy.max_failures`` wrong passwords in a
-row the account refuses every login, right or wrong, for ``LockoutPolicy.duration``.
+Lock-out is per account AND source address: after ``LockoutPolicy.max_failures``
+wrong passwords in a row from one address, that address gets no login to that
+account, right or wrong, for ``LockoutPolicy.duration``. So someone guessing from
+afar locks only themself out, never the staff at the office. The counters are
+rebuildable data, kept in the store (Redis); without it no login is checked (the
+console says to try later), since guesses could not be counted.
+
 So that the answers do not tell whether a username exists, a name with no account
-behind it is locked the same way, with a counter kept a day in the store (Redis: rebuildable
-data), and its wrong passwords cost the same argon2 verification.
+behind it is counted and locked the same way, and every attempt (unknown name,
+disabled or locked account) costs exactly one argon2 verification, against a dummy
+hash when there is no account's own.
 
 A disabled account answers like a wrong password (its failures count too), and
 changing a password or disabling an account ends the member's open console
@@ -24,7 +30,7 @@ from functools import cache
 import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.admin import audit
@@ -92,7 +98,8 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 @cache
-def _dummy_hash() -> str:
+def dummy_hash() -> str:
+    """A hash of nothing anyone knows, with the real hashes' cost (made once per process)."""
     return _hasher.hash(secrets.token_hex(16))
 
 
@@ -139,7 +146,6 @@ def create_staff(
         role=role.value,
         password_hash=hash_password(password),
         active=True,
-        failed_logins=0,
     )
     session.add(staff)
     session.flush()
@@ -147,11 +153,9 @@ def create_staff(
 
 
 def set_password(staff: Staff, password: str) -> None:
-    """Replace the password and clear any lock-out (the caller commits)."""
+    """Replace the password (the caller commits, and lifts any lock-out)."""
     check_password(password, staff.username)
     staff.password_hash = hash_password(password)
-    staff.failed_logins = 0
-    staff.locked_until = None
 
 
 def ensure_demo_account(session: Session) -> str:
@@ -192,7 +196,7 @@ class Outcome(StrEnum):
     OK = "ok"
     #: Wrong password, unknown username or disabled account: one answer for all three.
     REFUSED = "refused"
-    #: Locked now or earlier: no password is checked until the lock-out ends.
+    #: Locked now or earlier: no login from that address succeeds until the lock-out ends.
     LOCKED = "locked"
 
 
@@ -214,50 +218,69 @@ def authenticate(
     username: str,
     password: str,
     *,
+    source: str,
     policy: LockoutPolicy,
     now: datetime,
 ) -> LoginAttempt:
-    """Check a login and update the account's counters (the caller commits and audits)."""
-    staff = find(session, username)
-    if staff is None:
-        return _unknown_name(store, normalise_username(username), password, policy)
-    if staff.locked_at(now):
+    """Check a login from address ``source`` and count a failure (the caller commits and
+    audits). Raises ``redis.RedisError`` when the store is unreachable."""
+    name = normalise_username(username)
+    staff = find(session, name)
+    matches = verify_password(staff.password_hash if staff else dummy_hash(), password)
+    key = _lockout_key(name, source)
+    if _locked(store, key, now):
         return LoginAttempt(Outcome.LOCKED, staff, reason="账号已锁定")
-    if staff.active and verify_password(staff.password_hash, password):
+    if staff is not None and staff.active and matches:
+        store.delete(key)
         previous = staff.last_login_at
-        staff.failed_logins = 0
-        staff.locked_until = None
         staff.last_login_at = now
         if _hasher.check_needs_rehash(staff.password_hash):
             staff.password_hash = hash_password(password)
         return LoginAttempt(Outcome.OK, staff, previous_login=previous)
-    reason = "密码错误" if staff.active else "账号已停用"
-    session.execute(
-        update(Staff)
-        .where(Staff.id == staff.id)
-        .values(failed_logins=Staff.failed_logins + 1)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(staff, ["failed_logins"])
-    if staff.failed_logins < policy.max_failures:
-        return LoginAttempt(Outcome.REFUSED, staff, reason=reason)
-    staff.failed_logins = 0
-    staff.locked_until = now + policy.duration
-    return LoginAttempt(Outcome.LOCKED, staff, reason=reason, locked_now=True)
+    reason = "账号不存在" if staff is None else "密码错误" if staff.active else "账号已停用"
+    if _count_failure(store, key, policy, now):
+        return LoginAttempt(Outcome.LOCKED, staff, reason=reason, locked_now=True)
+    return LoginAttempt(Outcome.REFUSED, staff, reason=reason)
 
 
-def _unknown_name(
-    store: redis.Redis, username: str, password: str, policy: LockoutPolicy
-) -> LoginAttempt:
-    verify_password(_dummy_hash(), password)  # cost the same time as a real account's check
-    key = f"{KEY_PREFIX}admin:login-failures:{hashlib.sha256(username.encode()).hexdigest()}"
-    seconds = int(policy.duration.total_seconds())
-    failures = int(store.get(key) or 0)
-    if failures >= policy.max_failures:
-        return LoginAttempt(Outcome.LOCKED, reason="账号不存在")
-    failures = store.incr(key)
+# ---- lock-outs: one counter per account and source address ----
+
+#: How long wrong passwords are remembered while they stay under the limit.
+FAILURES_KEPT_S = 24 * 3600
+
+
+def _name_key(username: str) -> str:
+    return f"{KEY_PREFIX}admin:login:{hashlib.sha256(username.encode()).hexdigest()[:32]}:"
+
+
+def _lockout_key(username: str, source: str) -> str:
+    return _name_key(username) + hashlib.sha256(source.encode()).hexdigest()[:32]
+
+
+def _locked(store: redis.Redis, key: str, now: datetime) -> bool:
+    until = store.hget(key, "until")
+    return until is not None and float(until) > now.timestamp()
+
+
+def _count_failure(store: redis.Redis, key: str, policy: LockoutPolicy, now: datetime) -> bool:
+    """Count a wrong password; True when it locks the address out of the account."""
+    failures = store.hincrby(key, "failures", 1)
     if failures < policy.max_failures:
-        store.expire(key, max(seconds, 24 * 3600))
-        return LoginAttempt(Outcome.REFUSED, reason="账号不存在")
-    store.expire(key, seconds)
-    return LoginAttempt(Outcome.LOCKED, reason="账号不存在", locked_now=True)
+        store.expire(key, FAILURES_KEPT_S)
+        return False
+    until = now + policy.duration
+    store.hset(key, mapping={"failures": 0, "until": until.timestamp()})
+    store.expire(key, int(policy.duration.total_seconds()))
+    return True
+
+
+def lockouts(store: redis.Redis, username: str, now: datetime) -> int:
+    """From how many addresses ``username`` is locked out now."""
+    keys = store.scan_iter(match=_name_key(normalise_username(username)) + "*")
+    return sum(_locked(store, key, now) for key in keys)
+
+
+def lift_lockouts(store: redis.Redis, username: str) -> None:
+    """Let every address try ``username`` again (a new password, an account enabled)."""
+    for key in store.scan_iter(match=_name_key(normalise_username(username)) + "*"):
+        store.delete(key)

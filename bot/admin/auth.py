@@ -3,8 +3,10 @@
 The session is Flask's signed cookie (HttpOnly, SameSite=Lax, Secure on HTTPS or
 when ``SUNSHINE_COOKIE_SECURE`` is set). It holds the member's id, an HMAC of
 their password hash (so a new password or a disabled account ends every open
-session at the next request), the login time (``SUNSHINE_ADMIN_SESSION_LIFETIME``,
-absolute) and the time of the last request (``SUNSHINE_ADMIN_IDLE_TIMEOUT``).
+session at the next request), the member's session generation (logging out moves
+it on in the database, so a copy of the cookie is worth nothing afterwards, on any
+PC), the login time (``SUNSHINE_ADMIN_SESSION_LIFETIME``, absolute) and the time of
+the last request (``SUNSHINE_ADMIN_IDLE_TIMEOUT``).
 
 Before every console request ``_guard`` loads the member into ``g.staff`` (or
 None), ends an expired session, then checks the CSRF token of every POST, PUT,
@@ -19,15 +21,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import redis
 from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
+from sqlalchemy import update
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -41,8 +46,11 @@ from bot.store import get_redis
 
 View = TypeVar("View", bound=Callable[..., Any])
 
+log = logging.getLogger(__name__)
+
 STAFF_ID = "admin.staff_id"
 AUTH = "admin.auth"
+GENERATION = "admin.generation"
 LOGIN_AT = "admin.login_at"
 SEEN_AT = "admin.seen_at"
 PREVIOUS_LOGIN = "admin.previous_login"
@@ -51,6 +59,7 @@ SEEN_RESOLUTION = 60
 
 REFUSED = "用户名或密码不正确。"
 LOCKED = "连续输错密码次数过多，该账号已被锁定，请 {minutes} 分钟后再试。"
+NO_STORE = "系统暂时无法核对登录（缓存服务不可用），请几分钟后再试；一直这样请联系系统管理员。"
 
 
 #: Settings in seconds or counts that must be positive whole numbers.
@@ -68,6 +77,7 @@ def check_settings(app: Flask) -> None:
         value = app.config[key]
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ValueError(f"SUNSHINE_{key} must be a positive whole number, not {value!r}")
+    accounts.dummy_hash()  # made now, so that the first unknown name costs no extra hash
 
 
 def lockout_policy() -> LockoutPolicy:
@@ -113,6 +123,8 @@ def _load_staff() -> ResponseReturnValue | None:
             notice = "您的账号已停用，如有疑问请联系管理员。"
         elif not hmac.compare_digest(session.get(AUTH, ""), session_fingerprint(staff)):
             notice = "您的密码已更改，请用新密码重新登录。"
+        elif session.get(GENERATION) != staff.session_generation:
+            notice = "这个账号已经退出登录（也可能是在另一台电脑上退出的），请重新登录。"
     if notice is None:
         g.staff = staff
         if now - session.get(SEEN_AT, 0) > SEEN_RESOLUTION:
@@ -214,14 +226,21 @@ def login() -> ResponseReturnValue:
     error = None
     if form.validate_on_submit():
         db_session = get_session()
-        attempt = accounts.authenticate(
-            db_session,
-            get_redis(),
-            form.username.data,
-            form.password.data,
-            policy=policy,
-            now=utcnow(),
-        )
+        try:
+            attempt = accounts.authenticate(
+                db_session,
+                get_redis(),
+                form.username.data,
+                form.password.data,
+                source=request.remote_addr or "unknown",
+                policy=policy,
+                now=utcnow(),
+            )
+        except redis.RedisError:
+            log.error("console login refused: the store is unreachable, guesses cannot be counted")
+            db_session.rollback()
+            page = render_template("admin/login.html", form=form, error=NO_STORE, policy=policy)
+            return page, 503
         _audit_attempt(attempt, form.username.data)
         db_session.commit()
         if attempt.outcome is Outcome.OK:
@@ -257,6 +276,7 @@ def _start_session(attempt: LoginAttempt) -> None:
     now = time.time()
     session[STAFF_ID] = staff.id
     session[AUTH] = session_fingerprint(staff)
+    session[GENERATION] = staff.session_generation
     session[LOGIN_AT] = now
     session[SEEN_AT] = now
     if attempt.previous_login is not None:
@@ -264,12 +284,17 @@ def _start_session(attempt: LoginAttempt) -> None:
 
 
 def _next_page() -> str:
-    """Where to go after logging in: a console page named by ``next``, else the home page."""
+    """Where to go after logging in: a console page named by ``next``, else the home page.
+
+    Control characters (a CR/LF would split the Location header) and backslashes, which
+    browsers read as slashes, are never part of a console page's address.
+    """
     target = request.args.get("next", "")
     parts = urlsplit(target)
     local = not parts.scheme and not parts.netloc and not target.startswith("//")
     if (
         local
+        and target.isprintable()
         and "\\" not in target
         and (parts.path == "/admin" or parts.path.startswith("/admin/"))
     ):
@@ -279,7 +304,13 @@ def _next_page() -> str:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    """End the member's sessions on the server (every PC's), not only this cookie."""
     if g.staff is not None:
+        get_session().execute(
+            update(Staff)
+            .where(Staff.id == g.staff.id)
+            .values(session_generation=Staff.session_generation + 1)
+        )
         audit.record(g.staff, "auth.logout", "staff", g.staff.id)
         get_session().commit()
     session.clear()

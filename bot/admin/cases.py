@@ -85,6 +85,7 @@ from bot.models.cases import (
     CaseRating,
 )
 from bot.models.staff import AuditEntry, Staff
+from bot.urls import whole_number
 from bot.wechat_api import EXTENSION as WECHAT_CLIENT
 
 PAGE_SIZE = 50
@@ -593,7 +594,7 @@ def _form(name: str) -> str:
 @permission_required("cases.handle")
 def case_assign(number: str) -> ResponseReturnValue:
     case = find_case(number)
-    assignee = get_session().get(Staff, request.form.get("staff_id", type=int) or 0)
+    assignee = get_session().get(Staff, request.form.get("staff_id", type=whole_number) or 0)
     try:
         if assignee is None:
             raise HandlingError("请选择承办人。")

@@ -13,6 +13,7 @@ import sys
 from datetime import UTC, datetime
 
 import click
+import redis
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
@@ -22,6 +23,7 @@ from bot.admin.console import beijing_time
 from bot.admin.roles import Role
 from bot.db import get_session
 from bot.models.staff import Staff
+from bot.store import get_redis
 
 
 @click.group("staff")
@@ -115,10 +117,9 @@ def list_command() -> None:
     for member in members:
         if not member.active:
             state = "disabled"
-        elif member.locked_at(now):
-            state = f"locked until {beijing_time(member.locked_until, '%H:%M')}"
         else:
-            state = "active"
+            locked = _lockouts(member, now)
+            state = f"active, locked out from {locked} address(es)" if locked else "active"
         rows.append(
             (
                 member.username,
@@ -147,10 +148,8 @@ def passwd_command(username: str) -> None:
         raise _failed(error) from error
     audit.record(audit.CLI, "staff.password", "staff", staff.id, username=staff.username)
     session.commit()
-    click.echo(
-        f"Password changed for '{staff.username}'. Any lock-out is lifted and their open "
-        "console sessions have ended."
-    )
+    click.echo(f"Password changed for '{staff.username}'. Their open console sessions have ended.")
+    _lift_lockouts(staff)
 
 
 @staff_group.command("disable")
@@ -179,16 +178,35 @@ def _set_active(username: str, *, active: bool) -> None:
         click.echo(f"'{staff.username}' is already {'enabled' if active else 'disabled'}.")
         return
     staff.active = active
-    if active:
-        staff.failed_logins = 0
-        staff.locked_until = None
     action = "staff.enable" if active else "staff.disable"
     audit.record(audit.CLI, action, "staff", staff.id, username=staff.username)
     session.commit()
     if active:
         click.echo(f"Enabled '{staff.username}': they can log in again.")
+        _lift_lockouts(staff)
     else:
         click.echo(
             f"Disabled '{staff.username}': they can no longer log in, and their open console "
             "sessions have ended."
         )
+
+
+def _lockouts(member: Staff, now: datetime) -> int:
+    try:
+        return accounts.lockouts(get_redis(), member.username, now)
+    except redis.RedisError:
+        return 0  # unknown without the store; the listing goes on
+
+
+def _lift_lockouts(staff: Staff) -> None:
+    """Let every address try the account again; say so, or why it could not be done."""
+    try:
+        accounts.lift_lockouts(get_redis(), staff.username)
+    except redis.RedisError as error:
+        click.echo(
+            f"Could not lift lock-outs of '{staff.username}': Redis is unreachable ({error}). "
+            "They end by themselves after SUNSHINE_ADMIN_LOCKOUT seconds.",
+            err=True,
+        )
+        return
+    click.echo("Any lock-out is lifted.")

@@ -132,6 +132,21 @@ def _shell() -> dict[str, Any]:
     }
 
 
+@bp.before_request
+def _refuse_nul() -> ResponseReturnValue | None:
+    """PostgreSQL's text holds no U+0000 and nobody types one: a request carrying it is refused
+    before it reaches the database, with a page saying so (not a 500)."""
+    pairs = [*request.args.items(multi=True), *request.form.items(multi=True)]
+    sent = [request.path, *(text or "" for pair in pairs for text in pair)]
+    if not any("\x00" in text for text in sent):
+        return None
+    return render_template(
+        "admin/error.html",
+        title="无法处理的字符",
+        message="提交的内容里有无法保存的空字符，操作没有执行。请重新输入（不要从别的软件直接粘贴）后再试一次。",
+    ), 400
+
+
 @bp.after_request
 def _security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():

@@ -59,6 +59,7 @@ from bot.models.content import (
     ReviewRecord,
 )
 from bot.models.staff import Staff
+from bot.urls import whole_number
 
 PAGE_SIZE = 50
 #: The list's status filter: stored statuses, and drafts awaiting the member's review.
@@ -217,10 +218,10 @@ def items() -> ResponseReturnValue:
     status = request.args.get("status", "")
     status = status if status in STATUS_FILTERS else ""
     category = request.args.get("category", "")
-    year = request.args.get("year", type=int)
+    year = request.args.get("year", type=whole_number)
     examples = request.args.get("examples", "")
     query_text = request.args.get("q", "").strip()[:60]
-    number = max(request.args.get("page", 1, type=int), 1)
+    number = max(request.args.get("page", 1, type=whole_number), 1)
 
     conditions: list[ColumnElement[bool]] = []
     if status in (ItemStatus.DRAFT, ItemStatus.REVIEWED, ItemStatus.PUBLISHED):

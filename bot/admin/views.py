@@ -14,6 +14,7 @@ from bot.admin.console import bp, visible_navigation
 from bot.admin.roles import PERMISSIONS
 from bot.db import get_session
 from bot.models.staff import Staff
+from bot.urls import whole_number
 
 
 @bp.get("/", strict_slashes=False)
@@ -35,7 +36,7 @@ def audit_log() -> ResponseReturnValue:
     db_session = get_session()
     actor = request.args.get("actor", "").strip() or None
     action = request.args.get("action", "").strip() or None
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=whole_number)
     page = audit.entries(db_session, actor=actor, action=action, before=before)
     members = list(db_session.scalars(select(Staff).order_by(Staff.username)))
     named = {member.username: f"{member.display_name}（{member.username}）" for member in members}

@@ -13,7 +13,8 @@
 - ``replies``: getting staff replies to residents (customer-service or subscription
   messages, or waiting for ``进度``), retried until delivered;
 - ``formal`` and ``web``: the formal reply (答复书) of a closed application, and the
-  resident's link to it;
+  resident's private pages (``/reply/<token>``: the 答复书; ``/replies/<token>``: every
+  reply in full), linked by ``进度``;
 - ``annual``: the annual report's statutory tables (二, 三, 四) and their check;
 - ``export`` and ``cli``: ``sunshine cases export``, ``calendar``, ``media``, ``digest``,
   ``replies retry``, ``report stats``.
@@ -43,6 +44,6 @@ def overdue_now() -> float:
 def init_app(app: Flask) -> None:
     privacy.init_app(app)
     media.init_app(app)
-    web.register(app)
+    web.init_app(app)
     for group in cli.GROUPS:
         app.cli.add_command(group)

@@ -8,8 +8,10 @@ A reply is committed first (``case_reply``), then delivered:
   by a subscription message saying that an answer is waiting (``message/subscribe/bizsend``);
   the full text then waits like the next case;
 - otherwise it waits for the resident: ``进度 编号`` shows it in full (and marks it
-  read), ``我的`` says which cases have new answers, and once the resident writes
-  anything, the window is open again and ``sunshine replies retry`` pushes it.
+  read once that reply has gone back to WeChat, not when it is written: a reply lost
+  to a stall stays unread), ``我的`` says which cases have new answers, and once the
+  resident writes anything, the window is open again and ``sunshine replies retry``
+  pushes it.
 
 A WeChat API failure (network, an error code) leaves the reply in ``retry``:
 ``sunshine replies retry`` (a timer) tries again, and so does the next push to the
@@ -109,19 +111,25 @@ def renderings(case: Case, body: str, *, final: bool) -> list[str]:
     return [compose(case, body, final=final), "\n\n".join(shown)]
 
 
-def show_unread(
-    session: Session, case: Case, now: datetime | None = None, formal_link: str | None = None
-) -> str | None:
+@dataclass(frozen=True)
+class Shown:
+    """What ``进度`` shows of the replies waiting for the resident, and which they are."""
+
+    text: str
+    reply_ids: list[int]
+
+
+def show_unread(case: Case, formal_link: str | None = None) -> Shown | None:
     """``进度 编号`` for a case with answers the resident has not received: show them in full.
 
-    As many as fit in one message, oldest first; those shown are marked read. None
-    when nothing is waiting (``进度`` then shows the usual summary). ``formal_link``
-    leads to a closed application's 答复书.
+    As many as fit in one message, oldest first; the caller marks them read once the
+    message has reached the resident (``mark_read``). None when nothing is waiting
+    (``进度`` then shows the usual summary). ``formal_link`` leads to a closed
+    application's 答复书.
     """
     waiting = unread(case)
     if not waiting:
         return None
-    now = now or utcnow()
     parts = [_progress_head(case, STATUS_LABELS.get(case.status, case.status))]
     if formal_link:
         parts.append(formal_link_line(formal_link))
@@ -137,15 +145,23 @@ def show_unread(
             break
         parts.append(block)
         shown.append(reply)
-    for reply in shown:
-        reply.delivery, reply.pushed_at = READ, now
-    session.commit()
     if case.rating is None and any(reply.final for reply in shown):
         parts.append(RATING_PROMPT)
     rest = len(waiting) - len(shown)
     if rest:
         parts.append(f"还有{rest}条答复，请再发送“进度 {case.number}”查看。")
-    return "\n\n".join(parts)
+    return Shown("\n\n".join(parts), [reply.id for reply in shown])
+
+
+def mark_read(session: Session, reply_ids: list[int], now: datetime | None = None) -> None:
+    """Mark the replies read that the resident was just shown (unless pushed meanwhile)."""
+    session.execute(
+        update(CaseReply)
+        .where(CaseReply.id.in_(reply_ids), CaseReply.delivery.in_((WAITING, RETRY)))
+        .values(delivery=READ, pushed_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
 
 
 def unread_hint(session: Session, openid: str) -> str | None:

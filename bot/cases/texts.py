@@ -14,6 +14,7 @@ from bot.cases.deadlines import (
     application_days,
     in_beijing,
 )
+from bot.cases.outcomes import MESSAGE_BYTES, utf8_size
 from bot.models.cases import (
     APPLICATION,
     AWAITING_CORRECTION,
@@ -32,6 +33,8 @@ REPLIES_SHOWN = 3
 REPLY_CHARS = 300
 #: The longest link to a formal reply that ``进度`` is sized for (``bot.cases.web.link``).
 FORMAL_LINK_MAX = 200
+#: A reply cut shorter than this is left out instead (the link shows it in full).
+MIN_REPLY_CHARS = 20
 
 
 def day_text(day: date) -> str:
@@ -123,8 +126,14 @@ def formal_link_line(url: str) -> str:
     return f"答复书（可打印、下载PDF）：{url}"
 
 
-def detail(case: Case, formal_link: str | None = None) -> str:
-    """``进度 编号``: status, the link to the 答复书, deadlines and the latest staff replies."""
+def detail(case: Case, full_text_url: str, formal_link: str | None = None) -> str:
+    """``进度 编号``: status, the link to the 答复书, deadlines and the latest staff replies,
+    in one message.
+
+    Replies beyond the latest ``REPLIES_SHOWN``, or longer than ``REPLY_CHARS`` or than
+    what the message has room for, are cut; then ``full_text_url`` (a page with every
+    reply in full, for this resident only) ends the message.
+    """
     lines = [
         f"编号：{case.number}（{kind_text(case)}）",
         f"状态：{STATUS_LABELS.get(case.status, case.status)}",
@@ -133,14 +142,33 @@ def detail(case: Case, formal_link: str | None = None) -> str:
     ]
     if case.is_open:
         lines.extend(_deadline_lines(case))
-    if case.replies:
-        lines.append(f"工作人员答复（共{len(case.replies)}条）：")
-        for reply in case.replies[-REPLIES_SHOWN:]:
-            body = reply.body if len(reply.body) <= REPLY_CHARS else reply.body[:REPLY_CHARS] + "…"
-            lines.append(f"· {moment_text(reply.created_at)}：{body}")
-    else:
+    if not case.replies:
         lines.append("暂时还没有答复，请耐心等待。")
-    return "\n".join(lines)
+        return "\n".join(lines)
+    lines.append(f"工作人员答复（共{len(case.replies)}条）：")
+    link = f"全部答复的全文请点：{full_text_url}"
+    room = MESSAGE_BYTES - utf8_size("\n".join([*lines, link])) - 1
+    shown, cut = _latest_replies(case, room)
+    return "\n".join([*lines, *shown, *([link] if cut else [])])
+
+
+def _latest_replies(case: Case, room: int) -> tuple[list[str], bool]:
+    """Lines for the latest replies that fit in ``room`` bytes, oldest first, and whether
+    any reply was left out or cut."""
+    cut = len(case.replies) > REPLIES_SHOWN
+    lines: list[str] = []
+    for reply in reversed(case.replies[-REPLIES_SHOWN:]):
+        head = f"· {moment_text(reply.created_at)}："
+        left = room - utf8_size(head) - utf8_size("\n…")
+        body = reply.body[:REPLY_CHARS]
+        body = body.encode()[: max(left, 0)].decode("utf-8", errors="ignore")
+        if len(body) < MIN_REPLY_CHARS and body != reply.body:
+            return lines[::-1], True
+        if body != reply.body:
+            body, cut = body + "…", True
+        lines.append(head + body)
+        room -= utf8_size(head + body) + 1
+    return lines[::-1], cut
 
 
 def listing(cases: list[Case], total: int) -> str:

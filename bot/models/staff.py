@@ -22,6 +22,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,11 +32,6 @@ from bot.models.core import Base, append_only
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def aware(moment: datetime) -> datetime:
-    """``moment`` as an aware UTC datetime (SQLite hands back naive ones)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Staff(Base):
@@ -54,9 +50,13 @@ class Staff(Base):
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: Failed logins since the last success or lock-out; at the limit the account locks.
+    #: Written by releases before migration 0015, which locked a whole account; no longer
+    #: read (lock-outs are per account and address, in Redis). Kept for hosts still on the
+    #: previous release during a rolling upgrade.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Console sessions started in another generation are over: logging out moves it on.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
@@ -69,9 +69,6 @@ class Staff(Base):
 
     def can(self, permission: str) -> bool:
         return can(self.role, permission)
-
-    def locked_at(self, now: datetime) -> bool:
-        return self.locked_until is not None and aware(self.locked_until) > now
 
 
 class AuditEntry(Base):

@@ -38,7 +38,7 @@ def flask_echo(with_redis: bool = False, with_script: bool = False) -> Flask:
 
         store = redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
     if with_script:
-        from bot.delivery import _ANSWER
+        from bot.wechat.delivery import _ANSWER
 
         script = store.register_script(_ANSWER)
 

@@ -78,7 +78,7 @@ from bench.common import (  # noqa: E402
 )
 from bot.models.cases import Case  # noqa: E402
 from bot.models.content import Item, bump_catalogue_revision  # noqa: E402
-from bot.protocol import Keys  # noqa: E402
+from bot.wechat.protocol import Keys  # noqa: E402
 from tests.data import town_catalogue  # noqa: E402
 from tests.servers import balancer, find_nginx  # noqa: E402
 

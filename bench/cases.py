@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import flush_redis, percentile, reset_database, serve  # noqa: E402
-from bot.chat import ChatClient, describe, http_transport  # noqa: E402
 from bot.models.cases import Attachment, Case  # noqa: E402
-from bot.protocol import Keys  # noqa: E402
+from bot.wechat.chat import ChatClient, describe, http_transport  # noqa: E402
+from bot.wechat.protocol import Keys  # noqa: E402
 
 TOKEN = "bench-token"
 MESSAGES = ["投诉", "村口路灯坏了三天了，晚上很黑", "/image", "好了", "跳过", "确认"]

@@ -21,7 +21,6 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -30,9 +29,9 @@ import redis
 from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
-from bot import db
-from bot.protocol import Keys, message_xml, sign_delivery
+from bot import clock, db
 from bot.seed import seed
+from bot.wechat.protocol import Keys, message_xml, sign_delivery
 
 ROOT = Path(__file__).resolve().parent.parent
 REPLAY = ROOT / "bench" / "replay.lua"
@@ -320,7 +319,7 @@ def needs_wrk() -> None:
 
 def save_results(name: str, results: dict[str, Any]) -> Path:
     RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = clock.now().strftime("%Y%m%dT%H%M%SZ")
     path = RESULTS / f"{name}-{stamp}.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2))
     return path

@@ -27,7 +27,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +35,15 @@ from sqlalchemy import create_engine, delete, insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import create_app, db  # noqa: E402
-from bot.chat import ChatClient, describe  # noqa: E402
+from bot import clock, create_app, db  # noqa: E402
 from bot.content import pdf  # noqa: E402
 from bot.content.listing import first_page  # noqa: E402
 from bot.content.reports import report_for  # noqa: E402
 from bot.content.search import get_index  # noqa: E402
 from bot.models.content import Item, bump_catalogue_revision  # noqa: E402
-from bot.protocol import Keys  # noqa: E402
 from bot.seed import seed  # noqa: E402
+from bot.wechat.chat import ChatClient, describe  # noqa: E402
+from bot.wechat.protocol import Keys  # noqa: E402
 from tests.data import town_catalogue  # noqa: E402
 from tests.test_search_quality import NOTHING_HELD, PAIRS  # noqa: E402
 
@@ -192,14 +191,14 @@ def main() -> None:
             with db.get_engine().connect() as connection:
                 connection.execute(text("SELECT 1"))
         results: dict[str, Any] = {
-            "when": datetime.now(UTC).isoformat(timespec="seconds"),
+            "when": clock.now().isoformat(timespec="seconds"),
             "database": backend,
             "sizes": [measure_size(app, int(size), args.rounds) for size in args.sizes.split(",")],
             "report_pdf": measure_pdf(app, max(2, args.rounds // 2)),
         }
         app.extensions["sunshine.engine"].dispose()
     print_table(results)
-    out = ROOT / "bench" / "results" / f"search-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out = ROOT / "bench" / "results" / f"search-{clock.now():%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"\nwritten to {out.relative_to(ROOT)}")

@@ -40,7 +40,7 @@ from bench.common import (  # noqa: E402
     wrk,
 )
 from bot import db  # noqa: E402
-from bot.protocol import Keys  # noqa: E402
+from bot.wechat.protocol import Keys  # noqa: E402
 
 TOKEN = "bench-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"

@@ -16,23 +16,26 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import handlers
 from bot import (
     admin,
+    annual,
     cases,
     cli,
     config,
     content,
     db,
-    delivery,
     errors,
     health,
     logs,
     metrics,
+    public,
     store,
     urls,
-    webhook,
-    wechat_api,
 )
+from bot.engine.router import Router
+from bot.wechat import api as wechat_api
+from bot.wechat import delivery, webhook
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -66,11 +69,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     store.init_app(app)
     delivery.init_app(app)
     wechat_api.init_app(app)
+    app.extensions[webhook.ROUTER] = Router(handlers.CAPABILITIES)
     webhook.init_app(app)
     health.init_app(app)
     metrics.init_app(app)
     content.init_app(app)
     cases.init_app(app)
+    annual.init_app(app)
+    public.init_app(app)
     admin.init_app(app)
     cli.init_app(app)
     return app

@@ -4,7 +4,7 @@ Residents open the public pages from WeChat and staff the console; neither shoul
 see a server's English error page. When the database cannot answer (down,
 restarting, unreachable) a page answers 503 with ``Retry-After``, and the traceback
 is logged once a minute, not for every request. ``/wechat`` has its own handler: it
-never answers WeChat with an error page (``bot.webhook``).
+never answers WeChat with an error page (``bot.wechat.webhook``).
 """
 
 from __future__ import annotations

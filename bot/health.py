@@ -20,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import db
 from bot.metrics import holds_metrics_token
 from bot.store import get_redis, store_kind
-from bot.webhook import webhook_problem
-from bot.wechat_api import EXTENSION as WECHAT_CLIENT
+from bot.wechat.api import EXTENSION as WECHAT_CLIENT
+from bot.wechat.webhook import webhook_problem
 
 bp = Blueprint("health", __name__)
 

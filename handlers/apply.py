@@ -30,9 +30,9 @@ from bot.cases.privacy import (
     shown,
 )
 from bot.db import get_session
-from bot.dialogue import Answer, Dialogue, Invalid, Step, submission_id
+from bot.engine.dialogue import Answer, Dialogue, Invalid, Step, submission_id
+from bot.engine.router import Capability, Context
 from bot.models.cases import ORGANISATION, ORGANISATION_KINDS, PERSON
-from bot.router import Capability, Context
 
 capability = Capability("依申请公开", order=300)
 

@@ -28,9 +28,9 @@ from bot.cases.privacy import (
     shown,
 )
 from bot.db import get_session
-from bot.dialogue import Answer, Dialogue, Invalid, Step, submission_id
+from bot.engine.dialogue import Answer, Dialogue, Invalid, Step, submission_id
+from bot.engine.router import Capability, Context
 from bot.models.cases import COMPLAINT_CATEGORIES
-from bot.router import Capability, Context
 
 capability = Capability("投诉举报", order=310)
 

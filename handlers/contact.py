@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.db import get_session
+from bot.engine.router import Capability, Context
 from bot.models import Office
-from bot.router import Capability, Context
 
 capability = Capability("联系我们", order=800)
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 
+from bot import clock
 from bot.cases import handling, limits, texts
-from bot.cases.deadlines import beijing_date
 from bot.cases.handling import HandlingError
-from bot.cases.intake import utcnow
 from bot.cases.numbers import read_number
+from bot.clock import beijing_date
 from bot.db import get_session
+from bot.engine.router import Capability, Context
 from bot.models.cases import AWAITING_CORRECTION
-from bot.router import Capability, Context
 
 capability = Capability("补正", order=325)
 
@@ -41,7 +41,7 @@ def correct(ctx: Context) -> str:
     if not content:
         return f"请在编号后面写上补充的内容。\n{HOW}"
     was_waiting = case.status == AWAITING_CORRECTION
-    now = utcnow()
+    now = clock.now()
     try:
         handling.record_correction(session, case, content, beijing_date(now), now)
     except HandlingError:

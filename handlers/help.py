@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.db import get_session
+from bot.engine.router import ANY_MESSAGE, Capability, Context
 from bot.models import Office
-from bot.router import ANY_MESSAGE, Capability, Context
 
 capability = Capability("帮助", order=900)
 

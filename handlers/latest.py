@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.content.listing import first_page
-from bot.router import Capability, Context
+from bot.engine.router import Capability, Context
 
 capability = Capability("最新公开", order=110)
 

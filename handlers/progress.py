@@ -7,7 +7,7 @@ a number that does not exist. Staff replies that have not reached the resident
 reply has gone back to WeChat (``bot.cases.replies``); ``我的`` says which cases have
 them. The usual summary cuts long replies and links to all of them in full, and a
 closed application also gets the link to its formal reply (答复书) — links only this
-resident is given (``bot.cases.web``).
+resident is given (``bot.cases.links``).
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot.cases import limits, replies, texts, web
+from bot.cases import limits, replies, texts
+from bot.cases.formal import has_formal_reply
+from bot.cases.links import Page, link
 from bot.cases.numbers import read_number
 from bot.db import get_session
-from bot.delivery import when_answered
+from bot.engine.router import Capability, Context
 from bot.models.cases import Case
-from bot.router import Capability, Context
+from bot.wechat.delivery import when_answered
 
 capability = Capability("办理进度", order=320)
 
@@ -50,10 +52,10 @@ def progress(ctx: Context) -> str:
         )
     if case is None:
         return texts.NOT_FOUND
-    link = web.link(case) if web.has_formal_reply(case) else None
-    shown = replies.show_unread(case, formal_link=link)
+    formal = link(Page.FORMAL_REPLY, case) if has_formal_reply(case) else None
+    shown = replies.show_unread(case, formal_link=formal)
     if shown is None:
-        return texts.detail(case, web.replies_link(case), link)
+        return texts.detail(case, link(Page.ALL_REPLIES, case), formal)
     when_answered(lambda: replies.mark_read(get_session(), shown.reply_ids))
     return shown.text
 

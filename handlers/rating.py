@@ -9,13 +9,13 @@ console's call-back list.
 
 from __future__ import annotations
 
+from bot import clock
 from bot.cases import handling, limits
 from bot.cases.handling import HandlingError
-from bot.cases.intake import utcnow
 from bot.db import get_session
-from bot.dialogue import normalise
+from bot.engine.dialogue import normalise
+from bot.engine.router import Capability, Context
 from bot.models.cases import POOR_RATINGS, RATINGS
-from bot.router import Capability, Context
 
 capability = Capability("办理评价", order=330)
 
@@ -34,7 +34,7 @@ def rate(ctx: Context) -> str:
     if case.rating is not None:
         return f"您已经对{case.number}作过评价（{case.rating.rating}），谢谢！"
     try:
-        handling.rate(case, word, utcnow())
+        handling.rate(case, word, clock.now())
     except HandlingError:
         return NOTHING_TO_RATE
     session.commit()

@@ -10,10 +10,10 @@ import re
 from bot.content.reports import latest_report, report_for, report_years
 from bot.content.stats import percent
 from bot.db import get_session
+from bot.engine.router import Capability, Context
 from bot.models.content import Report
-from bot.replies import Article, News
-from bot.router import Capability, Context
 from bot.urls import public_url
+from bot.wechat.replies import Article, News
 
 capability = Capability("年度报告", order=120)
 

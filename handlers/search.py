@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.cases.privacy import mask_id_numbers
 from bot.content.listing import first_page, next_page
-from bot.router import Capability, Context
+from bot.engine.router import Capability, Context
 from bot.urls import public_url
 
 capability = Capability("查询", order=100)

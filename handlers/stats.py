@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.content import stats
 from bot.db import get_session
-from bot.router import Capability, Context
+from bot.engine.router import Capability, Context
 from bot.urls import public_url
 
 capability = Capability("公开统计", order=130)

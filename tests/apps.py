@@ -10,9 +10,10 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+import handlers
 from bot import create_app
+from bot.engine.router import Router
 from bot.models.cases import Case
-from bot.router import Router, discover_capabilities
 from tests.extra_handlers import capability
 
 #: Where ``create_drill_app`` stops a worker inside the filing of a case (``PAUSE_AT``):
@@ -27,7 +28,7 @@ PAUSE_SECONDS = 60
 
 def create_test_app() -> Flask:
     app = create_app()
-    app.extensions["sunshine.router"] = Router([*discover_capabilities(), capability])
+    app.extensions["sunshine.router"] = Router([*handlers.CAPABILITIES, capability])
     return app
 
 

@@ -21,11 +21,12 @@ import redis
 from flask import Flask
 from sqlalchemy import create_engine, inspect, text
 
+import handlers
 from bot import create_app, db
-from bot.chat import ChatClient, describe
-from bot.protocol import Keys
-from bot.router import Router, discover_capabilities
+from bot.engine.router import Router
 from bot.seed import seed
+from bot.wechat.chat import ChatClient, describe
+from bot.wechat.protocol import Keys
 from tests import fake_wechat
 from tests.extra_handlers import capability as extra_capability
 
@@ -197,7 +198,7 @@ def make_app(
     def build(extra_handlers: bool = True, **overrides: Any) -> Flask:
         app = create_app({**base_config(fresh_database, fresh_store, tmp_path), **overrides})
         if extra_handlers:
-            capabilities = [*discover_capabilities(), extra_capability]
+            capabilities = [*handlers.CAPABILITIES, extra_capability]
             app.extensions["sunshine.router"] = Router(capabilities)
         if not apps:
             with app.app_context():

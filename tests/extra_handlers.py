@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from bot.dialogue import Answer, Dialogue, Invalid, Step
-from bot.router import Capability, Context
+from bot.engine.dialogue import Answer, Dialogue, Invalid, Step
+from bot.engine.router import Capability, Context
 from bot.store import KEY_PREFIX, get_redis
 
 capability = Capability("测试", order=50)

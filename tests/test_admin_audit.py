@@ -17,9 +17,10 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from bot import db
-from bot.admin import accounts, audit
+from bot.admin import accounts
 from bot.admin import cli as staff_commands
 from bot.models.staff import AuditEntry, AuditLogIsAppendOnly
+from bot.staff import audit
 from tests.servers import ROOT
 from tests.test_admin_auth import PASSWORD, Console, add_staff, from_address, staff_row
 
@@ -63,7 +64,7 @@ def test_the_real_command_reads_a_piped_password(app):
         "SUNSHINE_SECRET_KEY": "test",
     }
     result = subprocess.run(
-        f"echo '{PASSWORD}' | {sys.executable} -c 'from bot.cli import main; main()' "
+        f"echo '{PASSWORD}' | {sys.executable} -c 'from bot.launch import main; main()' "
         "staff add zhao --role clerk",
         shell=True,
         cwd=ROOT,

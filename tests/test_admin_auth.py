@@ -18,11 +18,11 @@ import requests
 from flask import Flask, g
 from werkzeug.test import TestResponse
 
-from bot import db
+from bot import clock, db
 from bot.admin import accounts, auth
 from bot.admin.console import PermissionDenied
-from bot.admin.roles import GRANTS, PERMISSIONS, Role, UnknownPermission, can
-from bot.models.staff import Staff, utcnow
+from bot.models.staff import Staff
+from bot.staff.roles import GRANTS, PERMISSIONS, Role, UnknownPermission, can
 from tests.conftest import Resident
 from tests.servers import ROOT, free_port
 
@@ -236,12 +236,12 @@ def test_the_lock_out_ends_after_fifteen_minutes(app, console, monkeypatch):
     add_staff(app, "wang")
     for _ in range(5):
         console.login("wang", "wrong password")
-    later = utcnow() + timedelta(minutes=14)
-    monkeypatch.setattr(auth, "utcnow", lambda: later)
+    later = clock.now() + timedelta(minutes=14)
+    monkeypatch.setattr(clock, "now", lambda: later)
     assert "已被锁定" in console.login("wang").get_data(as_text=True)
 
-    later = utcnow() + timedelta(minutes=15, seconds=1)
-    monkeypatch.setattr(auth, "utcnow", lambda: later)
+    later = clock.now() + timedelta(minutes=15, seconds=1)
+    monkeypatch.setattr(clock, "now", lambda: later)
     assert console.login("wang").status_code == 302
     assert console.logged_in()
 
@@ -517,7 +517,7 @@ def test_console_pages_are_not_cached_or_framed(client):
 
 # ---- roles ----
 
-#: What each role may do: one test per cell (issue 5 and bot/admin/roles.py).
+#: What each role may do: one test per cell (issue 5 and bot/staff/roles.py).
 EXPECTED = {
     # permission:               clerk  handler approver admin  head
     "cases.view": (True, True, True, True, True),
@@ -613,7 +613,7 @@ def test_sunshine_demo_prints_a_staff_login_that_works(tmp_path):
         "PYTHONUNBUFFERED": "1",
     }
     process = subprocess.Popen(
-        [sys.executable, "-c", "from bot.cli import main; main()", "demo", "--port", str(port)],
+        [sys.executable, "-c", "from bot.launch import main; main()", "demo", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot import db
+from bot import clock, db
 from bot.models.cases import STORED, Attachment, Case
 from bot.models.staff import AuditEntry
 from tests import fake_wechat
@@ -124,13 +124,12 @@ def assign(app: Flask, number: str, username: str, *, by: str | None = None) -> 
     approver may assign a complaint)."""
     from bot.admin import accounts
     from bot.cases import handling
-    from bot.cases.intake import utcnow
 
     with app.app_context():
         session = db.get_session()
         case = session.scalars(select(Case).where(Case.number == number)).one()
         member = accounts.get(session, username)
-        handling.assign(case, accounts.get(session, by or username), member, utcnow())
+        handling.assign(case, accounts.get(session, by or username), member, clock.now())
         session.commit()
 
 

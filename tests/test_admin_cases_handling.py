@@ -6,13 +6,12 @@ resident is told is stored as a reply (delivery itself: ``test_cases_replies.py`
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from bot import db
+from bot import clock, db
 from bot.cases.calendar import work_calendar
-from bot.cases.deadlines import add_working_days, beijing_date
+from bot.cases.deadlines import add_working_days
 from bot.cases.outcomes import COMPLAINT_REMEDY
 from bot.cases.texts import day_text
+from bot.clock import beijing_date
 from tests.conftest import Resident
 from tests.test_admin_cases import (
     audit_entries,
@@ -26,7 +25,7 @@ from tests.test_admin_cases import (
 
 
 def today():  # type: ignore[no-untyped-def]
-    return beijing_date(datetime.now(UTC))
+    return beijing_date(clock.now())
 
 
 def working_days_after(app, start, days: int):  # type: ignore[no-untyped-def]

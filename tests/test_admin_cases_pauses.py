@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.admin import cases as console_cases
-from bot.cases import intake
+from bot import clock
 from bot.cases.deadlines import Pause, WorkCalendar, paused_days
 from tests.test_admin_cases import audit_entries, backdate, case_row, file_application, logged_in
 from tests.test_admin_cases import post as console_post
@@ -18,13 +17,13 @@ RECEIVED = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 def on(monkeypatch, day: date) -> None:
     """The console's "now": 10:00 in Beijing on ``day``."""
     moment = datetime(day.year, day.month, day.day, 2, 0, tzinfo=UTC)
-    monkeypatch.setattr(console_cases, "utcnow", lambda: moment)
+    monkeypatch.setattr(clock, "now", lambda: moment)
 
 
 def test_a_consultation_and_a_fee_notice_shift_the_due_date_by_the_paused_working_days(
     app, resident, monkeypatch
 ):
-    monkeypatch.setattr(intake, "utcnow", lambda: RECEIVED)
+    monkeypatch.setattr(clock, "now", lambda: RECEIVED)
     number = file_application(resident)
     assert case_row(app, number).due_on == date(2026, 3, 30)
     console = logged_in(app, "wang", "handler")
@@ -91,7 +90,7 @@ def test_a_pause_counts_at_most_its_statutory_working_days():
 
 
 def test_an_unpaid_fee_closes_as_62_only_after_its_20_working_days(app, resident, monkeypatch):
-    monkeypatch.setattr(intake, "utcnow", lambda: RECEIVED)
+    monkeypatch.setattr(clock, "now", lambda: RECEIVED)
     number = file_application(resident)
     console = logged_in(app, "wang", "handler")
     on(monkeypatch, date(2026, 3, 3))

@@ -4,13 +4,11 @@ assign sees the reporter, nobody else can get there by assigning, reassigning or
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from bot import db
+from bot import clock, db
 from bot.admin import accounts
 from bot.cases import export
 from bot.models.cases import Case, CaseAssignment
@@ -95,7 +93,7 @@ def test_a_self_assignment_made_before_this_rule_reveals_nothing(app, resident):
         case = session.scalars(select(Case).where(Case.number == number)).one()
         me = accounts.get(session, "li")
         case.assignment = CaseAssignment(
-            staff=me, assigned_by_id=me.id, assigned_at=datetime.now(UTC)
+            staff=me, assigned_by_id=me.id, assigned_at=clock.now()
         )
         session.commit()
 

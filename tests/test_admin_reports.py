@@ -1,6 +1,6 @@
 """Annual reports in the console: a draft is invisible to residents until reviewed and published;
 then ``年报 YEAR`` answers with its news reply and ``/report/YEAR(.pdf)`` serve it. The statutory
-tables come from ``bot.cases.annual.statutory_tables``, faked here.
+tables come from ``bot.annual.tables.statutory_tables``, faked here.
 """
 
 from __future__ import annotations
@@ -110,22 +110,22 @@ def office(app: Flask) -> Flask:
 
 @pytest.fixture
 def tables_provider(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """A stand-in for ``bot.cases.annual``: returns ``TABLES``; the years asked are recorded."""
+    """A stand-in for ``bot.annual.tables``: returns ``TABLES``; the years asked are recorded."""
     asked: list[int] = []
 
     def statutory_tables(session: Any, year: int) -> list[dict[str, Any]]:
         asked.append(year)
         return TABLES
 
-    fake = types.ModuleType("bot.cases.annual")
-    fake.__spec__ = importlib.machinery.ModuleSpec("bot.cases.annual", None)
+    fake = types.ModuleType("bot.annual.tables")
+    fake.__spec__ = importlib.machinery.ModuleSpec("bot.annual.tables", None)
     fake.statutory_tables = statutory_tables  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "bot.cases.annual", fake)
+    monkeypatch.setitem(sys.modules, "bot.annual.tables", fake)
     return asked
 
 
 def replace_provider(monkeypatch: pytest.MonkeyPatch, function: Callable[..., Any]) -> None:
-    monkeypatch.setattr(sys.modules["bot.cases.annual"], "statutory_tables", function)
+    monkeypatch.setattr(sys.modules["bot.annual.tables"], "statutory_tables", function)
 
 
 # ---- a year's report, from draft to residents ----
@@ -342,7 +342,7 @@ def test_generating_tables_after_review_needs_review_again(
 def test_without_the_cases_module_the_action_is_hidden(
     office: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "bot.cases.annual", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "bot.annual.tables", None)  # as if not installed
     clerk = Desk(office, "wang")
     create_report(clerk)
     assert "从办件记录生成统计表" not in clerk.page(AT)

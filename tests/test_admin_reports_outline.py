@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.content import outline, statutory
+from bot.annual import outline, statutory
+from bot.annual.statutory import HeaderCell, TableShapeError
 from bot.content.pdf import render_report
 from bot.content.reports import parse_report
-from bot.content.statutory import HeaderCell, TableShapeError
 from bot.models.content import Report
 from bot.seed import report_text
 from tests.test_content_reports import pdf_text

@@ -23,9 +23,10 @@ from sqlalchemy import select
 
 from bot import db
 from bot.admin import accounts
-from bot.cases import annual, handling, numbers
+from bot.annual import statutory
+from bot.annual import tables as annual
+from bot.cases import handling, numbers
 from bot.cases.calendar import work_calendar
-from bot.cases.deadlines import BEIJING
 from bot.cases.intake import set_deadlines
 from bot.cases.outcomes import (
     APPLICATION_OUTCOMES,
@@ -33,7 +34,7 @@ from bot.cases.outcomes import (
     TABLE_THREE_RESULT_ROWS,
     outcome,
 )
-from bot.content import statutory
+from bot.clock import BEIJING
 from bot.models.cases import APPLICATION, COMPLAINT, ORGANISATION, PERSON, Case
 from bot.models.content import Item
 from tests.test_admin_auth import add_staff

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot import db
-from bot.cases import intake
+from bot import clock, db
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import application_due
 from bot.cases.privacy import unseal
@@ -241,7 +240,7 @@ def test_a_weekend_receipt_is_dated_that_day_and_counted_from_the_next_working_d
     app, resident, monkeypatch
 ):
     saturday_evening = datetime(2026, 3, 7, 12, 30, tzinfo=UTC)  # 20:30 in Beijing
-    monkeypatch.setattr(intake, "utcnow", lambda: saturday_evening)
+    monkeypatch.setattr(clock, "now", lambda: saturday_evening)
     receipt = fill(resident, [*PERSON_STEPS, "确认"])
     assert "SQ20260307-0001" in receipt
     assert "收到时间：2026年3月7日 20:30（北京时间）" in receipt
@@ -251,7 +250,7 @@ def test_a_weekend_receipt_is_dated_that_day_and_counted_from_the_next_working_d
 def test_a_receipt_in_late_december_is_provisional_for_resident_and_staff(
     app, resident, monkeypatch
 ):
-    monkeypatch.setattr(intake, "utcnow", lambda: datetime(2026, 12, 20, 2, 0, tzinfo=UTC))
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 20, 2, 0, tzinfo=UTC))
     receipt = fill(resident, [*PERSON_STEPS, "确认"])
     assert "2027年1月" in receipt and "（暂定）" in receipt and "尚未公布节假日安排" in receipt
     [case] = cases_of(app)

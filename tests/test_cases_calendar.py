@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
-from bot import db
-from bot.cases import intake
+from bot import clock, db
 from bot.cases.calendar import work_calendar
 from bot.cases.numbers import allocate, read_number
 from bot.models.cases import Case
@@ -40,7 +39,7 @@ def test_seed_loads_the_shipped_years_once(app):
 
 
 def test_adding_2027_recomputes_provisional_deadlines(app, tmp_path, monkeypatch):
-    monkeypatch.setattr(intake, "utcnow", lambda: datetime(2026, 12, 20, 2, 0, tzinfo=UTC))
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 20, 2, 0, tzinfo=UTC))
     resident = Resident(app)
     for line in PERSON_STEPS:
         resident.says(line)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.admin import cases as console_cases
-from bot.cases import intake
+from bot import clock
 from tests.test_admin_cases import case_row, file_complaint, logged_in, post
 from tests.test_cases_calendar import cli
 
@@ -18,14 +17,14 @@ DAY_14 = datetime(2026, 3, 16, 2, 0, tzinfo=UTC)
 def test_a_complaint_accepted_on_day_14_concludes_60_days_after_acceptance(
     app, resident, monkeypatch
 ):
-    monkeypatch.setattr(intake, "utcnow", lambda: RECEIVED)
+    monkeypatch.setattr(clock, "now", lambda: RECEIVED)
     number = file_complaint(resident)
     receipt = resident.says(f"进度 {number}")
     assert "是否受理：15日内告知，最迟于2026年3月17日（含当日）" in receipt
     assert "受理时告知办结期限" in receipt and "办结期限：" not in receipt
     assert "最迟于2026年3月17日（含当日）告知是否受理" in resident.says("我的")
 
-    monkeypatch.setattr(console_cases, "utcnow", lambda: DAY_14)
+    monkeypatch.setattr(clock, "now", lambda: DAY_14)
     console = logged_in(app, "wang", "handler")
     page = console.page(f"/admin/cases/{number}")
     assert "受理之日起60日内（受理时计算）" in page and "2026-05" not in page
@@ -48,9 +47,9 @@ def test_a_complaint_accepted_on_day_14_concludes_60_days_after_acceptance(
 
 
 def test_the_extension_of_a_complaint_counts_from_acceptance(app, resident, monkeypatch):
-    monkeypatch.setattr(intake, "utcnow", lambda: RECEIVED)
+    monkeypatch.setattr(clock, "now", lambda: RECEIVED)
     number = file_complaint(resident)
-    monkeypatch.setattr(console_cases, "utcnow", lambda: DAY_14)
+    monkeypatch.setattr(clock, "now", lambda: DAY_14)
     head = logged_in(app, "boss", "approver")
     post(head, f"/admin/cases/{number}/accept", message="")
     post(head, f"/admin/cases/{number}/extension", reason="需要多个部门联合核查")

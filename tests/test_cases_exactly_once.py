@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
-from bot import db
+from bot import clock, db
 from bot.cases import intake
 from bot.cases.intake import ComplaintForm, Photo
-from bot.chat import describe
 from bot.models.cases import Attachment, Case
-from bot.protocol import Keys, message_xml, sign_delivery
 from bot.store import KEY_PREFIX
+from bot.wechat.chat import describe
+from bot.wechat.protocol import Keys, message_xml, sign_delivery
 from tests.conftest import TOKEN, Resident, flask_transport, needs_redis
 
 STEPS = ["投诉", "路灯坏了", "/image https://mmbiz.qpic.cn/a.jpg", "好了", "跳过"]
@@ -115,7 +115,7 @@ def test_steps_alternating_between_two_instances_file_one_case(make_app, service
 
 
 def test_concurrent_submissions_get_consecutive_numbers(app, monkeypatch):
-    monkeypatch.setattr(intake, "utcnow", lambda: datetime(2026, 11, 26, 4, 0, tzinfo=UTC))
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 26, 4, 0, tzinfo=UTC))
 
     def submit(n: int) -> str:
         with app.app_context():

@@ -20,14 +20,14 @@ from pypdf import PdfReader
 from sqlalchemy import MetaData, select
 
 from bot import db
-from bot.cases import web
+from bot.cases import links
 from bot.cases.formal import NO_LINE_START, FormalReply, render_pdf, wrap
 from bot.cases.outcomes import APPLICATION_OUTCOMES, Remedy, outcome, remedy_notice
-from bot.content.pdf import SYSTEM_FALLBACK_FONTS
 from bot.content.reports import parse_report
 from bot.models import Office
 from bot.models.cases import Case
 from bot.models.content import Report
+from bot.pdf import SYSTEM_FALLBACK_FONTS
 from bot.seed import report_text
 from tests.conftest import Resident, needs_program
 from tests.test_admin_cases import audit_entries, case_row, file_application, logged_in, post
@@ -280,7 +280,7 @@ def test_the_residents_progress_links_to_the_formal_reply_only_they_can_open(app
 def test_an_old_link_expires_and_says_how_to_get_a_new_one(app, resident, monkeypatch):
     number = close_as_refusal(app, resident)
     path = link_in(resident.says(f"进度 {number}"))
-    monkeypatch.setattr(web, "LINK_DAYS", -1)
+    monkeypatch.setattr(links, "LINK_DAYS", -1)
     expired = app.test_client().get(path)
     assert expired.status_code == 410
     assert "进度 编号" in expired.get_data(as_text=True)

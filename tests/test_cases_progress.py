@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot import db
-from bot.cases import web
+from bot.cases import links
 from bot.cases.texts import NOT_FOUND
 from bot.models.cases import Case, CaseReply
 from bot.privacy import openid_hash
@@ -154,7 +154,9 @@ def test_a_link_changed_or_made_for_another_case_shows_nothing(app, resident):
         mine = db.get_session().scalars(select(Case).where(Case.number == number)).one()
         other = db.get_session().scalars(select(Case).where(Case.number == theirs)).one()
         # What someone holding the key could sign: the neighbour's case with my name on it.
-        crossed = "/replies/" + web._signer(web.ALL_REPLIES).dumps([other.id, web._resident(mine)])
+        crossed = "/replies/" + links._signer(links.Page.ALL_REPLIES).dumps(
+            [other.id, links._resident(mine)]
+        )
 
     for forged in (path[:-2] + ("A" if path[-2] != "A" else "B") + path[-1], crossed):
         response = client.get(forged)
@@ -167,7 +169,7 @@ def test_an_expired_link_says_how_to_get_a_new_one(app, resident, monkeypatch):
     number = file_complaint(resident)
     add_replies(app, number, LONG)
     path = full_text_link(resident, number)
-    later = time.time() + web.LINK_DAYS * 24 * 3600 + 60
+    later = time.time() + links.LINK_DAYS * 24 * 3600 + 60
     monkeypatch.setattr(time, "time", lambda: later)
     response = app.test_client().get(path)
     assert response.status_code == 410

@@ -12,8 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.admin import cases as console_cases
-from bot.cases import intake
+from bot import clock
 from bot.cases.calendar import shipped_schedules, statutory_days_off
 from tests.test_admin_cases import file_application, logged_in
 from tests.test_cases_calendar import SCHEDULE_2027, cli
@@ -53,13 +52,13 @@ def test_a_year_past_the_table_keeps_the_fixed_date_holidays():
 
 def test_a_receipt_on_4_december_is_due_on_4_january_provisionally(app, resident, monkeypatch):
     friday = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
-    monkeypatch.setattr(intake, "utcnow", lambda: friday)
+    monkeypatch.setattr(clock, "now", lambda: friday)
     number = file_application(resident)
     shown = resident.says(f"进度 {number}")
     assert "2027年1月4日" in shown and "（暂定）" in shown, "1 January 2027 is never a working day"
     assert "尚未公布节假日安排" in shown
 
-    monkeypatch.setattr(console_cases, "utcnow", lambda: friday)
+    monkeypatch.setattr(clock, "now", lambda: friday)
     console = logged_in(app, "wang", "clerk")
     page = console.page(f"/admin/cases/{number}")
     assert "2027-01-04" in page and "暂定" in page
@@ -69,10 +68,10 @@ def test_a_receipt_on_4_december_is_due_on_4_january_provisionally(app, resident
 @pytest.mark.parametrize("path", ["/admin/dashboard", "/admin/cases", "/admin/digest"])
 def test_from_1_november_the_console_asks_for_next_years_schedule(app, monkeypatch, path):
     console = logged_in(app, "wang", "clerk")
-    monkeypatch.setattr(console_cases, "utcnow", lambda: datetime(2026, 10, 31, 4, tzinfo=UTC))
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 10, 31, 4, tzinfo=UTC))
     assert "尚未导入2027年的节假日安排" not in console.page(path)
 
-    monkeypatch.setattr(console_cases, "utcnow", lambda: datetime(2026, 11, 1, 4, tzinfo=UTC))
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 1, 4, tzinfo=UTC))
     page = console.page(path)
     assert "尚未导入2027年的节假日安排" in page
     assert "sunshine calendar add 2027 2027.json" in page

@@ -3,17 +3,17 @@ retried after failures, never lost; then the resident's rating and the call-back
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from flask import Flask
 from sqlalchemy import select, update
 
-from bot import db
+from bot import clock, db
 from bot.cases import replies
-from bot.delivery import seen_key
 from bot.models.cases import CaseReply
 from bot.store import EXTENSION as STORE
+from bot.wechat.window import seen_key
 from tests import fake_wechat
 from tests.conftest import Resident
 from tests.test_admin_cases import (
@@ -238,7 +238,7 @@ def test_a_reply_claimed_by_another_process_is_not_pushed_twice(api_app, fake_ap
     console = logged_in(api_app, "wang", "handler")
     post(console, f"/admin/cases/{number}/reply", body="已处理。")
     resident.says("联系")
-    now = datetime.now(UTC)
+    now = clock.now()
     with api_app.app_context():
         session = db.get_session()
         session.execute(update(CaseReply).values(delivery="sending", attempted_at=now))

@@ -16,7 +16,7 @@ from bot.models import Office
 from tests.conftest import AES_KEY, APPID, TOKEN
 from tests.servers import ROOT, free_port, serve_in_thread, wait_until_healthy
 
-SUNSHINE = [sys.executable, "-c", "from bot.cli import main; main()"]
+SUNSHINE = [sys.executable, "-c", "from bot.launch import main; main()"]
 
 
 def run(args: list[str], env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess:

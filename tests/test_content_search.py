@@ -14,7 +14,7 @@ from bot import db
 from bot.content import search
 from bot.content.search import Entry, SearchIndex, get_index, normalise
 from bot.models.content import CatalogueRevision, Item, catalogue_revision
-from bot.replies import TEXT_MAX_BYTES
+from bot.wechat.replies import TEXT_MAX_BYTES
 from tests.conftest import PUBLIC_URL, Resident
 
 

@@ -8,8 +8,8 @@ from datetime import date
 from flask import Flask
 
 from bot import db
-from bot.menu import build_menu, menu_problems
 from bot.models.content import Item
+from bot.wechat.menu import build_menu, menu_problems
 from tests.conftest import PUBLIC_URL, Resident
 
 

@@ -12,11 +12,12 @@ import requests
 from sqlalchemy import create_engine
 
 from bot import db
-from bot.chat import describe
-from bot.delivery import BUSY, last_message_at, when_answered
-from bot.protocol import Keys, message_xml, sign_delivery
-from bot.router import Command
+from bot.engine.router import Command
 from bot.store import KEY_PREFIX
+from bot.wechat.chat import describe
+from bot.wechat.delivery import BUSY, when_answered
+from bot.wechat.protocol import Keys, message_xml, sign_delivery
+from bot.wechat.window import last_message_at
 from tests.conftest import TOKEN, Resident, needs_redis
 from tests.servers import gunicorn, serve_in_thread
 
@@ -166,7 +167,7 @@ def test_a_residents_last_message_opens_the_48_hour_window(app, resident):
 
 def claim_as_a_dead_worker(app, fields: dict[str, str | int], lock_held: bool) -> None:
     """What a worker killed after claiming a delivery leaves in the store."""
-    from bot.delivery import PENDING
+    from bot.wechat.delivery import PENDING
 
     store = app.extensions["sunshine.redis"]
     openid = fields["FromUserName"]

@@ -22,7 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 
@@ -35,11 +35,11 @@ from cryptography.x509.oid import NameOID
 from flask import Flask, jsonify, request
 from gunicorn.app.base import Application
 
-from bot import create_app
-from bot.chat import ChatClient, Transport, describe, http_transport
+from bot import clock, create_app
 from bot.config import DEFAULTS, STRING_SETTINGS
-from bot.protocol import Keys, sign_delivery
 from bot.urls import public_url
+from bot.wechat.chat import ChatClient, Transport, describe, http_transport
+from bot.wechat.protocol import Keys, sign_delivery
 from tests.conftest import TOKEN, needs_program
 from tests.servers import find_nginx, free_port, serve_in_thread, wait_until_healthy
 
@@ -282,7 +282,7 @@ def self_signed_certificate(folder: Path) -> Path:
     folder.mkdir()
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, SERVER_NAME)])
-    now = datetime.now(UTC)
+    now = clock.now()
     certificate = (
         x509.CertificateBuilder()
         .subject_name(name)

@@ -31,10 +31,10 @@ from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from bot import db
-from bot.chat import ChatClient, ChatError, describe
-from bot.delivery import BUSY
 from bot.models.cases import Case, CaseReply
-from bot.protocol import Keys
+from bot.wechat.chat import ChatClient, ChatError, describe
+from bot.wechat.delivery import BUSY
+from bot.wechat.protocol import Keys
 from tests.apps import PAUSE_AT, PAUSE_POINTS, PAUSED_PID_FILE
 from tests.conftest import (
     TOKEN,

@@ -29,9 +29,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import db
-from bot.chat import ChatClient, describe
 from bot.models.cases import STORED, Case
-from bot.protocol import Keys
+from bot.wechat.chat import ChatClient, describe
+from bot.wechat.protocol import Keys
 from tests import fake_wechat
 from tests.conftest import TOKEN, Services, needs_postgresql, needs_program, needs_redis
 from tests.servers import UPSTREAM_HEADER, Instance, balancer, find_nginx, gunicorn_instances

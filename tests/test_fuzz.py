@@ -34,12 +34,12 @@ from wechatpy.crypto import PrpCrypto
 from werkzeug.routing import Rule
 
 from bot import db
-from bot.cases import web as case_web
-from bot.dialogue import DIALOGUE_WORDS
+from bot.cases.links import Page, token
+from bot.engine.dialogue import DIALOGUE_WORDS
 from bot.models.cases import Case
 from bot.models.content import Item, Report
-from bot.protocol import Keys, message_xml, open_reply, sign, xml_element
-from bot.replies import SILENCE_BODY, TEXT_MAX_BYTES, cdata_safe
+from bot.wechat.protocol import Keys, message_xml, open_reply, sign, xml_element
+from bot.wechat.replies import SILENCE_BODY, TEXT_MAX_BYTES, cdata_safe
 from tests.conftest import AES_KEY, APPID, TOKEN, Resident
 from tests.test_admin_auth import PASSWORD, add_staff
 from tests.test_admin_cases import file_application, file_complaint
@@ -486,7 +486,7 @@ def build_site(app: Flask, errors: ErrorRecords) -> Site:
                 *(str(y) for y in session.scalars(select(Report.year))),
                 *(str(a.id) for c in cases for a in c.attachments),
             ],
-            "token": [case_web.replies_link(case).rsplit("/", 1)[1] for case in cases],
+            "token": [token(Page.ALL_REPLIES, case) for case in cases],
         }
     rules = [
         rule

@@ -10,10 +10,10 @@ from prometheus_client import REGISTRY
 from sqlalchemy.exc import IntegrityError
 
 from bot import db
-from bot.delivery import BUSY
 from bot.logs import JsonFormatter, RequestIdFilter, TextFormatter
 from bot.models.staff import Staff
 from bot.privacy import openid_hash
+from bot.wechat.delivery import BUSY
 from tests.conftest import Resident
 
 
@@ -87,7 +87,7 @@ def test_logs_of_a_conversation_never_contain_the_openid(app, resident, caplog):
 
 
 def test_json_log_lines_carry_the_request_id_and_extras(app):
-    record = logging.LogRecord("bot.delivery", logging.INFO, "", 0, "answered %s", ("text",), None)
+    record = logging.LogRecord("bot.wechat.delivery", logging.INFO, "", 0, "answered %s", ("text",), None)
     record.openid = "abcd"
     with app.test_request_context(headers={"X-Request-ID": "r-1"}):
         app.preprocess_request()

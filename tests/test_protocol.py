@@ -6,7 +6,7 @@ import pytest
 import xmltodict
 from wechatpy.crypto import PrpCrypto
 
-from bot.protocol import (
+from bot.wechat.protocol import (
     Keys,
     SignatureRejected,
     Undecryptable,

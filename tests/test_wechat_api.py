@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from wechatpy.exceptions import WeChatClientException
 
-from bot.menu import build_menu, menu_problems
-from bot.wechat_api import WeChatUnavailable, get_client
+from bot.wechat.api import WeChatUnavailable, get_client
+from bot.wechat.menu import build_menu, menu_problems
 from tests import fake_wechat
 from tests.conftest import PUBLIC_URL, needs_redis
 from tests.servers import ROOT
@@ -69,7 +69,7 @@ def test_concurrent_processes_fetch_the_token_once(
     redis_url = needs_redis(services)
     script = (
         "from bot import create_app\n"
-        "from bot.wechat_api import get_client\n"
+        "from bot.wechat.api import get_client\n"
         "app = create_app()\n"
         "with app.app_context():\n"
         "    get_client().menu.get()\n"

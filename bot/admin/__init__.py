@@ -16,7 +16,7 @@
 - ``cli``: ``sunshine staff add|list|passwd|disable|enable``.
 
 The submodules are imported inside ``init_app``, not at the top: ``bot.models.staff``
-imports ``bot.admin.roles``, and the pages import the models.
+imports ``bot.staff.roles``, and the pages import the models.
 """
 
 from __future__ import annotations

@@ -33,9 +33,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.admin import audit
-from bot.admin.roles import Role
 from bot.models.staff import Staff
+from bot.staff import audit
+from bot.staff.roles import Role
 from bot.store import KEY_PREFIX
 
 MIN_PASSWORD_LENGTH = 10

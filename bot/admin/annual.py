@@ -1,6 +1,6 @@
 """The annual report's statutory tables in the console: ``/admin/annual/<year>``, CSV and XLSX.
 
-The tables come from ``bot.cases.annual.statutory_tables`` (the same as
+The tables come from ``bot.annual.tables.statutory_tables`` (the same as
 ``sunshine report stats``), with the check 一 + 二 = 三(七) + 四. Members who edit
 published information enter the figures of table 二 that the catalogue cannot
 count; handlers record reconsiderations and lawsuits for table 四.
@@ -15,11 +15,11 @@ from datetime import date
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from bot import clock
 from bot.admin.auth import permission_required
-from bot.admin.cases import today, utcnow
 from bot.admin.console import bp
-from bot.cases import annual
-from bot.cases.annual import AnnualError
+from bot.annual import tables as annual
+from bot.annual.tables import AnnualError
 from bot.db import get_session
 from bot.models.cases import APPEAL_KINDS, APPEAL_RESULTS, DisclosureAppeal
 
@@ -61,7 +61,7 @@ def is_heading(row: list[object]) -> bool:
 
 
 def _year(year: int) -> int:
-    if not FIRST_YEAR <= year <= today().year:
+    if not FIRST_YEAR <= year <= clock.today().year:
         abort(404)
     return year
 
@@ -70,7 +70,7 @@ def _year(year: int) -> int:
 @permission_required("cases.view")
 def annual_index() -> ResponseReturnValue:
     """The year asked for, else last year's: the report due by the end of January is about it."""
-    year = request.args.get("year", type=int) or today().year - 1
+    year = request.args.get("year", type=int) or clock.today().year - 1
     return redirect(url_for("admin.annual_year", year=year))
 
 
@@ -86,7 +86,7 @@ def _year_page(year: int, errors: list[str] | None = None) -> ResponseReturnValu
     return render_template(
         "admin/cases/annual.html",
         year=year,
-        years=list(range(today().year, FIRST_YEAR - 1, -1)),
+        years=list(range(clock.today().year, FIRST_YEAR - 1, -1)),
         result=result,
         header_rows=header_rows,
         is_heading=is_heading,
@@ -97,7 +97,7 @@ def _year_page(year: int, errors: list[str] | None = None) -> ResponseReturnValu
         errors=errors or [],
         form=request.form if errors else {},
         earlier_format=year < annual.FORMAT_2021,
-        today=today(),
+        today=clock.today(),
     ), (422 if errors else 200)
 
 
@@ -140,7 +140,7 @@ def annual_figures(year: int) -> ResponseReturnValue:
             problems.append(str(error))
     if problems:
         return _year_page(_year(year), errors=problems)
-    changed = annual.save_figures(session, _year(year), values, g.staff, utcnow())
+    changed = annual.save_figures(session, _year(year), values, g.staff, clock.now())
     session.commit()
     flash(f"已保存{len(changed)}项数据。" if changed else "数据没有变化。", "info")
     return redirect(url_for("admin.annual_year", year=year) + "#table-two")
@@ -169,7 +169,7 @@ def annual_appeal_add(year: int) -> ResponseReturnValue:
             case_number=request.form.get("case_number"),
             reference=request.form.get("reference"),
             note=request.form.get("note"),
-            now=utcnow(),
+            now=clock.now(),
         )
     except AnnualError as error:
         session.rollback()
@@ -188,7 +188,7 @@ def annual_appeal_result(appeal_id: int) -> ResponseReturnValue:
         abort(404)
     try:
         annual.set_appeal_result(
-            appeal, g.staff, request.form.get("result", ""), _date("decided_on"), utcnow()
+            appeal, g.staff, request.form.get("result", ""), _date("decided_on"), clock.now()
         )
     except AnnualError as error:
         session.rollback()

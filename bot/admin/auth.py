@@ -13,7 +13,7 @@ None), ends an expired session, then checks the CSRF token of every POST, PUT,
 PATCH and DELETE: a form only needs ``{{ csrf_token() }}`` in a hidden
 ``csrf_token`` field. Views are protected with ``login_required``,
 ``permission_required("audit.view")`` (preferred: roles are data in
-``bot.admin.roles``) or ``role_required(Role.ADMIN)``.
+``bot.staff.roles``) or ``role_required(Role.ADMIN)``.
 """
 
 from __future__ import annotations
@@ -36,12 +36,14 @@ from sqlalchemy import update
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from bot.admin import accounts, audit
+from bot import clock
+from bot.admin import accounts
 from bot.admin.accounts import LockoutPolicy, LoginAttempt, Outcome
 from bot.admin.console import PermissionDenied, bp, csrf
-from bot.admin.roles import Role, check_permission
 from bot.db import get_session
-from bot.models.staff import Staff, utcnow
+from bot.models.staff import Staff
+from bot.staff import audit
+from bot.staff.roles import Role, check_permission
 from bot.store import get_redis
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -234,7 +236,7 @@ def login() -> ResponseReturnValue:
                 form.password.data,
                 source=request.remote_addr or "unknown",
                 policy=policy,
-                now=utcnow(),
+                now=clock.now(),
             )
         except redis.RedisError:
             log.error("console login refused: the store is unreachable, guesses cannot be counted")

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -43,13 +43,13 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.admin import audit
+from bot import clock
 from bot.admin.auth import permission_required
 from bot.admin.console import PermissionDenied, bp
 from bot.cases import handling, replies
 from bot.cases.calendar import missing_next_year, work_calendar
-from bot.cases.deadlines import beijing_date
 from bot.cases.digest import Due, next_deadline, open_cases_by_urgency, working_days_between
+from bot.cases.formal import has_formal_reply
 from bot.cases.handling import HandlingError
 from bot.cases.intake import filed_that_day
 from bot.cases.media import media_dir
@@ -64,7 +64,6 @@ from bot.cases.privacy import (
     unseal,
 )
 from bot.cases.texts import due_text
-from bot.cases.web import has_formal_reply
 from bot.db import get_session
 from bot.models import Office
 from bot.models.cases import (
@@ -85,8 +84,9 @@ from bot.models.cases import (
     CaseRating,
 )
 from bot.models.staff import AuditEntry, Staff
+from bot.staff import audit
 from bot.urls import whole_number
-from bot.wechat_api import EXTENSION as WECHAT_CLIENT
+from bot.wechat.api import EXTENSION as WECHAT_CLIENT
 
 PAGE_SIZE = 50
 KIND_LABELS = {APPLICATION: "依申请公开", COMPLAINT: "投诉举报"}
@@ -109,14 +109,6 @@ DELIVERY_FLASH = {
     replies.RETRY: "推送失败，系统会自动重试（也可以在下方点“重新推送”）。",
 }
 AMAP_MARKER = "https://uri.amap.com/marker"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def today() -> date:
-    return beijing_date(utcnow())
 
 
 # ---- who sees what ----
@@ -303,7 +295,7 @@ def inbox_rows(session: Session, filters: Filters, staff: Staff, on: date) -> li
 def cases_inbox() -> ResponseReturnValue:
     session = get_session()
     filters = Filters.from_request()
-    on = today()
+    on = clock.today()
     rows = inbox_rows(session, filters, g.staff, on)
     page = max(request.args.get("page", 1, type=int), 1)
     pages = max(-(-len(rows) // PAGE_SIZE), 1)
@@ -429,7 +421,7 @@ def render_case(
 ) -> ResponseReturnValue:
     session = get_session()
     staff: Staff = g.staff
-    on = today()
+    on = clock.today()
     show_identity = not case.reporter_protected or reporter_visible(staff, case)
     contact = None
     seal_problem = None
@@ -598,7 +590,7 @@ def case_assign(number: str) -> ResponseReturnValue:
     try:
         if assignee is None:
             raise HandlingError("请选择承办人。")
-        handling.assign(case, g.staff, assignee, utcnow())
+        handling.assign(case, g.staff, assignee, clock.now())
     except HandlingError as error:
         return _refused(case, "assign", error)
     return _done(case, f"已分派给{assignee.display_name}。")
@@ -609,7 +601,7 @@ def case_assign(number: str) -> ResponseReturnValue:
 def case_note(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
-        handling.add_note(case, g.staff, _form("body"), utcnow())
+        handling.add_note(case, g.staff, _form("body"), clock.now())
     except HandlingError as error:
         return _refused(case, "note", error)
     return _done(case, "备注已保存（仅工作人员可见）。")
@@ -620,7 +612,7 @@ def case_note(number: str) -> ResponseReturnValue:
 def case_reply(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
-        handling.reply(case, g.staff, _form("body"), utcnow())
+        handling.reply(case, g.staff, _form("body"), clock.now())
     except HandlingError as error:
         return _refused(case, "reply", error)
     return _done(case, "答复已保存。", deliver=True)
@@ -637,7 +629,7 @@ def case_correction(number: str) -> ResponseReturnValue:
             case,
             g.staff,
             _form("items"),
-            utcnow(),
+            clock.now(),
             days,
             confirm_late=_form("confirm_late") == "1",
         )
@@ -667,7 +659,7 @@ def case_consultation(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
         sent_on = _day("sent_on", "发出征求意见的日期")
-        handling.start_consultation(get_session(), case, g.staff, _form("party"), sent_on, utcnow())
+        handling.start_consultation(get_session(), case, g.staff, _form("party"), sent_on, clock.now())
     except HandlingError as error:
         return _refused(case, "consultation", error)
     return _done(case, "已登记征求意见：收到意见前答复期限暂停计算（最长15个工作日）。")
@@ -680,7 +672,7 @@ def case_consultation_answer(number: str, pause_id: int) -> ResponseReturnValue:
     pause = _pause_of(case, pause_id)
     try:
         answered_on = _day("answered_on", "收到意见的日期")
-        handling.end_consultation(get_session(), pause, g.staff, answered_on, utcnow())
+        handling.end_consultation(get_session(), pause, g.staff, answered_on, clock.now())
     except HandlingError as error:
         return _refused(case, "consultation", error)
     due = due_text(case.due_on, case.due_provisional)
@@ -693,7 +685,7 @@ def case_fee_notice(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
         handling.send_fee_notice(
-            get_session(), case, g.staff, _form("amount"), _form("basis"), utcnow()
+            get_session(), case, g.staff, _form("amount"), _form("basis"), clock.now()
         )
     except HandlingError as error:
         return _refused(case, "fee", error)
@@ -707,7 +699,7 @@ def case_fee_payment(number: str, pause_id: int) -> ResponseReturnValue:
     pause = _pause_of(case, pause_id)
     try:
         paid_on = _day("paid_on", "缴费日期")
-        handling.record_payment(get_session(), pause, g.staff, paid_on, _form("amount"), utcnow())
+        handling.record_payment(get_session(), pause, g.staff, paid_on, _form("amount"), clock.now())
     except HandlingError as error:
         return _refused(case, "fee", error)
     due = due_text(case.due_on, case.due_provisional)
@@ -728,7 +720,7 @@ def case_supplement(number: str) -> ResponseReturnValue:
     try:
         received = _day("received_on", "收到补正材料的日期")
         handling.record_correction(
-            get_session(), case, _form("text"), received, utcnow(), actor=g.staff
+            get_session(), case, _form("text"), received, clock.now(), actor=g.staff
         )
     except HandlingError as error:
         return _refused(case, "supplement", error)
@@ -742,7 +734,7 @@ def case_extension(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
         extension = handling.request_extension(
-            get_session(), case, g.staff, _form("reason"), utcnow()
+            get_session(), case, g.staff, _form("reason"), clock.now()
         )
     except HandlingError as error:
         return _refused(case, "extension", error)
@@ -765,7 +757,7 @@ def case_extension_decision(number: str, extension_id: int) -> ResponseReturnVal
     approve = _form("decision") == "approve"
     try:
         handling.decide_extension(
-            get_session(), extension, g.staff, approve=approve, note=_form("note"), now=utcnow()
+            get_session(), extension, g.staff, approve=approve, note=_form("note"), now=clock.now()
         )
     except HandlingError as error:
         return _refused(case, "extension", error)
@@ -780,7 +772,7 @@ def case_extension_decision(number: str, extension_id: int) -> ResponseReturnVal
 def case_accept(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
-        handling.accept_complaint(get_session(), case, g.staff, _form("message"), utcnow())
+        handling.accept_complaint(get_session(), case, g.staff, _form("message"), clock.now())
     except HandlingError as error:
         return _refused(case, "accept", error)
     due = due_text(case.due_on, case.due_provisional)
@@ -792,7 +784,7 @@ def case_accept(number: str) -> ResponseReturnValue:
 def case_decline(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
-        handling.decline_complaint(case, g.staff, _form("reason"), utcnow())
+        handling.decline_complaint(case, g.staff, _form("reason"), clock.now())
     except HandlingError as error:
         return _refused(case, "accept", error)
     return _done(case, "已决定不予受理，已告知居民。", deliver=True)
@@ -810,7 +802,7 @@ def case_close(number: str) -> ResponseReturnValue:
             _form("outcome"),
             _form("body"),
             _form("reason"),
-            utcnow(),
+            clock.now(),
         )
     except HandlingError as error:
         return _refused(case, "close", error)
@@ -823,7 +815,7 @@ def case_transfer(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
         complaint = handling.transfer_to_complaint(
-            get_session(), case, g.staff, _form("reason"), utcnow()
+            get_session(), case, g.staff, _form("reason"), clock.now()
         )
     except HandlingError as error:
         return _refused(case, "transfer", error)
@@ -852,7 +844,7 @@ def case_callback(number: str) -> ResponseReturnValue:
     try:
         if case.rating is None:
             raise HandlingError("这件事还没有评价。")
-        handling.record_callback(case.rating, g.staff, _form("note"), utcnow())
+        handling.record_callback(case.rating, g.staff, _form("note"), clock.now())
     except HandlingError as error:
         return _refused(case, "callback", error)
     return _done(case, "回访已记录。")

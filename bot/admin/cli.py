@@ -10,19 +10,21 @@ with the actor ``cli``.
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 import redis
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from bot.admin import accounts, audit
+from bot import clock
+from bot.admin import accounts
 from bot.admin.accounts import AccountError
 from bot.admin.console import beijing_time
-from bot.admin.roles import Role
 from bot.db import get_session
 from bot.models.staff import Staff
+from bot.staff import audit
+from bot.staff.roles import Role
 from bot.store import get_redis
 
 
@@ -70,7 +72,7 @@ def _failed(error: AccountError) -> click.ClickException:
     "--role",
     required=True,
     type=click.Choice([role.value for role in Role]),
-    help="What the account may do (see bot/admin/roles.py).",
+    help="What the account may do (see bot/staff/roles.py).",
 )
 @click.option("--name", "display_name", help="The name shown in the console, e.g. 王芳.")
 @with_appcontext
@@ -112,7 +114,7 @@ def list_command() -> None:
     if not members:
         click.echo("No staff accounts yet. Create one with: sunshine staff add USER --role admin")
         return
-    now = datetime.now(UTC)
+    now = clock.now()
     rows = [("USERNAME", "ROLE", "STATE", "LAST LOGIN (BEIJING)", "NAME")]
     for member in members:
         if not member.active:

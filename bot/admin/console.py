@@ -25,12 +25,12 @@ from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
-from bot.admin.roles import PERMISSIONS, Role, check_permission, roles_with
-from bot.cases.deadlines import in_beijing
+from bot.clock import in_beijing
 from bot.db import get_session
 from bot.models import Office
 from bot.models.staff import Staff
-from bot.webhook import NoCookieSessionOnWebhook
+from bot.staff.roles import PERMISSIONS, Role, check_permission, roles_with
+from bot.wechat.webhook import NoCookieSessionOnWebhook
 
 CONSOLE_NAME = "政务公开工作台"
 

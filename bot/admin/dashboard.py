@@ -18,8 +18,9 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from bot import clock
 from bot.admin.auth import permission_required
-from bot.admin.cases import KIND_LABELS, STEP_LABELS, today
+from bot.admin.cases import KIND_LABELS, STEP_LABELS
 from bot.admin.console import bp
 from bot.cases import replies
 from bot.cases.calendar import missing_next_year
@@ -166,7 +167,7 @@ def end_of_week(on: date) -> date:
 @permission_required("cases.view")
 def dashboard() -> ResponseReturnValue:
     session = get_session()
-    on = today()
+    on = clock.today()
     dues = open_cases_by_urgency(session, on)
     overdue = [d for d in dues if d.overdue]
     week = [d for d in dues if not d.overdue and d.due_on <= end_of_week(on)]
@@ -215,7 +216,7 @@ def _date(text: str) -> date | None:
 @bp.get("/digest")
 @permission_required("cases.view")
 def digest_page() -> ResponseReturnValue:
-    on = _date(request.args.get("date", "")) or today()
+    on = _date(request.args.get("date", "")) or clock.today()
     days = min(max(request.args.get("days", DIGEST_DAYS, type=int) or DIGEST_DAYS, 1), 60)
     return render_template(
         "admin/cases/digest.html",

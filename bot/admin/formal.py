@@ -10,16 +10,25 @@ Both come from ``bot.cases.formal`` (the resident's link in ``进度`` shows the
 
 from __future__ import annotations
 
-from flask import abort, render_template, request, url_for
+from io import BytesIO
+
+from flask import abort, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
+from bot import clock
 from bot.admin.auth import permission_required
-from bot.admin.cases import find_case, render_case, today
+from bot.admin.cases import find_case, render_case
 from bot.admin.console import bp
 from bot.cases import handling
-from bot.cases.formal import Decision, FormalReply, formal_reply
+from bot.cases.formal import (
+    Decision,
+    FormalReply,
+    authority,
+    formal_reply,
+    recorded_reply,
+    render_pdf,
+)
 from bot.cases.handling import HandlingError
-from bot.cases.web import authority, pdf_response, recorded_reply
 from bot.db import get_session
 from bot.models.cases import APPLICATION
 
@@ -51,7 +60,12 @@ def case_formal(number: str) -> ResponseReturnValue:
 @bp.get("/cases/<number>/formal.pdf")
 @permission_required("cases.view")
 def case_formal_pdf(number: str) -> ResponseReturnValue:
-    return pdf_response(_recorded(number))
+    reply = _recorded(number)
+    return send_file(
+        BytesIO(render_pdf(reply)),
+        mimetype="application/pdf",
+        download_name=reply.filename,
+    )
 
 
 @bp.post("/cases/<number>/formal/preview")
@@ -74,7 +88,7 @@ def case_formal_preview(number: str) -> ResponseReturnValue:
             form.get("body", ""),
             form.get("reason") or None,
             handling.reconsideration_body(session, case),
-            today(),
+            clock.today(),
         )
     except HandlingError as error:
         return render_case(case, status=422, errors={"close": str(error)})

@@ -32,7 +32,6 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from bot.admin import audit
 from bot.admin.auth import login_required, permission_required
 from bot.admin.console import bp
 from bot.admin.publishing import (
@@ -59,6 +58,7 @@ from bot.models.content import (
     ReviewRecord,
 )
 from bot.models.staff import Staff
+from bot.staff import audit
 from bot.urls import whole_number
 
 PAGE_SIZE = 50

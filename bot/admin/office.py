@@ -16,11 +16,11 @@ from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
-from bot.admin import audit
 from bot.admin.auth import permission_required
 from bot.admin.console import bp
 from bot.db import get_session
 from bot.models import Office
+from bot.staff import audit
 
 #: The fields staff edit, in the order of the page, with their labels.
 FIELDS = {

@@ -20,7 +20,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import Field, HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from bot.admin import audit
 from bot.admin.console import PermissionDenied, bp
 from bot.content import review
 from bot.content.catalogue import FieldProblem
@@ -28,6 +27,7 @@ from bot.content.review import Reviewable, ReviewRefused, Stage, Standing
 from bot.db import get_session
 from bot.models.content import ReviewAction, ReviewDecision, ReviewRecord, ReviewStep
 from bot.models.staff import Staff
+from bot.staff import audit
 
 #: Labels of the history's lines.
 ACTION_LABELS = {

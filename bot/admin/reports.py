@@ -3,9 +3,9 @@
 A report created here is a draft: residents' ``年报``, ``/report/<year>`` and
 ``统计`` do not show it until it has passed the same review as items (预先审查 and
 保密审查 by an approver who did not write it) and been published. Staff edit its
-title, parts (``bot.content.outline``) and channel figures, upload the signed
+title, parts (``bot.annual.outline``) and channel figures, upload the signed
 original PDF, generate the statutory tables from the case records when
-``bot.cases.annual`` is installed, and preview the page and the PDF exactly as
+``bot.annual.tables`` is installed, and preview the page and the PDF exactly as
 residents will get them. Any change to a reviewed or published report returns it
 to draft.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
 from io import BytesIO
 from typing import Any
 
@@ -38,7 +37,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length
 
-from bot.admin import audit
+from bot import clock
 from bot.admin.auth import login_required, permission_required
 from bot.admin.console import bp
 from bot.admin.publishing import (
@@ -50,11 +49,10 @@ from bot.admin.publishing import (
     review_panel,
     take_step,
 )
-from bot.cases.deadlines import BEIJING
-from bot.content import outline, pdf, review, statutory
+from bot.annual import outline, statutory
+from bot.content import pdf, review
 from bot.content.catalogue import parse_date
 from bot.content.reports import attach_original_pdf, stored_report
-from bot.content.web import report_page
 from bot.db import get_session
 from bot.models import Office
 from bot.models.content import (
@@ -65,6 +63,8 @@ from bot.models.content import (
     ReportFigure,
     ReviewAction,
 )
+from bot.public.pages import report_page
+from bot.staff import audit
 
 log = logging.getLogger(__name__)
 
@@ -293,7 +293,7 @@ def report_new() -> ResponseReturnValue:
     session = get_session()
     form = NewReportForm()
     if request.method == "GET":
-        form.year.data = str(datetime.now(BEIJING).year - 1)
+        form.year.data = str(clock.in_beijing(clock.now()).year - 1)
     elif form.validate_on_submit() and (year := _year_not_held(session, form)) is not None:
         title, issuer = _default_title(session, year)
         report = Report(

@@ -8,12 +8,12 @@ from flask import g, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from bot.admin import audit
 from bot.admin.auth import PREVIOUS_LOGIN, login_required, permission_required
 from bot.admin.console import bp, visible_navigation
-from bot.admin.roles import PERMISSIONS
 from bot.db import get_session
 from bot.models.staff import Staff
+from bot.staff import audit
+from bot.staff.roles import PERMISSIONS
 from bot.urls import whole_number
 
 

@@ -12,10 +12,9 @@
 - ``handling``: what staff do to a case (assign, note, correction, extension, close), audited;
 - ``replies``: getting staff replies to residents (customer-service or subscription
   messages, or waiting for ``进度``), retried until delivered;
-- ``formal`` and ``web``: the formal reply (答复书) of a closed application, and the
-  resident's private pages (``/reply/<token>``: the 答复书; ``/replies/<token>``: every
-  reply in full), linked by ``进度``;
-- ``annual``: the annual report's statutory tables (二, 三, 四) and their check;
+- ``formal``: the formal reply (答复书) of a closed application;
+- ``links``: the links only one resident gets, to their 答复书 and to every reply in full
+  (the pages are ``bot.public.case_pages``);
 - ``export`` and ``cli``: ``sunshine cases export``, ``calendar``, ``media``, ``digest``,
   ``replies retry``, ``report stats``.
 
@@ -25,12 +24,10 @@ The dialogues themselves are in ``handlers/apply.py``, ``handlers/complaint.py``
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import Flask
 
-from bot.cases import cli, media, privacy, web
-from bot.cases.deadlines import beijing_date
+from bot import clock
+from bot.cases import cli, media, privacy
 from bot.cases.digest import overdue_count
 from bot.db import get_session
 from bot.metrics import live_gauge
@@ -38,12 +35,11 @@ from bot.metrics import live_gauge
 
 @live_gauge("sunshine_overdue_cases", "Open applications and complaints past their deadline.")
 def overdue_now() -> float:
-    return overdue_count(get_session(), beijing_date(datetime.now(UTC)))
+    return overdue_count(get_session(), clock.today())
 
 
 def init_app(app: Flask) -> None:
     privacy.init_app(app)
     media.init_app(app)
-    web.init_app(app)
     for group in cli.GROUPS:
         app.cli.add_command(group)

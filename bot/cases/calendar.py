@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 
@@ -34,6 +34,7 @@ import chinese_calendar
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
+from bot import clock
 from bot.cases.deadlines import WorkCalendar
 from bot.models.cases import CalendarDay, CalendarYear
 
@@ -193,7 +194,7 @@ def store_schedule(session: Session, schedule: Schedule) -> None:
     session.execute(delete(CalendarDay).where(CalendarDay.day.in_(list(days))))
     session.execute(delete(CalendarYear).where(CalendarYear.year == schedule.year))
     session.add(
-        CalendarYear(year=schedule.year, source=schedule.source, loaded_at=datetime.now(UTC))
+        CalendarYear(year=schedule.year, source=schedule.source, loaded_at=clock.now())
     )
     session.flush()
     session.execute(

@@ -7,17 +7,15 @@ import io
 import logging
 import shlex
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from bot.admin import audit
-from bot.cases import annual, export, media, replies
+from bot import clock
+from bot.cases import export, media, replies
 from bot.cases.calendar import (
     ScheduleError,
     loaded_years,
@@ -27,46 +25,15 @@ from bot.cases.calendar import (
     store_schedule,
     template,
 )
-from bot.cases.deadlines import beijing_date
 from bot.cases.digest import open_cases_by_urgency
 from bot.cases.intake import recompute_open_deadlines
-from bot.cases.privacy import SealError, write_private
+from bot.cases.privacy import SealError
 from bot.db import get_session
-from bot.wechat_api import WeChatUnavailable, get_client
+from bot.files import output_option, refuse_binary_to_terminal, write_output
+from bot.staff import audit
+from bot.wechat.api import WeChatUnavailable, get_client
 
 log = logging.getLogger(__name__)
-
-
-output_option = click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write here instead of stdout.",
-)
-
-
-def _refuse_binary_to_terminal(fmt: str, output: Path | None) -> None:
-    if fmt == "xlsx" and output is None and sys.stdout.isatty():
-        raise click.ClickException("an XLSX file is binary: give -o FILE or redirect stdout")
-
-
-def _write(output: Path | None, fmt: str, write: Callable[[IO[Any]], None]) -> None:
-    """Run ``write`` into a text or (for xlsx) binary buffer, then to ``output`` (mode 0600:
-    an export holds residents' words and contacts) or stdout."""
-    if fmt == "xlsx":
-        binary = io.BytesIO()
-        write(binary)
-        if output:
-            write_private(output, binary.getvalue())
-        else:
-            click.get_binary_stream("stdout").write(binary.getvalue())
-        return
-    text = io.StringIO(newline="")
-    write(text)
-    if output:
-        write_private(output, text.getvalue().encode("utf-8"))
-    else:
-        click.echo(text.getvalue(), nl=False)
 
 
 @click.group("cases")
@@ -95,7 +62,7 @@ def export_command(fmt: str, output: Path | None, with_contact: bool) -> None:
     Each export is written to the audit log first (the operator's OS user, the command,
     how many cases and how many with contact details in full).
     """
-    _refuse_binary_to_terminal(fmt, output)
+    refuse_binary_to_terminal(fmt, output)
     session = get_session()
     try:
         rows = export.records(session, with_contact=with_contact)
@@ -118,7 +85,7 @@ def export_command(fmt: str, output: Path | None, with_contact: bool) -> None:
     if with_contact:
         log.warning("cases exported with contact details in full (%d records)", len(rows))
     writer = {"xlsx": export.write_xlsx, "json": export.write_json, "csv": export.write_csv}[fmt]
-    _write(output, fmt, lambda stream: writer(rows, stream))
+    write_output(output, fmt, lambda stream: writer(rows, stream))
     if output:
         click.echo(f"Exported {len(rows)} case(s) to {output}.", err=True)
 
@@ -217,7 +184,7 @@ def media_fetch() -> None:
 @with_appcontext
 def digest_command(on: datetime | None, days: int) -> None:
     """Print the overdue open cases, then those due soon (for a daily timer)."""
-    today = on.date() if on else beijing_date(datetime.now(UTC))
+    today = on.date() if on else clock.today()
     dues = open_cases_by_urgency(get_session(), today)
     overdue = [d for d in dues if d.overdue]
     soon = [d for d in dues if not d.overdue and (d.due_on - today).days <= days]
@@ -277,47 +244,4 @@ def replies_retry() -> None:
         sys.exit(1)
 
 
-@click.group("report")
-def report_group() -> None:
-    """The annual disclosure report."""
-
-
-@report_group.command("stats")
-@click.argument("year", type=click.IntRange(2008, 2100))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "csv", "xlsx"]),
-    default="text",
-    show_default=True,
-)
-@output_option
-@with_appcontext
-def report_stats(year: int, fmt: str, output: Path | None) -> None:
-    """The statutory tables 二, 三 and 四 of YEAR (2021 national format), checked.
-
-    Exits with status 1 when table 三 does not add up (一 + 二 = 三(七) + 四), after
-    writing the tables and saying why on stderr.
-    """
-    _refuse_binary_to_terminal(fmt, output)
-    result = annual.compute(get_session(), year)
-    if fmt == "xlsx":
-        _write(output, fmt, lambda stream: annual.write_xlsx(result.tables, stream, year=year))
-    else:
-        writer = annual.write_text if fmt == "text" else annual.write_csv
-        _write(output, fmt, lambda stream: writer(result.tables, stream))
-    if year < annual.FORMAT_2021:
-        click.echo(f"Note: reports for {year} used an earlier format than these tables.", err=True)
-    if output:
-        click.echo(f"Wrote the {year} tables to {output}.", err=True)
-    problems = annual.check_lines(result.check)
-    if problems:
-        for line in problems:
-            click.echo(f"CHECK FAILED: {line}", err=True)
-        sys.exit(1)
-    click.echo(
-        f"Check passed: received + carried over = closed + carried forward ({year}).", err=True
-    )
-
-
-GROUPS = (cases_group, calendar_group, media_group, digest_command, replies_group, report_group)
+GROUPS = (cases_group, calendar_group, media_group, digest_command, replies_group)

@@ -22,11 +22,10 @@ day is marked provisional: never a silent guess.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 #: Beijing time. A fixed offset: China has not observed daylight saving time since 1991,
 #: and it spares deployments the tzdata package.
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 #: The revised Regulation (Decree 711) applies to applications received from this day.
 REGULATION_2019 = date(2019, 5, 15)
@@ -66,17 +65,6 @@ class Deadline:
     #: The period touched a year without an official schedule: counted there Monday to Friday
     #: less the statutory holidays, without the State Council's swaps (调休).
     provisional: bool = False
-
-
-def in_beijing(moment: datetime) -> datetime:
-    """``moment`` in Beijing time; a naive one (SQLite drops the zone) is UTC, as stored."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(BEIJING)
-
-
-def beijing_date(moment: datetime) -> date:
-    return in_beijing(moment).date()
 
 
 def add_working_days(

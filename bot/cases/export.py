@@ -21,8 +21,8 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.cases.deadlines import in_beijing
 from bot.cases.privacy import mask_address, mask_email, mask_name, originals, unseal
+from bot.clock import in_beijing
 from bot.models.cases import Case
 
 COLUMNS = (

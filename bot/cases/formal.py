@@ -5,8 +5,8 @@ outcome with its legal basis (``Outcome.basis``), the reasons, the staff's answe
 and the reconsideration body the remedies named (``outcomes.remedy_notice``, the
 same words the resident received in the chat). Staff preview it from the closing
 form before they close, and print it; the resident opens it from ``进度``
-(``bot.cases.web``); both read the same ``FormalReply``, as a page or a PDF set in
-the embedded font. Plain data and functions: no Flask, no database.
+(``bot.public.case_pages``); both read the same ``FormalReply``, as a page or a PDF set in
+the embedded font. Plain data and functions, no Flask.
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ from datetime import date
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from bot.cases.outcomes import Outcome, remedy_notice
+from bot.cases.outcomes import Outcome, UnknownOutcome, outcome, remedy_notice
 from bot.cases.texts import day_text
-from bot.content.pdf import cjk_document
-from bot.models.cases import ORGANISATION, Case
+from bot.models import Office
+from bot.models.cases import APPLICATION, ORGANISATION, Case
+from bot.pdf import cjk_document
 
 TITLE = "政府信息公开申请答复书"
 #: Outcomes that provide information, and so say in what form.
@@ -84,6 +87,10 @@ class FormalReply:
                 self.date_text,
             ]
         )
+
+    @property
+    def filename(self) -> str:
+        return f"答复书{self.number}.pdf"
 
 
 def formal_reply(case: Case, decision: Decision, authority: str) -> FormalReply:
@@ -178,3 +185,27 @@ def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
     if line:
         lines.append("".join(line))
     return lines
+
+
+def has_formal_reply(case: Case) -> bool:
+    """Whether ``case`` is an application closed with a statutory outcome."""
+    return case.kind == APPLICATION and case.closed_on is not None and case.outcome is not None
+
+
+def authority(session: Session) -> str:
+    """Who signs: the office's authority (行政机关), else the office's own name."""
+    office = session.scalars(select(Office).limit(1)).first()
+    if office is None:
+        return "本机关"
+    return office.authority or office.name
+
+
+def recorded_reply(session: Session, case: Case) -> FormalReply | None:
+    """The 答复书 of a closed application, as its recorded outcome gives it."""
+    if not has_formal_reply(case):
+        return None
+    try:
+        chosen = outcome(case.outcome or "")
+    except UnknownOutcome:
+        return None
+    return formal_reply(case, recorded_decision(case, chosen), authority(session))

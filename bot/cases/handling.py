@@ -26,15 +26,9 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.admin import audit
 from bot.cases import numbers
 from bot.cases.calendar import work_calendar
-from bot.cases.deadlines import (
-    COMPLAINT_CONCLUDE_DAYS,
-    add_working_days,
-    application_days,
-    beijing_date,
-)
+from bot.cases.deadlines import COMPLAINT_CONCLUDE_DAYS, add_working_days, application_days
 from bot.cases.digest import working_days_between
 from bot.cases.intake import pause_limit, set_deadlines
 from bot.cases.outcomes import (
@@ -51,6 +45,7 @@ from bot.cases.outcomes import (
 from bot.cases.privacy import conceal, originals, seal_originals
 from bot.cases.replies import WAITING, renderings
 from bot.cases.texts import day_text, due_text
+from bot.clock import beijing_date
 from bot.models.cases import (
     APPLICATION,
     AWAITING_CORRECTION,
@@ -76,6 +71,7 @@ from bot.models.cases import (
 )
 from bot.models.core import Office
 from bot.models.staff import Staff
+from bot.staff import audit
 
 NOTE_MAX = 2000
 REASON_MAX = 500

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import clock
 from bot.cases import numbers
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import (
@@ -31,12 +32,12 @@ from bot.cases.deadlines import (
     WorkCalendar,
     add_working_days,
     application_days,
-    beijing_date,
     complaint_accept_due,
     complaint_conclude_due,
     paused_days,
 )
 from bot.cases.privacy import conceal
+from bot.clock import beijing_date
 from bot.models.cases import (
     APPLICATION,
     CLOSED_STATUSES,
@@ -107,14 +108,11 @@ class Filed:
     new: bool
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
 
 def file_application(
     session: Session, openid: str, submission_id: str, form: ApplicationForm, daily_limit: int
 ) -> Filed:
-    now = utcnow()
+    now = clock.now()
     case = _case(APPLICATION, None, openid, submission_id, now)
     case.applicant_kind = form.applicant_kind
     case.organisation_kind = form.organisation_kind if form.applicant_kind == ORGANISATION else None
@@ -132,7 +130,7 @@ def file_application(
 def file_complaint(
     session: Session, openid: str, submission_id: str, form: ComplaintForm, daily_limit: int
 ) -> Filed:
-    now = utcnow()
+    now = clock.now()
     case = _case(COMPLAINT, form.category, openid, submission_id, now)
     shown, case.originals_sealed = conceal({"name": form.name, "text": form.text})
     case.name, case.text = shown["name"], shown["text"] or ""

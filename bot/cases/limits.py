@@ -18,7 +18,7 @@ from flask import current_app
 from bot.store import KEY_PREFIX, get_redis
 
 if TYPE_CHECKING:
-    from bot.router import Context
+    from bot.engine.router import Context
 
 TOO_FAST = "您发送得太快了，请稍等一分钟再发。刚才这条没有记下。"
 TOO_OFTEN = "您查询得太频繁了，请稍等一分钟再试。"

@@ -15,7 +15,7 @@ import os
 import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -24,11 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wechatpy.exceptions import WeChatClientException
 
-from bot.cases.privacy import write_private
+from bot import clock
 from bot.db import get_session
+from bot.files import write_private
 from bot.models.cases import EXPIRED, PENDING, STORED, Attachment, Case
-from bot.wechat_api import EXTENSION as WECHAT_CLIENT
-from bot.wechat_api import SharedTokenClient, WeChatUnavailable, get_client
+from bot.wechat.api import EXTENSION as WECHAT_CLIENT
+from bot.wechat.api import SharedTokenClient, WeChatUnavailable, get_client
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ def fetch_pending(
 ) -> FetchReport:
     """Download every pending photo (of one case, or all); commit after each."""
     report = FetchReport()
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     for attachment in pending(session, case_id):
         label = f"{attachment.case.number}/{attachment.id}"
         state = _fetch(attachment, client, folder, now)
@@ -116,10 +117,8 @@ def _fetch(attachment: Attachment, client: SharedTokenClient, folder: Path, now:
         return STORED
     except (WeChatClientException, WeChatUnavailable, requests.RequestException, OSError) as error:
         attachment.last_error = _describe(error)[:300]
-        created = attachment.created_at
-        if created.tzinfo is None:
-            created = created.replace(tzinfo=UTC)
-        gone = getattr(error, "errcode", None) == INVALID_MEDIA or now - created > MEDIA_LIFETIME
+        age = now - attachment.created_at
+        gone = getattr(error, "errcode", None) == INVALID_MEDIA or age > MEDIA_LIFETIME
         attachment.fetch_state = EXPIRED if gone else PENDING
         log.warning(
             "photo %s of case %s not downloaded (%s): %s",

@@ -22,7 +22,6 @@ import logging
 import os
 import re
 import secrets
-import stat
 from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
@@ -30,12 +29,13 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app
 
+from bot.files import PRIVATE_FILE_MODE
+
 log = logging.getLogger(__name__)
 
 EXTENSION = "sunshine.data_keys"
 KEY_FILE = "data.key"
 #: Files holding residents' personal data (exports, photos): readable by their owner only.
-PRIVATE_FILE_MODE = 0o600
 GENERATE_HINT = (
     'generate one with: python -c "from cryptography.fernet import Fernet; '
     'print(Fernet.generate_key().decode())"'
@@ -78,7 +78,7 @@ def key_file(path: Path) -> bytes:
         pass
     path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE_MODE)
     with os.fdopen(descriptor, "wb") as out:
         out.write(Fernet.generate_key() + b"\n")
         out.flush()
@@ -90,18 +90,6 @@ def key_file(path: Path) -> bytes:
     finally:
         draft.unlink()
     return path.read_bytes().strip()
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` with mode 0600, also over a file that was readable by others.
-
-    The mode is set before anything is written, whatever the operator's umask.
-    """
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
-    with os.fdopen(descriptor, "wb") as out:
-        if stat.S_ISREG(os.fstat(descriptor).st_mode):  # not /dev/stdout or a pipe
-            os.fchmod(descriptor, PRIVATE_FILE_MODE)
-        out.write(data)
 
 
 def _keys() -> MultiFernet:

@@ -2,7 +2,7 @@
 
 A reply is committed first (``case_reply``), then delivered:
 
-- while the resident's 48-hour window is open (``bot.delivery.last_message_at``),
+- while the resident's 48-hour window is open (``bot.wechat.window.last_message_at``),
   by a customer-service message (``message/custom/send``) with the full text;
 - outside it, when ``SUNSHINE_REPLY_TEMPLATE_ID`` names a subscription template,
   by a subscription message saying that an answer is waiting (``message/subscribe/bizsend``);
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import requests
 from flask import current_app
@@ -35,13 +35,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from wechatpy.exceptions import WeChatClientException
 
-from bot.cases.deadlines import in_beijing
+from bot import clock
 from bot.cases.outcomes import MESSAGE_BYTES, utf8_size
 from bot.cases.texts import FORMAL_LINK_MAX, formal_link_line, kind_text, moment_text
-from bot.delivery import last_message_at
+from bot.clock import in_beijing
 from bot.models.cases import APPLICATION, STATUS_LABELS, Case, CaseReply
 from bot.privacy import openid_hash
-from bot.wechat_api import WeChatUnavailable, get_client
+from bot.wechat.api import WeChatUnavailable, get_client
+from bot.wechat.window import last_message_at
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,6 @@ NOT_SUBSCRIBED = frozenset({43101})
 
 RATING_PROMPT = "请您评价本次办理，直接回复：很满意、满意、一般、不满意 或 很不满意。"
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 # ---- what the resident reads ----
@@ -158,7 +156,7 @@ def mark_read(session: Session, reply_ids: list[int], now: datetime | None = Non
     session.execute(
         update(CaseReply)
         .where(CaseReply.id.in_(reply_ids), CaseReply.delivery.in_((WAITING, RETRY)))
-        .values(delivery=READ, pushed_at=now or utcnow())
+        .values(delivery=READ, pushed_at=now or clock.now())
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -231,7 +229,7 @@ def deliver(session: Session, reply: CaseReply, now: datetime | None = None) -> 
     The reply is claimed with one conditional UPDATE (committed), so that the
     console and the timer never push the same reply twice.
     """
-    now = now or utcnow()
+    now = now or clock.now()
     claimed = session.execute(
         update(CaseReply)
         .where(
@@ -335,14 +333,14 @@ def retry_candidates(session: Session, now: datetime) -> list[str]:
         if openid in residents:
             continue
         if delivery == RETRY or (
-            delivery == SENDING and attempted_at and _aware(attempted_at) < now - STALE_CLAIM
+            delivery == SENDING and attempted_at and attempted_at < now - STALE_CLAIM
         ):
             residents[openid] = None
         elif delivery == WAITING:
             seen = last_message_at(openid)
             # Written since the last try (the time of a message is kept to the second):
             # the window has opened again.
-            last_try = _aware(attempted_at or created_at).replace(microsecond=0)
+            last_try = (attempted_at or created_at).replace(microsecond=0)
             if seen is not None and seen >= last_try:
                 residents[openid] = None
     return list(residents)
@@ -350,7 +348,7 @@ def retry_candidates(session: Session, now: datetime) -> list[str]:
 
 def retry_all(session: Session, now: datetime | None = None) -> Report:
     """``sunshine replies retry``: deliver what failed or can now be pushed."""
-    now = now or utcnow()
+    now = now or clock.now()
     total = Report()
     for openid in retry_candidates(session, now):
         done = deliver_pending(session, openid, now)
@@ -359,5 +357,3 @@ def retry_all(session: Session, now: datetime | None = None) -> Report:
     return total
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.cases.deadlines import (
-    COMPLAINT_ACCEPT_DAYS,
-    COMPLAINT_CONCLUDE_DAYS,
-    application_days,
-    in_beijing,
-)
+from bot.cases.deadlines import COMPLAINT_ACCEPT_DAYS, COMPLAINT_CONCLUDE_DAYS, application_days
 from bot.cases.outcomes import MESSAGE_BYTES, utf8_size
+from bot.clock import in_beijing
 from bot.models.cases import (
     APPLICATION,
     AWAITING_CORRECTION,
@@ -31,7 +27,7 @@ MANY_APPLICATIONS = "您今天提交的申请较多。申请数量明显超过�
 #: How many staff replies ``进度`` shows, newest last, and how long each may be.
 REPLIES_SHOWN = 3
 REPLY_CHARS = 300
-#: The longest link to a formal reply that ``进度`` is sized for (``bot.cases.web.link``).
+#: The longest link to a formal reply that ``进度`` is sized for (``bot.public.case_pages.link``).
 FORMAL_LINK_MAX = 200
 #: A reply cut shorter than this is left out instead (the link shows it in full).
 MIN_REPLY_CHARS = 20

@@ -1,7 +1,7 @@
 """Published information: the catalogue and its search, the annual reports and their PDFs.
 
-``init_app`` registers the ``/items`` and ``/report`` pages, the per-process
-search index and the ``sunshine items`` commands. The chat side lives in
+``init_app`` starts the per-process search index and registers the ``sunshine
+items`` commands; the pages are ``bot.public``. The chat side lives in
 ``handlers/search.py``, ``report.py``, ``latest.py`` and ``stats.py``.
 """
 
@@ -11,12 +11,11 @@ import logging
 
 from flask import Flask
 
-from bot.content import cli, search, web
+from bot.content import cli, search
 
 
 def init_app(app: Flask) -> None:
     search.init_app(app)
-    web.register(app)
     app.cli.add_command(cli.items_group)
     # fpdf2 subsets the report font with fontTools, which logs every table it touches at INFO.
     logging.getLogger("fontTools").setLevel(logging.WARNING)

@@ -9,9 +9,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from bot import db
-from bot.admin import audit
 from bot.content.importer import ImportRejected, import_items
 from bot.models.content import Item
+from bot.staff import audit
 
 
 @click.group("items")

@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.content.search import Entry, Results, get_index
 from bot.db import get_session
-from bot.replies import TEXT_MAX_BYTES
 from bot.urls import public_url
+from bot.wechat.replies import TEXT_MAX_BYTES
 
 PAGE_SIZE = 5
 TITLE_MAX_CHARS = 40

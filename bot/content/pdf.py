@@ -1,10 +1,6 @@
 """The annual report as a PDF: the uploaded original, or one generated from the stored report.
 
-Phones' PDF readers often have no Chinese font, so the generated PDF embeds the
-shipped Noto Sans SC subset (only the glyphs used) with a ToUnicode map: the text
-shows everywhere and can be selected, searched and extracted. The subset holds GB
-2312; a document that prints what residents typed (a name such as 王喆) can ask for
-a system font with more characters as a fallback (``SYSTEM_FALLBACK_FONTS``). A generated PDF is
+The generated PDF is set in the embedded font of ``bot.pdf``. A generated PDF is
 stored on the report with the hash of what it shows (``reports.content_key`` and
 ``LAYOUT``) and served again until the report changes.
 """
@@ -14,38 +10,26 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from fpdf.fonts import FontFace
 from sqlalchemy.orm import Session
 
-from bot.content import statutory
+from bot.annual import statutory
 from bot.content.reports import content_key
 from bot.content.stats import errata, percent
 from bot.models.content import Report
+from bot.pdf import BODY_SIZE, FONT, TEXT_WIDTH, cjk_document
 
 log = logging.getLogger(__name__)
 
 #: Change when the layout changes, so that PDFs generated before are made again.
 LAYOUT = "6"
-FONT_FILE = "NotoSansSC-Regular-GB2312.ttf"
-FONT = "NotoSansSC"
 NUMERALS = "一二三四五六七八九十"
 #: Shown under the caption of a table the report's text does not contain.
 MISSING_TABLE_NOTE = "原报告此处有一张表格，报告文本中没有它的数据。"
-#: Larger Chinese fonts a host may have (Debian: fonts-wqy-microhei), first found is used.
-SYSTEM_FALLBACK_FONTS = (
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
-    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
-)
-FALLBACK = "CJKFallback"
-BODY_SIZE = 11
 MM_PER_POINT = 25.4 / 72
-#: Width of the text on an A4 page between the 20 mm margins.
-TEXT_WIDTH = 170
 
 
 @dataclass(frozen=True)
@@ -71,37 +55,6 @@ def report_pdf(session: Session, report: Report) -> ReportPdf:
             "generated the PDF of the %s report (%d bytes)", report.year, len(report.generated_pdf)
         )
     return ReportPdf(report.generated_pdf, key, filename, False)
-
-
-class _ReportDocument(FPDF):
-    def footer(self) -> None:
-        self.set_y(-15)
-        self.set_font(FONT, size=9)
-        self.set_text_color(110)
-        self.cell(0, 8, f"第 {self.page_no()} 页 共 {{nb}} 页", align=Align.C)
-
-
-def cjk_document(title: str, author: str | None, *, fallback: bool = False) -> FPDF:
-    """An A4 document with 20 mm margins, numbered pages and the embedded Chinese font
-    selected: what every PDF Sunshine generates starts from. ``fallback``: characters
-    outside the shipped subset come from a system font when the host has one (loading it
-    takes a few tenths of a second)."""
-    pdf = _ReportDocument(format="A4")
-    pdf.set_margins(20, 20, 20)
-    pdf.set_auto_page_break(True, margin=22)
-    with resources.as_file(resources.files("bot.data").joinpath("fonts", FONT_FILE)) as font:
-        pdf.add_font(FONT, fname=str(font))
-    system = next((path for path in SYSTEM_FALLBACK_FONTS if path.is_file()), None)
-    if fallback and system is not None:
-        pdf.add_font(FALLBACK, fname=str(system))
-        pdf.set_fallback_fonts([FALLBACK])
-    pdf.set_font(FONT, size=BODY_SIZE)
-    pdf.set_title(title)
-    pdf.set_lang("zh-CN")
-    pdf.set_creator("Sunshine 阳光 政府信息公开")
-    if author:
-        pdf.set_author(author)
-    return pdf
 
 
 def render_report(report: Report) -> bytes:

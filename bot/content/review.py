@@ -37,6 +37,7 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import clock
 from bot.models.content import (
     ItemStatus,
     ReviewAction,
@@ -44,7 +45,7 @@ from bot.models.content import (
     ReviewRecord,
     ReviewStep,
 )
-from bot.models.staff import Staff, utcnow
+from bot.models.staff import Staff
 
 AUTHORING = frozenset({ReviewAction.CREATE, ReviewAction.EDIT, ReviewAction.IMPORT})
 #: Longest comment or reason kept (a paragraph, not a document).
@@ -257,7 +258,7 @@ def _record(
         comment=comment,
         staff_id=staff.id if staff else None,
         staff=staff,
-        at=at or utcnow(),
+        at=at or clock.now(),
     )
 
 

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -36,7 +35,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.models.core import Base
+from bot.models.core import AwareDateTime, Base
 from bot.models.staff import Staff
 
 APPLICATION = "application"
@@ -85,7 +84,7 @@ class Case(Base):
     #: The dialogue's submission id: one dialogue can never file two cases.
     submission_id: Mapped[str] = mapped_column(String(40), unique=True)
     openid: Mapped[str] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     #: The Beijing date of the receipt (Art. 31): the day both sides confirmed.
     received_on: Mapped[date] = mapped_column(Date)
     #: Applications: the reply deadline. Complaints: the deadline to conclude, counted from
@@ -136,7 +135,7 @@ class Case(Base):
     final_answer: Mapped[str | None] = mapped_column(Text)
     #: The reconsideration body the final reply named (the office's setting when it was closed).
     reconsideration_body: Mapped[str | None] = mapped_column(String(200))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     #: The Beijing date of closing: the annual report counts the outcome in this year.
     closed_on: Mapped[date | None] = mapped_column(Date, index=True)
     #: An application moved to the complaint track: the complaint's number.
@@ -212,7 +211,7 @@ class Attachment(Base):
     fetch_state: Mapped[str] = mapped_column(String(20), default=PENDING, index=True)
     fetch_attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
     case: Mapped[Case] = relationship(back_populates="attachments")
 
@@ -228,18 +227,18 @@ class CaseReply(Base):
     )
     body: Mapped[str] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(String(100))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), server_default=func.now())
     #: When the full text reached the resident (customer-service message, or read in the chat).
-    pushed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pushed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     #: The reply that closes the case (outcome, reasons, remedies); the resident is asked to rate it.
     final: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: ``bot.cases.replies``: waiting, sending, retry, pushed (customer-service message), read,
     #: or recorded (written before delivery was tracked, or by other means: ``进度`` shows it).
     delivery: Mapped[str] = mapped_column(String(20), default="recorded", server_default="recorded")
     push_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    attempted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempted_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     #: When a subscription message told the resident that an answer is waiting.
-    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notified_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     last_error: Mapped[str | None] = mapped_column(String(300))
 
     case: Mapped[Case] = relationship(back_populates="replies")
@@ -262,7 +261,7 @@ class CalendarYear(Base):
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     source: Mapped[str] = mapped_column(String(300))
-    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    loaded_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
 
 class CalendarDay(Base):
@@ -289,7 +288,7 @@ class CaseAssignment(Base):
     )
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    assigned_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
     case: Mapped[Case] = relationship(back_populates="assignment")
     staff: Mapped[Staff] = relationship(foreign_keys=[staff_id], lazy="joined")
@@ -307,7 +306,7 @@ class CaseNote(Base):
     )
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
     case: Mapped[Case] = relationship(back_populates="notes")
     staff: Mapped[Staff] = relationship(lazy="joined")
@@ -327,7 +326,7 @@ class CaseSupplement(Base):
     originals_sealed: Mapped[str | None] = mapped_column(Text)
     #: The Beijing date it arrived: the reply period restarts from it.
     received_on: Mapped[date] = mapped_column(Date)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     #: The staff member who recorded a correction handed in; None: the resident sent it in the chat.
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
@@ -347,11 +346,11 @@ class CaseExtension(Base):
     days: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime] = mapped_column(AwareDateTime())
     #: None while waiting for an approver; then True (approved) or False (refused).
     approved: Mapped[bool | None] = mapped_column(Boolean)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     decision_note: Mapped[str | None] = mapped_column(Text)
 
     case: Mapped[Case] = relationship(back_populates="extensions")
@@ -394,7 +393,7 @@ class CasePause(Base):
     fee_paid: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     note: Mapped[str | None] = mapped_column(Text)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
     case: Mapped[Case] = relationship(back_populates="pauses")
     staff: Mapped[Staff] = relationship(lazy="joined")
@@ -424,8 +423,8 @@ class CaseRating(Base):
         ForeignKey("case_record.id", ondelete="CASCADE"), primary_key=True
     )
     rating: Mapped[str] = mapped_column(String(10))
-    rated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    called_back_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rated_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    called_back_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     called_back_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     callback_note: Mapped[str | None] = mapped_column(Text)
 
@@ -478,19 +477,19 @@ class DisclosureAppeal(Base):
     #: The reconsideration body's or court's file number (案号).
     reference: Mapped[str | None] = mapped_column(String(100))
     note: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
 
     staff: Mapped[Staff] = relationship(lazy="joined")
 
 
 class AnnualFigure(Base):
-    """A figure of the annual report's table 二 that staff enter for a year (``bot.cases.annual``)."""
+    """A figure of the annual report's table 二 that staff enter for a year (``bot.annual.tables``)."""
 
     __tablename__ = "annual_figure"
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[Decimal] = mapped_column(Numeric(14, 4))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(AwareDateTime())
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -38,8 +37,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from bot.models.core import Base, append_only
-from bot.models.staff import Staff, utcnow
+from bot import clock
+from bot.models.core import AwareDateTime, Base, append_only
+from bot.models.staff import Staff
 
 
 class Channel(StrEnum):
@@ -102,9 +102,9 @@ class Item(Base):
     #: Counts the saved versions of the content; a review is of one revision.
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     is_example: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        AwareDateTime(), server_default=func.now(), onupdate=func.now()
     )
 
     @property
@@ -124,7 +124,7 @@ class Report(Base):
     ``statutory_tables`` is shown; tables no block places follow the last section).
 
     ``statutory_tables`` are the tables of the 2021 national format computed from
-    the case records (``bot.cases.annual``), stored when staff generate them:
+    the case records (``bot.annual.tables``), stored when staff generate them:
     ``[{"title": str, "columns": [str, ...], "rows": [[label, value, ...], ...]}]``.
 
     Reports held before reviews existed were published (the column's server default);
@@ -155,7 +155,7 @@ class Report(Base):
     generated_pdf: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     generated_pdf_key: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        AwareDateTime(), server_default=func.now(), onupdate=func.now()
     )
 
     figures: Mapped[list[ReportFigure]] = relationship(
@@ -256,7 +256,7 @@ class ReviewRecord(Base):
     decision: Mapped[str | None] = mapped_column(String(10))
     comment: Mapped[str | None] = mapped_column(Text)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(AwareDateTime(), default=clock.now)
 
     staff: Mapped[Staff | None] = relationship(lazy="joined")
 

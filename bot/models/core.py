@@ -5,12 +5,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, String, event, func
+from sqlalchemy import DateTime, Dialect, String, event, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from bot import clock
 
 
 class Base(DeclarativeBase):
     pass
+
+
+class AwareDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC and read back with its zone, on SQLite too (which drops it)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else clock.aware(value)
 
 
 def append_only(model: type[Base], error: type[Exception], what: str) -> None:
@@ -52,7 +65,7 @@ class Office(Base):
     authority: Mapped[str | None] = mapped_column(String(200))
     reconsideration_body: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+        AwareDateTime(), server_default=func.now(), onupdate=func.now()
     )
 
 
@@ -68,4 +81,4 @@ class DialogueMark(Base):
 
     openid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     dialogue: Mapped[str] = mapped_column(String(50))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(AwareDateTime())

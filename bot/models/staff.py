@@ -1,7 +1,7 @@
 """Staff accounts of the console and the audit log of what they (and the system) did.
 
 The audit log is append-only. Three layers keep it so: the code has no update or
-delete path (``bot.admin.audit.record`` only adds); a ``before_flush`` hook
+delete path (``bot.staff.audit.record`` only adds); a ``before_flush`` hook
 refuses any ORM change or deletion of an entry; and the database itself rejects
 UPDATE and DELETE with a trigger (migration 0007), on PostgreSQL and SQLite
 alike. Staff accounts are never deleted either (entries refer to them): they are
@@ -10,14 +10,13 @@ disabled.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -26,12 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.admin.roles import Role, can
-from bot.models.core import Base, append_only
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+from bot import clock
+from bot.models.core import AwareDateTime, Base, append_only
+from bot.staff.roles import Role, can
 
 
 class Staff(Base):
@@ -54,13 +50,13 @@ class Staff(Base):
     #: read (lock-outs are per account and address, in Redis). Kept for hosts still on the
     #: previous release during a rolling upgrade.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
     #: Console sessions started in another generation are over: logging out moves it on.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=clock.now)
     updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+        AwareDateTime(), default=clock.now, onupdate=clock.now
     )
 
     @property
@@ -83,7 +79,7 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_entry_target", "target_type", "target_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(AwareDateTime(), default=clock.now)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
     actor: Mapped[str] = mapped_column(String(40), index=True)
     action: Mapped[str] = mapped_column(String(60), index=True)

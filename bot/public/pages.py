@@ -14,7 +14,8 @@ from flask import Blueprint, Flask, redirect, render_template, request, send_fil
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from bot.content import pdf, stats, statutory
+from bot.annual import statutory
+from bot.content import pdf, stats
 from bot.content.reports import latest_report, report_for, report_years
 from bot.content.search import Entry, get_index
 from bot.db import get_session

@@ -25,7 +25,7 @@ from wechatpy.crypto import PrpCrypto, WeChatCrypto
 from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.utils import WeChatSigner
 
-from bot.replies import SILENCE_BODY, cdata_safe
+from bot.wechat.replies import SILENCE_BODY, cdata_safe
 
 
 class SignatureRejected(Exception):

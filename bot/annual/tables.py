@@ -39,13 +39,12 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.admin import audit
-from bot.cases.deadlines import beijing_date
 from bot.cases.outcomes import (
     APPLICATION_OUTCOMES,
     TABLE_THREE_GROUPS,
     TABLE_THREE_TOTAL,
 )
+from bot.clock import beijing_date
 from bot.models.cases import (
     APPEAL_KINDS,
     APPEAL_RESULTS,
@@ -61,6 +60,7 @@ from bot.models.cases import (
 )
 from bot.models.content import Item, ItemStatus
 from bot.models.staff import Staff
+from bot.staff import audit
 
 Table = dict[str, Any]
 

@@ -2,7 +2,7 @@
 
 Other modules call::
 
-    from bot.admin import audit
+    from bot.staff import audit
     audit.record(g.staff, "case.close", "case", case.number, outcome="予以公开", reason=reason)
     session.commit()   # the entry is committed together with the change it records
 
@@ -30,9 +30,9 @@ from flask import has_request_context, request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.admin.roles import ROLE_LABELS
 from bot.db import get_session
 from bot.models.staff import AuditEntry, Staff
+from bot.staff.roles import ROLE_LABELS
 
 SYSTEM = "system"
 CLI = "cli"

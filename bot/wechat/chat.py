@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import requests
 import xmltodict
 
-from bot.protocol import Keys, message_xml, open_reply, sign_delivery
+from bot.wechat.protocol import Keys, message_xml, open_reply, sign_delivery
 
 Transport = Callable[[dict[str, str], bytes], tuple[int, str]]
 

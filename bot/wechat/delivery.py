@@ -18,7 +18,6 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import redis
@@ -26,12 +25,13 @@ from flask import Flask, current_app, g
 
 from bot import db
 from bot.logs import Throttled
-from bot.messages import Inbound
 from bot.metrics import DEDUP_HITS, HANDLER_ERRORS, REPLIES, STORE_ERRORS
 from bot.privacy import openid_hash
-from bot.replies import Reply, Text, render
 from bot.store import EXTENSION as STORE
 from bot.store import KEY_PREFIX, store_kind
+from bot.wechat.messages import Inbound
+from bot.wechat.replies import Reply, Text, render
+from bot.wechat.window import SEEN_TTL_S, seen_key
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,6 @@ STORE_TRACEBACK_EVERY_S = 60.0
 #: A resident's lock outlives the database deadline of their message by this much at least
 #: (the handler's work after its last statement).
 LOCK_MARGIN_S = 1.0
-#: WeChat lets the account send customer-service messages for 48 hours after a resident's message.
-SEEN_TTL_S = 48 * 3600
 
 BUSY = "系统繁忙，刚才的消息没有处理，请稍后再发一次。"
 SORRY = "抱歉，刚才的消息处理时出了问题，没有生效，请稍后再发一次。"
@@ -83,7 +81,7 @@ end
 return {'wait', ''}
 """
 
-# A stateless answer (bot.router.Router.respond_statelessly), stored in one go when the
+# A stateless answer (bot.engine.router.Router.respond_statelessly), stored in one go when the
 # resident is in no dialogue and no other message of theirs is being handled.
 # KEYS: delivery, lock, session, seen. ARGV: reply, reply ms, time of message, seen s.
 _ANSWER = """
@@ -119,7 +117,7 @@ return 1
 
 
 class Responder(Protocol):
-    """What answers messages (``bot.router.Router``)."""
+    """What answers messages (``bot.engine.router.Router``)."""
 
     def respond(self, inbound: Inbound, session: dict[str, Any]) -> Reply: ...
 
@@ -328,20 +326,6 @@ def _follow_up(follow_ups: list[Callable[[], None]]) -> None:
                 db.log_unavailable("database unavailable after a reply; done at the next one")
             else:
                 log.exception("failed after a reply; done at the next one")
-
-
-def seen_key(openid: str) -> str:
-    return f"{KEY_PREFIX}seen:{openid}"
-
-
-def last_message_at(openid: str) -> datetime | None:
-    """When the resident last sent a message (not an event), within the last 48 hours.
-
-    It opens WeChat's 48-hour window for customer-service messages. Unknown (None)
-    after 48 hours, or when Redis lost it: the window is then treated as closed.
-    """
-    raw = current_app.extensions[STORE].get(seen_key(openid))
-    return datetime.fromtimestamp(int(raw), UTC) if raw else None
 
 
 def _answered(inbound: Inbound) -> None:

@@ -2,48 +2,28 @@
 
 Each module in ``handlers/`` creates a ``Capability`` and declares on it, beside
 the code, the words, menu keys, events, message types and dialogues it answers.
-``Router.discover`` collects them once at start-up; the help text is built from
-what was declared, so a new capability is one new module.
+``create_app`` builds the router from ``handlers.CAPABILITIES`` once at start-up;
+the help text is built from what was declared, so a new capability is one new
+module (and its line in ``handlers/__init__.py``).
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app, g
-from wechatpy.messages import BaseMessage
 
-from bot import dialogue as dialogues
-from bot.dialogue import DIALOGUE_WORDS, Dialogue, normalise
-from bot.messages import Inbound
+from bot.engine import dialogue as dialogues
+from bot.engine.dialogue import DIALOGUE_WORDS, Context, Dialogue, normalise
 from bot.metrics import DIALOGUES
-from bot.replies import SILENCE, Reply, Text
+from bot.wechat.messages import Inbound
+from bot.wechat.replies import SILENCE, Reply, Text
 
-Handler = Callable[["Context"], Reply | str]
+Handler = Callable[[Context], Reply | str]
 ANY_MESSAGE = "*"
-
-
-@dataclass
-class Context:
-    """One message on its way through a handler, with the resident's session."""
-
-    message: BaseMessage
-    session: dict[str, Any]
-    router: Router
-    text: str = ""
-    argument: str = ""
-
-    @property
-    def openid(self) -> str:
-        return self.message.source
-
-    def start(self, name: str) -> Text:
-        return dialogues.start(self, self.router.dialogues[name])
 
 
 @dataclass(frozen=True)
@@ -185,10 +165,6 @@ class Router:
             c.help for cap in self.capabilities for c in cap.commands if c.help is not None
         ]
 
-    @classmethod
-    def discover(cls, package: str = "handlers") -> Router:
-        return cls(discover_capabilities(package))
-
     def help_text(self) -> str:
         lines = "\n".join(f"· {line}" for line in self.help_lines)
         return f"请回复下面的词：\n{lines}"
@@ -303,16 +279,6 @@ class Router:
             return reply
         handler = self.events.get(event)
         return _call(handler, ctx) if handler else SILENCE
-
-
-def discover_capabilities(package: str = "handlers") -> list[Capability]:
-    """Import every module of ``package`` and collect the capabilities they define."""
-    root = importlib.import_module(package)
-    found: list[Capability] = []
-    for info in pkgutil.iter_modules(root.__path__, prefix=f"{package}."):
-        module = importlib.import_module(info.name)
-        found.extend(v for v in vars(module).values() if isinstance(v, Capability))
-    return found
 
 
 def _call(handler: Handler, ctx: Context) -> Reply:

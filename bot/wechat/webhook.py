@@ -16,10 +16,10 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from bot.db import bound_waits, log_unavailable, unavailable
-from bot.delivery import get_delivery
-from bot.messages import MalformedMessage, read_message
 from bot.metrics import WEBHOOK_SECONDS
-from bot.protocol import (
+from bot.wechat.delivery import Responder, get_delivery
+from bot.wechat.messages import MalformedMessage, read_message
+from bot.wechat.protocol import (
     Keys,
     SignatureRejected,
     Undecryptable,
@@ -28,8 +28,7 @@ from bot.protocol import (
     seal_reply,
     validate_aes_key,
 )
-from bot.replies import SILENCE_BODY
-from bot.router import Router
+from bot.wechat.replies import SILENCE_BODY
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +36,7 @@ bp = Blueprint("wechat", __name__)
 
 KEYS = "sunshine.wechat_keys"
 PROBLEM = "sunshine.wechat_problem"
+ROUTER = "sunshine.router"
 
 
 def init_app(app: Flask) -> None:
@@ -68,7 +68,6 @@ def init_app(app: Flask) -> None:
                 "covers, are accepted besides safe mode; unset it once the account is switched"
             )
     app.extensions[PROBLEM] = problem
-    app.extensions["sunshine.router"] = Router.discover()
     app.session_interface = NoCookieSessionOnWebhook()
     app.register_blueprint(bp)
 
@@ -86,8 +85,9 @@ def webhook_problem(app: Flask) -> str | None:
     return app.extensions[PROBLEM]
 
 
-def get_router() -> Router:
-    return current_app.extensions["sunshine.router"]
+def get_router() -> Responder:
+    """What answers messages: the router ``create_app`` put under ``ROUTER``."""
+    return current_app.extensions[ROUTER]
 
 
 @bp.route("/wechat", methods=["GET", "POST"])

@@ -15,19 +15,18 @@ import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
+from bot import clock
 from bot.db import get_session
 from bot.metrics import DIALOGUES
 from bot.models import DialogueMark
 from bot.privacy import openid_hash
-from bot.replies import Reply, Text
+from bot.wechat.replies import Reply, Text
 
 if TYPE_CHECKING:
     from wechatpy.messages import BaseMessage
-
-    from bot.router import Context
 
 CANCEL = "取消"
 SKIP = "跳过"
@@ -103,6 +102,32 @@ class Dialogue:
         names = [s.field for s in self.steps]
         start = 0 if after is None else names.index(after) + 1
         return next((s for s in self.steps[start:] if s.applies(data)), None)
+
+
+class Registry(Protocol):
+    """What a handler may ask of the router that runs it (``bot.engine.router.Router``)."""
+
+    dialogues: dict[str, Dialogue]
+
+    def help_text(self) -> str: ...
+
+
+@dataclass
+class Context:
+    """One message on its way through a handler, with the resident's session."""
+
+    message: BaseMessage
+    session: dict[str, Any]
+    router: Registry
+    text: str = ""
+    argument: str = ""
+
+    @property
+    def openid(self) -> str:
+        return self.message.source
+
+    def start(self, name: str) -> Text:
+        return start(self, self.router.dialogues[name])
 
 
 def normalise(text: str) -> str:
@@ -212,14 +237,13 @@ def interrupted(ctx: Context) -> str | None:
         return None
     session.delete(mark)
     session.commit()
-    started = mark.started_at if mark.started_at.tzinfo else mark.started_at.replace(tzinfo=UTC)
-    return mark.dialogue if datetime.now(UTC) - started < MARK_MEMORY else None
+    return mark.dialogue if clock.now() - mark.started_at < MARK_MEMORY else None
 
 
 def _mark(openid: str, name: str) -> None:
     session = get_session()
     session.merge(
-        DialogueMark(openid_hash=openid_hash(openid), dialogue=name, started_at=datetime.now(UTC))
+        DialogueMark(openid_hash=openid_hash(openid), dialogue=name, started_at=clock.now())
     )
     session.commit()
 

@@ -1,6 +1,6 @@
 """The statutory tables of an annual report (2021 national format), as the report stores them.
 
-The tables are computed from the case records by ``bot.cases.annual.statutory_tables
+The tables are computed from the case records by ``bot.annual.tables.statutory_tables
 (session, year)``, which returns ``[{"title": str, "columns": [str, ...], "rows":
 [[label, value, ...], ...]}]``, optionally with a ``"note"`` printed under the
 table (how table 四 counts). ``checked`` turns that into plain JSON the report
@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-PROVIDER_MODULE = "bot.cases.annual"
+PROVIDER_MODULE = "bot.annual.tables"
 PROVIDER_FUNCTION = "statutory_tables"
 
 Provider = Callable[[Session, int], list[dict[str, Any]]]
@@ -31,7 +31,7 @@ class TableShapeError(ValueError):
 
 
 def provider() -> Provider | None:
-    """``bot.cases.annual.statutory_tables`` when that module exists, else None."""
+    """``bot.annual.tables.statutory_tables`` when that module exists, else None."""
     if importlib.util.find_spec(PROVIDER_MODULE) is None:
         return None
     module = importlib.import_module(PROVIDER_MODULE)

@@ -1,0 +1,83 @@
+"""The ``sunshine`` command: the app factory's Flask CLI group, plus ``sunshine demo``.
+
+Apart from the app's own commands (``bot.cli`` and each package's ``init_app``), it
+serves ``sunshine demo``, which builds an app of its own on embedded defaults.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+import threading
+
+import click
+from flask.cli import FlaskGroup
+from werkzeug.serving import make_server
+
+from bot import create_app, db
+from bot.admin.accounts import DEMO_USERNAME, ensure_demo_account
+from bot.cli import run_chat
+from bot.seed import seed
+from bot.wechat.chat import ChatClient, http_transport
+from bot.wechat.protocol import Keys
+
+
+@click.command("demo")
+@click.option("--port", default=5000, show_default=True, help="Port on 127.0.0.1.")
+def demo_command(port: int) -> None:
+    """Serve a seeded demo on embedded defaults and chat with it in this terminal."""
+    token = secrets.token_hex(16)
+    app = create_app(
+        {
+            "WECHAT_TOKEN": token,
+            "WECHAT_AES_KEY": None,
+            "WECHAT_APPID": None,
+            "WECHAT_SECRET": None,
+            "REDIS_URL": None,
+            "DATABASE_URL": None,
+            "PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "LOG_LEVEL": "WARNING",  # the chat shares the terminal
+        }
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    with app.app_context():
+        db.upgrade(db.get_engine())
+        seed(db.get_session())
+    try:
+        server = make_server("127.0.0.1", port, app, threaded=True)
+    except OSError as error:
+        raise click.ClickException(
+            f"cannot listen on 127.0.0.1:{port} ({error.strerror}); try: make demo PORT=8080"
+        ) from error
+    base = f"http://127.0.0.1:{port}"
+    click.echo(
+        f"Sunshine demo serving at {base} (SQLite in {app.instance_path}, in-process store).\n"
+        f"  Webhook: {base}/wechat   Health: {base}/healthz\n"
+        f"  Token for this session: {token}\n"
+        f"  From another terminal: SUNSHINE_WECHAT_TOKEN={token} .venv/bin/sunshine chat "
+        f"--url {base}/wechat"
+    )
+    with app.app_context():
+        staff_password = ensure_demo_account(db.get_session())
+    click.echo(f"  Staff console: {base}/admin   login: {DEMO_USERNAME} / {staff_password}")
+    if not sys.stdin.isatty():
+        click.echo("No terminal on stdin: serving only. Stop with Ctrl-C.")
+        server.serve_forever()
+        return
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    client = ChatClient(http_transport(f"{base}/wechat"), Keys(token))
+    click.echo("You are a resident chatting with the account. Try: 帮助, 联系, 年报")
+    run_chat(client, [], interactive=True)
+    server.shutdown()
+
+
+def main() -> None:
+    group = FlaskGroup(
+        create_app=create_app,
+        add_version_option=False,
+        help="Sunshine (阳光): the government-disclosure WeChat account's backend.",
+    )
+    group.add_command(demo_command)
+    group(prog_name="sunshine")

@@ -92,9 +92,7 @@ def test_a_self_assignment_made_before_this_rule_reveals_nothing(app, resident):
         session = db.get_session()
         case = session.scalars(select(Case).where(Case.number == number)).one()
         me = accounts.get(session, "li")
-        case.assignment = CaseAssignment(
-            staff=me, assigned_by_id=me.id, assigned_at=clock.now()
-        )
+        case.assignment = CaseAssignment(staff=me, assigned_by_id=me.id, assigned_at=clock.now())
         session.commit()
 
     assert not sees_reporter(li, number) and not reveals(li, number)

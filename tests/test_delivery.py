@@ -189,7 +189,9 @@ def test_a_retry_never_answers_with_silence_while_the_first_copy_still_runs(make
     resident = Resident(app)
     fields = text_fields("计数", 5151, openid=resident.chat.openid)
     claim_as_a_dead_worker(app, fields, lock_held=True)  # as if it were still running
-    assert describe(resident.chat.send(fields)) == "您的上一条消息还在处理中，请稍等片刻再发这一条。"
+    assert (
+        describe(resident.chat.send(fields)) == "您的上一条消息还在处理中，请稍等片刻再发这一条。"
+    )
     assert effects(app) == 0
 
 

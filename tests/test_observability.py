@@ -87,7 +87,9 @@ def test_logs_of_a_conversation_never_contain_the_openid(app, resident, caplog):
 
 
 def test_json_log_lines_carry_the_request_id_and_extras(app):
-    record = logging.LogRecord("bot.wechat.delivery", logging.INFO, "", 0, "answered %s", ("text",), None)
+    record = logging.LogRecord(
+        "bot.wechat.delivery", logging.INFO, "", 0, "answered %s", ("text",), None
+    )
     record.openid = "abcd"
     with app.test_request_context(headers={"X-Request-ID": "r-1"}):
         app.preprocess_request()

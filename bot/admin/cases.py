@@ -659,7 +659,9 @@ def case_consultation(number: str) -> ResponseReturnValue:
     case = find_case(number)
     try:
         sent_on = _day("sent_on", "发出征求意见的日期")
-        handling.start_consultation(get_session(), case, g.staff, _form("party"), sent_on, clock.now())
+        handling.start_consultation(
+            get_session(), case, g.staff, _form("party"), sent_on, clock.now()
+        )
     except HandlingError as error:
         return _refused(case, "consultation", error)
     return _done(case, "已登记征求意见：收到意见前答复期限暂停计算（最长15个工作日）。")
@@ -699,7 +701,9 @@ def case_fee_payment(number: str, pause_id: int) -> ResponseReturnValue:
     pause = _pause_of(case, pause_id)
     try:
         paid_on = _day("paid_on", "缴费日期")
-        handling.record_payment(get_session(), pause, g.staff, paid_on, _form("amount"), clock.now())
+        handling.record_payment(
+            get_session(), pause, g.staff, paid_on, _form("amount"), clock.now()
+        )
     except HandlingError as error:
         return _refused(case, "fee", error)
     due = due_text(case.due_on, case.due_provisional)

@@ -38,7 +38,9 @@ def report_stats(year: int, fmt: str, output: Path | None) -> None:
     refuse_binary_to_terminal(fmt, output)
     result = annual.compute(get_session(), year)
     if fmt == "xlsx":
-        write_output(output, fmt, lambda stream: annual.write_xlsx(result.tables, stream, year=year))
+        write_output(
+            output, fmt, lambda stream: annual.write_xlsx(result.tables, stream, year=year)
+        )
     else:
         writer = annual.write_text if fmt == "text" else annual.write_csv
         write_output(output, fmt, lambda stream: writer(result.tables, stream))

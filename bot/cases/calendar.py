@@ -193,9 +193,7 @@ def store_schedule(session: Session, schedule: Schedule) -> None:
     session.execute(delete(CalendarDay).where(CalendarDay.year == schedule.year))
     session.execute(delete(CalendarDay).where(CalendarDay.day.in_(list(days))))
     session.execute(delete(CalendarYear).where(CalendarYear.year == schedule.year))
-    session.add(
-        CalendarYear(year=schedule.year, source=schedule.source, loaded_at=clock.now())
-    )
+    session.add(CalendarYear(year=schedule.year, source=schedule.source, loaded_at=clock.now()))
     session.flush()
     session.execute(
         insert(CalendarDay),

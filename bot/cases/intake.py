@@ -108,7 +108,6 @@ class Filed:
     new: bool
 
 
-
 def file_application(
     session: Session, openid: str, submission_id: str, form: ApplicationForm, daily_limit: int
 ) -> Filed:

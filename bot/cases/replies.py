@@ -68,7 +68,6 @@ NOT_SUBSCRIBED = frozenset({43101})
 RATING_PROMPT = "请您评价本次办理，直接回复：很满意、满意、一般、不满意 或 很不满意。"
 
 
-
 # ---- what the resident reads ----
 
 
@@ -355,5 +354,3 @@ def retry_all(session: Session, now: datetime | None = None) -> Report:
         for name in ("pushed", "notified", "waiting", "failed"):
             getattr(total, name).extend(getattr(done, name))
     return total
-
-

@@ -8,20 +8,16 @@
   extensions, the rating, and this case's audit trail; the forms that handle it.
 - ``/admin/callbacks``: cases rated 不满意/很不满意, waiting for a call-back.
 
-Who sees whom: contact details are shown masked; members whose role allows
-(``cases.reveal_contact``) get a 显示 button, and each reveal is written to the
-audit log. A complainant (name, phone; ``Case.reporter_protected``) is shown only
-to approvers and to the handler an approver assigned (``reporter_visible``),
-never to a clerk, again masked until revealed and logged; only approvers assign
-such a case (``bot.cases.handling.assign``). Every action goes through
-``bot.cases.handling``, which writes the audit log; replies are delivered after
-the commit (``bot.cases.replies``).
+Who sees whom is decided by ``bot.cases.access`` (contact details masked until 显示,
+a complainant only for approvers and the handler an approver assigned; each reveal
+logged). Every action goes through ``bot.cases.handling``, which writes the audit
+log; replies are delivered after the commit (``bot.cases.replies``).
 """
 
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 from pathlib import Path
@@ -46,7 +42,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot import clock
 from bot.admin.auth import permission_required
 from bot.admin.console import PermissionDenied, bp
-from bot.cases import handling, replies
+from bot.cases import access, handling, replies
 from bot.cases.calendar import missing_next_year, work_calendar
 from bot.cases.digest import Due, next_deadline, open_cases_by_urgency, working_days_between
 from bot.cases.formal import has_formal_reply
@@ -55,14 +51,7 @@ from bot.cases.intake import filed_that_day
 from bot.cases.media import media_dir
 from bot.cases.numbers import read_number
 from bot.cases.outcomes import outcome
-from bot.cases.privacy import (
-    SealError,
-    mask_address,
-    mask_email,
-    mask_name,
-    originals,
-    unseal,
-)
+from bot.cases.privacy import SealError
 from bot.cases.texts import due_text
 from bot.db import get_session
 from bot.models import Office
@@ -109,82 +98,6 @@ DELIVERY_FLASH = {
     replies.RETRY: "推送失败，系统会自动重试（也可以在下方点“重新推送”）。",
 }
 AMAP_MARKER = "https://uri.amap.com/marker"
-
-
-# ---- who sees what ----
-
-
-def reporter_visible(staff: Staff, case: Case) -> bool:
-    """A complainant's identity: approvers, and the handler an approver assigned.
-
-    The assigner's role is read now, so an assignment made before approvers alone could
-    assign (a handler assigning themself) gives nothing away.
-    """
-    if not case.reporter_protected or not staff.can("cases.reveal_reporter"):
-        return False
-    if staff.can("cases.assign_reporter"):
-        return True
-    assignment = case.assignment
-    return (
-        assignment is not None
-        and assignment.staff_id == staff.id
-        and assignment.assigned_by is not None
-        and assignment.assigned_by.can("cases.assign_reporter")
-    )
-
-
-def contact_visible(staff: Staff, case: Case) -> bool:
-    """Whether the member may press 显示 for the case's contact details."""
-    if case.reporter_protected:
-        return reporter_visible(staff, case)
-    return staff.can("cases.reveal_contact")
-
-
-@dataclass(frozen=True)
-class Contact:
-    """A case's personal details as the page shows them: masked, or revealed (logged)."""
-
-    name: str | None
-    id_type: str | None
-    id_number: str | None
-    phone: str | None
-    email: str | None
-    address: str | None
-    revealed: bool
-    #: Revealed: the resident's text and corrections as typed (their ID numbers unmasked),
-    #: keyed ``text`` and ``supplement <id>``, where they differ from what is stored.
-    typed: dict[str, str] = field(default_factory=dict)
-
-
-def contact_of(case: Case, *, revealed: bool) -> Contact:
-    if revealed:
-        typed = originals(case.originals_sealed)
-        for supplement in case.supplements:
-            kept = originals(supplement.originals_sealed)
-            if kept:
-                typed[f"supplement {supplement.id}"] = kept["text"]
-        return Contact(
-            typed.get("name", case.name),
-            typed.get("id_type", case.id_type),
-            unseal(case.id_number_sealed) if case.id_number_sealed else None,
-            unseal(case.phone_sealed) if case.phone_sealed else None,
-            typed.get("email", case.email),
-            typed.get("address", case.address),
-            revealed=True,
-            typed=typed,
-        )
-    name = case.name
-    if name and case.reporter_protected:
-        name = mask_name(name)
-    return Contact(
-        name,
-        case.id_type,
-        case.id_number_masked,
-        case.phone_masked,
-        mask_email(case.email) if case.email else None,
-        mask_address(case.address) if case.address else None,
-        revealed=False,
-    )
 
 
 # ---- the inbox ----
@@ -422,15 +335,15 @@ def render_case(
     session = get_session()
     staff: Staff = g.staff
     on = clock.today()
-    show_identity = not case.reporter_protected or reporter_visible(staff, case)
+    show_identity = access.identity_visible(staff, case)
     contact = None
     seal_problem = None
     if show_identity:
         try:
-            contact = contact_of(case, revealed=revealed is not None)
+            contact = access.contact_of(case, revealed=revealed is not None)
         except SealError:
             seal_problem = "加密的联系方式无法解开：服务器的数据密钥（SUNSHINE_DATA_KEY）不对。"
-            contact = contact_of(case, revealed=False)
+            contact = access.contact_of(case, revealed=False)
     return render_template(
         "admin/cases/case.html",
         case=case,
@@ -439,7 +352,8 @@ def render_case(
         deadline=deadline_of(session, case, on),
         step_labels=STEP_LABELS,
         show_identity=show_identity,
-        may_reveal=contact_visible(staff, case) and (contact is not None and not contact.revealed),
+        may_reveal=access.contact_visible(staff, case)
+        and (contact is not None and not contact.revealed),
         contact=contact,
         seal_problem=seal_problem,
         map_link=map_link(case),
@@ -454,7 +368,7 @@ def render_case(
             for group, members in groupby(handling.closing_choices(case), lambda o: o.group)
         ],
         handlers=handlers(session) if staff.can("cases.handle") else [],
-        may_assign=not case.reporter_protected or staff.can("cases.assign_reporter"),
+        may_assign=access.may_assign(staff, case),
         pending_extension=handling.pending_extension(case),
         extension_days=handling.extension_days(case),
         extension_permission=handling.extension_permission(case),
@@ -512,35 +426,12 @@ def case_photo(number: str, attachment_id: int) -> ResponseReturnValue:
 def case_reveal(number: str) -> ResponseReturnValue:
     """显示: the full contact details, once, on this page; written to the audit log."""
     case = find_case(number)
-    staff: Staff = g.staff
-    if case.reporter_protected:
-        if not reporter_visible(staff, case):
-            raise PermissionDenied("cases.reveal_reporter")
-        action = "case.reveal_reporter"
-    else:
-        if not staff.can("cases.reveal_contact"):
-            raise PermissionDenied("cases.reveal_contact")
-        action = "case.reveal_contact"
-    fields = [
-        label
-        for label, value in (
-            ("姓名", case.name if case.reporter_protected else None),
-            ("证件号码", case.id_number_sealed),
-            ("电话", case.phone_sealed),
-            ("电子邮箱", case.email),
-            ("地址", case.address),
-            ("填写内容中的证件号码", _typed_id_numbers(case)),
-        )
-        if value
-    ]
-    audit.record(staff, action, "case", case.number, field="、".join(fields))
+    try:
+        action = access.reveal(g.staff, case)
+    except access.RevealRefused as refused:
+        raise PermissionDenied(refused.permission) from None
     get_session().commit()
     return render_case(case, revealed=action)
-
-
-def _typed_id_numbers(case: Case) -> bool:
-    """Whether the resident typed an ID number into a text field (stored masked)."""
-    return bool(case.originals_sealed) or any(s.originals_sealed for s in case.supplements)
 
 
 # ---- handling ----

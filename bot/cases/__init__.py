@@ -5,6 +5,7 @@
 - ``calendar``: the official holiday schedules the project owns;
 - ``intake``: filing a case once per dialogue, in one transaction;
 - ``privacy``: sealing identity numbers and phones, masking them for display;
+- ``access``: who sees a resident's identity and contacts on a case (显示 is logged);
 - ``limits``: per-resident limits in Redis;
 - ``media``: downloading residents' photos from WeChat;
 - ``digest``: open cases by urgency (the daily digest, the overdue gauge);

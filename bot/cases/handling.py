@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cases import numbers
+from bot.cases import access, numbers
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import COMPLAINT_CONCLUDE_DAYS, add_working_days, application_days
 from bot.cases.digest import working_days_between
@@ -137,10 +137,10 @@ def _new_reply(case: Case, actor: Staff, body: str, now: datetime, *, final: boo
 
 def assign(case: Case, actor: Staff, assignee: Staff, now: datetime) -> None:
     """Give the case to ``assignee``. A complaint only by an approver: assigning it decides
-    who sees the complainant (``bot.admin.cases.reporter_visible``)."""
+    who sees the complainant (``bot.cases.access``)."""
     _require(actor, "cases.handle")
     _open(case)
-    if case.reporter_protected and not actor.can("cases.assign_reporter"):
+    if not access.may_assign(actor, case):
         raise HandlingError("投诉、举报、建议由审核人分派承办人（以保护反映人的身份）。")
     if not (assignee.active and assignee.can("cases.handle")):
         raise HandlingError("只能分派给有办理权限、账号在用的工作人员。")

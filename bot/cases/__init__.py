@@ -10,7 +10,10 @@
 - ``media``: downloading residents' photos from WeChat;
 - ``digest``: open cases by urgency (the daily digest, the overdue gauge);
 - ``outcomes``: the statutory outcomes (rows of the annual report's table 三), final replies;
-- ``handling``: what staff do to a case (assign, note, correction, extension, close), audited;
+- ``states``: a case's state machine: its states, the events that move it, who may fire
+  each; every event writes its audit entry;
+- ``handling``: what staff do to a case (assign, note, correction, extension, close), each
+  an event of ``states``;
 - ``replies``: getting staff replies to residents (customer-service or subscription
   messages, or waiting for ``进度``), retried until delivered;
 - ``formal``: the formal reply (答复书) of a closed application;

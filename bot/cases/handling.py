@@ -1,9 +1,10 @@
 """Handling a case: assign, note, reply, correction (补正), extension, accept or decline, close.
 
-Each function checks that the action fits the case's state (``HandlingError``
-carries a sentence for staff), changes the case, writes the audit log entry
-(who, what, why; the log adds when) and leaves the commit to the caller, so that
-the change and its record land together or not at all. Replies are stored here;
+Each function fires an event of the case's state machine (``bot.cases.states``:
+who may, from which state, to which; ``HandlingError`` carries a sentence for
+staff), changes the case, writes the audit log entry through it (who, what, why;
+the log adds when) and leaves the commit to the caller, so that the change and
+its record land together or not at all. Replies are stored here;
 ``bot.cases.replies.deliver_pending`` sends them after the commit.
 
 The periods follow CASES.md: one correction notice within 7 working days of
@@ -26,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.cases import access, numbers
+from bot.cases import access, numbers, states
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import COMPLAINT_CONCLUDE_DAYS, add_working_days, application_days
 from bot.cases.digest import working_days_between
@@ -44,6 +45,7 @@ from bot.cases.outcomes import (
 )
 from bot.cases.privacy import conceal, originals, seal_originals
 from bot.cases.replies import WAITING, renderings
+from bot.cases.states import ALREADY_ANSWERED, ALREADY_PAID, Event, HandlingError, Step
 from bot.cases.texts import day_text, due_text
 from bot.clock import beijing_date
 from bot.models.cases import (
@@ -71,7 +73,6 @@ from bot.models.cases import (
 )
 from bot.models.core import Office
 from bot.models.staff import Staff
-from bot.staff import audit
 
 NOTE_MAX = 2000
 REASON_MAX = 500
@@ -85,22 +86,8 @@ CORRECTION_NOTICE_DAYS = 7
 COMPLAINT_EXTENSION_DAYS = 30
 
 
-class HandlingError(ValueError):
-    """An action that does not fit the case; the message (Chinese) says why."""
-
-
 class LateCorrection(HandlingError):
     """A 补正 notice later than Art. 30 allows: sent only once staff confirm."""
-
-
-def _require(actor: Staff, permission: str) -> None:
-    if not actor.can(permission):
-        raise HandlingError("您的账号没有这项操作的权限。")
-
-
-def _open(case: Case) -> None:
-    if not case.is_open:
-        raise HandlingError(f"{case.number} 已办结，不能再办理。")
 
 
 def _text(value: str | None, what: str, limit: int) -> str:
@@ -138,8 +125,7 @@ def _new_reply(case: Case, actor: Staff, body: str, now: datetime, *, final: boo
 def assign(case: Case, actor: Staff, assignee: Staff, now: datetime) -> None:
     """Give the case to ``assignee``. A complaint only by an approver: assigning it decides
     who sees the complainant (``bot.cases.access``)."""
-    _require(actor, "cases.handle")
-    _open(case)
+    step = states.begin(case, Event.ASSIGN, actor)
     if not access.may_assign(actor, case):
         raise HandlingError("投诉、举报、建议由审核人分派承办人（以保护反映人的身份）。")
     if not (assignee.active and assignee.can("cases.handle")):
@@ -154,25 +140,24 @@ def assign(case: Case, actor: Staff, assignee: Staff, now: datetime) -> None:
         case.assignment.assigned_at = now
     case.assignment.assigned_by_id = actor.id
     if case.kind == APPLICATION and case.status == RECEIVED:
-        case.status = PROCESSING
+        step.enter(PROCESSING)
     earlier = {"previous": previous.username} if previous else {}
-    audit.record(actor, "case.assign", "case", case.number, handler=assignee.username, **earlier)
+    step.record(handler=assignee.username, **earlier)
 
 
 def add_note(case: Case, actor: Staff, body: str, now: datetime) -> CaseNote:
-    _require(actor, "cases.handle")
+    step = states.begin(case, Event.NOTE, actor)
     note = CaseNote(staff=actor, body=_text(body, "备注", NOTE_MAX), created_at=now)
     case.notes.append(note)
-    audit.record(actor, "case.note", "case", case.number)
+    step.record()
     return note
 
 
 def reply(case: Case, actor: Staff, body: str, now: datetime) -> CaseReply:
     """An interim answer to the resident (the case stays open)."""
-    _require(actor, "cases.handle")
-    _open(case)
+    step = states.begin(case, Event.REPLY, actor)
     answer = _new_reply(case, actor, _text(body, "答复内容", MESSAGE_BYTES), now, final=False)
-    audit.record(actor, "case.reply", "case", case.number)
+    step.record()
     return answer
 
 
@@ -194,15 +179,9 @@ def request_correction(
     Later than 7 working days after receipt it is refused (``LateCorrection``) until
     staff confirm: Art. 30 wants it within 7.
     """
-    _require(actor, "cases.handle")
-    _open(case)
-    if case.kind != APPLICATION:
-        raise HandlingError("只有政府信息公开申请可以要求补正。")
+    step = states.begin(case, Event.REQUEST_CORRECTION, actor)
     if case.correction_requested_on is not None:
-        raise HandlingError(
-            f"{case.number} 已于{day_text(case.correction_requested_on)}通知过补正："
-            "补正应一次性告知，不能再次要求。"
-        )
+        raise HandlingError(states.correction_already_requested(case))
     if days not in CORRECTION_DAYS_RANGE:
         raise HandlingError(
             f"补正期限请填{CORRECTION_DAYS_RANGE.start}到{CORRECTION_DAYS_RANGE.stop - 1}个工作日。"
@@ -220,7 +199,7 @@ def request_correction(
         )
     due = add_working_days(today, days, calendar)
     case.correction_requested_on, case.correction_due_on = today, due.due
-    case.status = AWAITING_CORRECTION
+    step.enter(AWAITING_CORRECTION)
     body = (
         f"您的申请内容需要补正，请补充：\n{listed}\n"
         f"请{due_text(due.due, due.provisional)}发送“补正 {case.number} 补充的内容”，"
@@ -228,16 +207,7 @@ def request_correction(
         "答复期限自收到补正之日起重新计算。"
     )
     notice = _new_reply(case, actor, body, now, final=False)
-    audit.record(
-        actor,
-        "case.correction_request",
-        "case",
-        case.number,
-        reason=listed,
-        days=days,
-        due=due.due,
-        late=late,
-    )
+    step.record(reason=listed, days=days, due=due.due, late=late)
     return notice
 
 
@@ -254,9 +224,7 @@ def record_correction(
     The first restarts the reply period from ``received_on``; more on the same day
     are added to it.
     """
-    if actor is not None:
-        _require(actor, "cases.handle")
-    _open(case)
+    step = states.begin(case, Event.RECEIVE_CORRECTION, actor)
     body = _text(text, "补正内容", SUPPLEMENT_MAX)
     if received_on > beijing_date(now):
         raise HandlingError("收到补正的日期不能晚于今天。")
@@ -265,7 +233,7 @@ def record_correction(
             raise HandlingError("收到补正的日期不能早于补正通知的日期。")
         case.clock_started_on = received_on
         case.correction_due_on = None
-        case.status = PROCESSING
+        step.enter(PROCESSING)
         set_deadlines(case, work_calendar(session, received_on))
     elif case.clock_started_on != received_on:
         raise HandlingError(f"{case.number} 目前不需要补正。")
@@ -278,15 +246,7 @@ def record_correction(
         staff_id=actor.id if actor else None,
     )
     case.supplements.append(supplement)
-    audit.record(
-        actor or audit.SYSTEM,
-        "case.correction_received",
-        "case",
-        case.number,
-        received_on=received_on,
-        due=case.due_on,
-        channel="counter" if actor else "chat",
-    )
+    step.record(received_on=received_on, due=case.due_on, channel="counter" if actor else "chat")
     return supplement
 
 
@@ -306,9 +266,7 @@ def extension_days(case: Case) -> int:
 
 def extension_permission(case: Case) -> str:
     """Who may extend: the disclosure office's head (Art. 33), or the body's head for 信访."""
-    if case.kind == APPLICATION:
-        return "cases.approve_extension"
-    return "cases.approve_complaint_extension"
+    return states.EXTENSION_APPROVERS[case.kind]
 
 
 def _within_period(case: Case, now: datetime) -> None:
@@ -329,16 +287,13 @@ def request_extension(
     session: Session, case: Case, actor: Staff, reason: str, now: datetime
 ) -> CaseExtension:
     """Ask to extend the period once; an approver's own request is approved at once."""
-    _require(actor, "cases.handle")
-    _open(case)
-    if case.status == AWAITING_CORRECTION:
-        raise HandlingError("等待补正期间答复期限已中止，不需要延期。")
+    step = states.begin(case, Event.REQUEST_EXTENSION, actor)
+    # A pause or an approved extension also outlives the status that showed it (a correction
+    # requested and received meanwhile).
     if running_pauses(case):
-        raise HandlingError("征求意见或等待缴费期间答复期限暂停计算，不需要延期。")
-    if case.awaiting_acceptance:
-        raise HandlingError("投诉需先决定是否受理，受理后才能延长办理期限。")
+        raise HandlingError(states.refusal_in(CONSULTING, Event.REQUEST_EXTENSION, case))
     if any(e.approved for e in case.extensions):
-        raise HandlingError(f"{case.number} 已经延期过一次，依法只能延期一次。")
+        raise HandlingError(states.refusal_in(EXTENDED, Event.REQUEST_EXTENSION, case))
     if pending_extension(case) is not None:
         raise HandlingError(f"{case.number} 已有一项延期申请在等待审批。")
     _within_period(case, now)
@@ -349,14 +304,7 @@ def request_extension(
         requested_at=now,
     )
     case.extensions.append(extension)
-    audit.record(
-        actor,
-        "case.extension_request",
-        "case",
-        case.number,
-        days=extension.days,
-        reason=extension.reason,
-    )
+    step.record(days=extension.days, reason=extension.reason)
     if actor.can(extension_permission(case)):
         decide_extension(session, extension, actor, approve=True, note=None, now=now)
     return extension
@@ -373,8 +321,7 @@ def decide_extension(
 ) -> CaseReply | None:
     """The head agrees (the resident is told the new date, in time) or refuses a request."""
     case = extension.case
-    _require(actor, extension_permission(case))
-    _open(case)
+    step = states.begin(case, Event.APPROVE_EXTENSION if approve else Event.REFUSE_EXTENSION, actor)
     if extension.approved is not None:
         raise HandlingError("这项延期申请已经审批过了。")
     if approve:
@@ -386,14 +333,14 @@ def decide_extension(
     extension.decided_by = actor
     extension.decided_at = now
     extension.decision_note = note
-    action = "case.extension_approve" if approve else "case.extension_refuse"
+    if approve:
+        step.enter(EXTENDED)
     why = {"reason": note} if note else {}
-    audit.record(actor, action, "case", case.number, days=extension.days, **why)
+    step.record(days=extension.days, **why)
     if not approve:
         return None
     case.extension_days = extension.days
     set_deadlines(case, work_calendar(session, case.clock_started_on or case.received_on))
-    case.status = EXTENDED
     due = due_text(case.due_on, case.due_provisional)
     if case.kind == APPLICATION:
         body = (
@@ -417,15 +364,6 @@ def running_pauses(case: Case) -> list[CasePause]:
     return [p for p in case.pauses if p.running]
 
 
-def _pausable(case: Case, actor: Staff) -> None:
-    _require(actor, "cases.handle")
-    _open(case)
-    if case.kind != APPLICATION:
-        raise HandlingError("只有政府信息公开申请的答复期限可以因征求意见或收费暂停计算。")
-    if case.status == AWAITING_CORRECTION:
-        raise HandlingError("等待补正期间答复期限已中止，请收到补正后再办理。")
-
-
 def _day_in_range(day: date, case: Case, now: datetime, what: str) -> date:
     if day > beijing_date(now):
         raise HandlingError(f"{what}不能晚于今天。")
@@ -444,22 +382,23 @@ def _money(raw: str, what: str) -> Decimal:
     return amount
 
 
-def _pause_status(case: Case) -> None:
+def _pause_status(step: Step) -> None:
     """The status while a pause runs, and back to handling once none does."""
+    case = step.case
     running = running_pauses(case)
     if any(p.kind == FEE for p in running):
-        case.status = AWAITING_FEE
+        step.enter(AWAITING_FEE)
     elif running:
-        case.status = CONSULTING
+        step.enter(CONSULTING)
     else:
-        case.status = EXTENDED if any(e.approved for e in case.extensions) else PROCESSING
+        step.enter(EXTENDED if any(e.approved for e in case.extensions) else PROCESSING)
 
 
 def start_consultation(
     session: Session, case: Case, actor: Staff, party: str, sent_on: date, now: datetime
 ) -> CasePause:
     """A letter to a third party or another body went out: its time is not counted."""
-    _pausable(case, actor)
+    step = states.begin(case, Event.START_CONSULTATION, actor)
     who = _text(party, "征求意见的对象", PARTY_MAX)
     sent_on = _day_in_range(sent_on, case, now, "发出征求意见的日期")
     calendar = work_calendar(session, sent_on)
@@ -472,8 +411,8 @@ def start_consultation(
         created_at=now,
     )
     case.pauses.append(pause)
-    _pause_status(case)
-    audit.record(actor, "case.consultation", "case", case.number, party=who, sent_on=sent_on)
+    _pause_status(step)
+    step.record(party=who, sent_on=sent_on)
     return pause
 
 
@@ -482,22 +421,21 @@ def end_consultation(
 ) -> CaseReply:
     """The answer arrived (or the 15 working days ran out): the clock runs again."""
     case = pause.case
-    _require(actor, "cases.handle")
-    _open(case)
+    step = states.begin(case, Event.END_CONSULTATION, actor)
     if pause.kind != CONSULTATION or not pause.running:
-        raise HandlingError("这项征求意见已经登记过结果。")
+        raise HandlingError(ALREADY_ANSWERED)
     answered_on = _day_in_range(answered_on, case, now, "收到意见的日期")
     if answered_on < pause.started_on:
         raise HandlingError("收到意见的日期不能早于发出征求意见的日期。")
     pause.ended_on = answered_on
-    return _resume(session, case, actor, now, "case.consultation_answered", pause)
+    return _resume(session, step, actor, now, pause)
 
 
 def send_fee_notice(
     session: Session, case: Case, actor: Staff, amount: str, basis: str, now: datetime
 ) -> CaseReply:
     """A processing fee is asked (109号); the clock stops until it is paid."""
-    _pausable(case, actor)
+    step = states.begin(case, Event.SEND_FEE_NOTICE, actor)
     if any(p.kind == FEE for p in case.pauses):
         raise HandlingError(f"{case.number} 已经发过收费通知。")
     fee = _money(amount, "收费金额")
@@ -515,7 +453,7 @@ def send_fee_notice(
             created_at=now,
         )
     )
-    _pause_status(case)
+    _pause_status(step)
     body = (
         "收费通知：依照《政府信息公开信息处理费管理办法》（国办函〔2020〕109号），"
         f"您的申请需缴纳信息处理费{fee}元。计费依据：{why}\n"
@@ -524,7 +462,7 @@ def send_fee_notice(
         "逾期未缴纳的，视为放弃申请，本机关不再处理。"
     )
     notice = _new_reply(case, actor, body, now, final=False)
-    audit.record(actor, "case.fee_notice", "case", case.number, amount=str(fee), due=due.due)
+    step.record(amount=str(fee), due=due.due)
     return notice
 
 
@@ -533,23 +471,23 @@ def record_payment(
 ) -> CaseReply:
     """The fee was paid: recorded for the annual report, and the clock runs again."""
     case = pause.case
-    _require(actor, "cases.handle")
-    _open(case)
+    step = states.begin(case, Event.RECORD_PAYMENT, actor)
     if pause.kind != FEE or not pause.running:
-        raise HandlingError("这份收费通知已经登记过缴费。")
+        raise HandlingError(ALREADY_PAID)
     paid_on = _day_in_range(paid_on, case, now, "缴费日期")
     if paid_on < pause.started_on:
         raise HandlingError("缴费日期不能早于收费通知的日期。")
     pause.fee_paid = _money(amount, "实收金额")
     pause.ended_on = paid_on
-    return _resume(session, case, actor, now, "case.fee_paid", pause)
+    return _resume(session, step, actor, now, pause)
 
 
 def _resume(
-    session: Session, case: Case, actor: Staff, now: datetime, action: str, pause: CasePause
+    session: Session, step: Step, actor: Staff, now: datetime, pause: CasePause
 ) -> CaseReply:
+    case = step.case
     set_deadlines(case, work_calendar(session, case.clock_started_on or case.received_on))
-    _pause_status(case)
+    _pause_status(step)
     what = (
         "征求意见已结束"
         if pause.kind == CONSULTATION
@@ -562,9 +500,7 @@ def _resume(
             f"{what}，答复期限恢复计算，我们将{due_text(case.due_on, case.due_provisional)}答复您。"
         )
     paid = {"amount": str(pause.fee_paid)} if pause.fee_paid is not None else {}
-    audit.record(
-        actor, action, "case", case.number, ended_on=pause.ended_on, due=case.due_on, **paid
-    )
+    step.record(ended_on=pause.ended_on, due=case.due_on, **paid)
     return _new_reply(case, actor, body, now, final=False)
 
 
@@ -584,11 +520,8 @@ def accept_complaint(
     session: Session, case: Case, actor: Staff, message: str, now: datetime
 ) -> CaseReply:
     """Accept a complaint: the 60 days to conclude start the day after (《信访工作条例》)."""
-    _require(actor, "cases.handle")
-    _open(case)
-    if not case.awaiting_acceptance:
-        raise HandlingError("只有尚未决定是否受理的投诉、举报、建议可以受理。")
-    case.status = PROCESSING
+    step = states.begin(case, Event.ACCEPT, actor)
+    step.enter(PROCESSING)
     case.accepted_on = beijing_date(now)
     set_deadlines(case, work_calendar(session, case.received_on))
     extra = (message or "").strip()[:REASON_MAX]
@@ -598,22 +531,19 @@ def accept_complaint(
         "办结并答复您。" + (f"\n{extra}" if extra else "")
     )
     answer = _new_reply(case, actor, body, now, final=False)
-    audit.record(actor, "case.accept", "case", case.number, due=case.due_on)
+    step.record(due=case.due_on)
     return answer
 
 
 def decline_complaint(case: Case, actor: Staff, reason: str, now: datetime) -> CaseReply:
-    _require(actor, "cases.handle")
-    _open(case)
-    if not case.awaiting_acceptance:
-        raise HandlingError("只有尚未决定是否受理的投诉、举报、建议可以不予受理。")
+    step = states.begin(case, Event.DECLINE, actor)
     why = _text(reason, "不予受理的理由", REASON_MAX)
     declined = "经审查，您反映的事项不予受理。"
     answer = _new_reply(
         case, actor, final_reply(declined, COMPLAINT_DECLINED, why, None), now, final=True
     )
-    _close(case, COMPLAINT_DECLINED, why, now, declined, None)
-    audit.record(actor, "case.decline", "case", case.number, reason=why)
+    _close(step, COMPLAINT_DECLINED, why, now, declined, None)
+    step.record(reason=why)
     return answer
 
 
@@ -651,8 +581,7 @@ def close(
     now: datetime,
 ) -> CaseReply:
     """The final reply with the outcome, its reasons and the remedies; the case is closed."""
-    _require(actor, "cases.handle")
-    _open(case)
+    step = states.begin(case, Event.CLOSE, actor)
     chosen = next((o for o in closing_choices(case) if o.code == code), None)
     if chosen is None:
         raise HandlingError("请选择办理结果。")
@@ -667,24 +596,25 @@ def close(
     remedies_to = reconsideration_body(session, case)
     text = final_reply(answer, chosen, why or None, remedies_to)
     final = _new_reply(case, actor, text, now, final=True)
-    _close(case, chosen, why or None, now, answer, remedies_to)
+    _close(step, chosen, why or None, now, answer, remedies_to)
     reasons = {"reason": why} if why else {}
-    audit.record(actor, "case.close", "case", case.number, outcome=chosen.label, **reasons)
+    step.record(outcome=chosen.label, **reasons)
     return final
 
 
 def _close(
-    case: Case,
+    step: Step,
     chosen: Outcome,
     reason: str | None,
     now: datetime,
     answer: str,
     remedies_to: str | None,
 ) -> None:
+    case = step.case
     case.outcome, case.outcome_reason = chosen.code, reason
     case.final_answer, case.reconsideration_body = answer, remedies_to
     case.closed_at, case.closed_on = now, beijing_date(now)
-    case.status = CLOSED
+    step.enter(CLOSED)
 
 
 def transfer_to_complaint(
@@ -696,10 +626,7 @@ def transfer_to_complaint(
     words and contact, and the handler when an approver transfers it (otherwise an
     approver assigns one: the applicant is now a complainant, see ``assign``).
     """
-    _require(actor, "cases.handle")
-    _open(case)
-    if case.kind != APPLICATION:
-        raise HandlingError("只有政府信息公开申请可以转为投诉办理。")
+    step = states.begin(case, Event.TRANSFER, actor)
     why = _text(reason, "转办理由", REASON_MAX)
     remedies_to = reconsideration_body(session, case)
     complaint = Case(
@@ -733,11 +660,9 @@ def transfer_to_complaint(
         f"已转为投诉办理，编号{complaint.number}。可发送“进度 {complaint.number}”查询办理情况。"
     )
     _new_reply(case, actor, final_reply(body, chosen, why, remedies_to), now, final=True)
-    _close(case, chosen, why, now, body, remedies_to)
+    _close(step, chosen, why, now, body, remedies_to)
     case.transferred_to = complaint.number
-    audit.record(
-        actor, "case.transfer", "case", case.number, complaint=complaint.number, reason=why
-    )
+    step.record(complaint=complaint.number, reason=why)
     return complaint
 
 
@@ -756,18 +681,19 @@ def latest_rated_case(session: Session, openid: str) -> Case | None:
 
 
 def rate(case: Case, word: str, now: datetime) -> CaseRating:
+    step = states.begin(case, Event.RATE, None)
     if word not in RATINGS:
         raise HandlingError(f"评价只能是：{'、'.join(RATINGS)}。")
     if case.rating is not None:
         raise HandlingError(f"{case.number} 已经评价过了。")
     case.rating = CaseRating(rating=word, rated_at=now)
-    audit.record(audit.SYSTEM, "case.rated", "case", case.number, rating=word)
+    step.record(rating=word)
     return case.rating
 
 
 def record_callback(rating: CaseRating, actor: Staff, note: str, now: datetime) -> None:
     """A staff member called the resident back after a poor rating."""
-    _require(actor, "cases.handle")
+    step = states.begin(rating.case, Event.CALLBACK, actor)
     if rating.rating not in POOR_RATINGS:
         raise HandlingError("只有“不满意”“很不满意”的评价需要回访。")
     if rating.called_back_at is not None:
@@ -775,4 +701,4 @@ def record_callback(rating: CaseRating, actor: Staff, note: str, now: datetime) 
     rating.callback_note = _text(note, "回访情况", NOTE_MAX)
     rating.called_back_at = now
     rating.called_back_by = actor
-    audit.record(actor, "case.callback", "case", rating.case.number)
+    step.record()

@@ -1,7 +1,7 @@
 """Console pages for applications and complaints: the inbox, a case, handling it, call-backs.
 
 - ``/admin/cases``: open cases overdue first, then due soonest
-  (``bot.cases.digest.open_cases_by_urgency``); filters and search; closed cases by filter.
+  (``bot.cases.inbox``: filtered, ordered and paged in the database); closed cases by filter.
 - ``/admin/cases/<number>``: the resident's whole submission, photos through an
   access-checked route (never WeChat's public URL), the location with a map link,
   deadlines, replies and how each reached the resident, notes, corrections,
@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 from flask import (
@@ -42,9 +41,9 @@ from sqlalchemy.orm import Session, selectinload
 from bot import clock
 from bot.admin.auth import permission_required
 from bot.admin.console import PermissionDenied, bp
-from bot.cases import access, handling, replies
+from bot.cases import access, handling, inbox, replies
 from bot.cases.calendar import missing_next_year, work_calendar
-from bot.cases.digest import Due, next_deadline, open_cases_by_urgency, working_days_between
+from bot.cases.digest import next_deadline, working_days_between
 from bot.cases.formal import has_formal_reply
 from bot.cases.handling import HandlingError
 from bot.cases.intake import filed_that_day
@@ -58,16 +57,13 @@ from bot.models import Office
 from bot.models.cases import (
     APPLICATION,
     AWAITING_CORRECTION,
-    CLOSED_STATUSES,
     COMPLAINT,
-    COMPLAINT_CATEGORIES,
     FEE,
     POOR_RATINGS,
     STATUS_LABELS,
     STORED,
     Attachment,
     Case,
-    CaseAssignment,
     CaseExtension,
     CasePause,
     CaseRating,
@@ -77,15 +73,7 @@ from bot.staff import audit
 from bot.urls import whole_number
 from bot.wechat.api import EXTENSION as WECHAT_CLIENT
 
-PAGE_SIZE = 50
 KIND_LABELS = {APPLICATION: "依申请公开", COMPLAINT: "投诉举报"}
-#: The inbox's status filter: open (default), one status, closed, or everything.
-STATUS_FILTERS = {
-    "open": "未办结",
-    **{status: label for status, label in STATUS_LABELS.items() if status not in CLOSED_STATUSES},
-    "closed": "已办结",
-    "all": "全部",
-}
 STEP_LABELS = {
     "accept": "决定是否受理",
     "conclude": "办结",
@@ -103,130 +91,26 @@ AMAP_MARKER = "https://uri.amap.com/marker"
 # ---- the inbox ----
 
 
-@dataclass(frozen=True)
-class Row:
-    case: Case
-    due: Due | None
-
-    @property
-    def overdue(self) -> bool:
-        return self.due is not None and self.due.overdue
-
-
-@dataclass(frozen=True)
-class Filters:
-    status: str
-    kind: str
-    category: str
-    mine: bool
-    overdue: bool
-    query: str
-
-    @classmethod
-    def from_request(cls) -> Filters:
-        args = request.args
-        status = args.get("status", "open")
-        kind = args.get("kind", "")
-        category = args.get("category", "")
-        return cls(
-            status=status if status in STATUS_FILTERS else "open",
-            kind=kind if kind in KIND_LABELS else "",
-            category=category if category in ("申请", *COMPLAINT_CATEGORIES) else "",
-            mine=args.get("mine") == "1",
-            overdue=args.get("overdue") == "1",
-            query=args.get("q", "").strip()[:100],
-        )
-
-    def args(self, **changes: Any) -> dict[str, Any]:
-        values = {
-            "status": self.status,
-            "kind": self.kind,
-            "category": self.category,
-            "mine": "1" if self.mine else "",
-            "overdue": "1" if self.overdue else "",
-            "q": self.query,
-        } | changes
-        return {key: value for key, value in values.items() if value not in ("", None)}
-
-    @property
-    def active(self) -> bool:
-        return self != Filters("open", "", "", False, False, "")
-
-
-def _matches(case: Case, filters: Filters, staff: Staff, assignees: dict[int, Staff]) -> bool:
-    if filters.kind and case.kind != filters.kind:
-        return False
-    if filters.category == "申请" and case.kind != APPLICATION:
-        return False
-    if filters.category in COMPLAINT_CATEGORIES and case.category != filters.category:
-        return False
-    if filters.mine and (assignees.get(case.id) is None or assignees[case.id].id != staff.id):
-        return False
-    if filters.status not in ("open", "closed", "all") and case.status != filters.status:
-        return False
-    if filters.query:
-        number = read_number(filters.query)
-        if number is not None:
-            return case.number == number
-        return filters.query.lower() in case.text.lower() or filters.query.upper() in case.number
-    return True
-
-
-def _assignees(session: Session, case_ids: list[int]) -> dict[int, Staff]:
-    if not case_ids:
-        return {}
-    rows = session.scalars(select(CaseAssignment).where(CaseAssignment.case_id.in_(case_ids)))
-    return {row.case_id: row.staff for row in rows}
-
-
-def inbox_rows(session: Session, filters: Filters, staff: Staff, on: date) -> list[Row]:
-    """The cases the filters select: open ones by urgency, then closed ones, newest first."""
-    rows: list[Row] = []
-    if filters.status != "closed":
-        dues = open_cases_by_urgency(session, on)
-        # Overdue first (most overdue on top), then due soonest.
-        dues.sort(key=lambda d: (not d.overdue, d.due_on, d.case.number))
-        assignees = _assignees(session, [d.case.id for d in dues])
-        rows += [
-            Row(d.case, d)
-            for d in dues
-            if _matches(d.case, filters, staff, assignees) and (d.overdue or not filters.overdue)
-        ]
-    if filters.status in ("closed", "all") and not filters.overdue:
-        closed = session.scalars(
-            select(Case)
-            .where(Case.status.in_(CLOSED_STATUSES))
-            .order_by(Case.closed_at.desc().nulls_last(), Case.id.desc())
-        ).all()
-        assignees = _assignees(session, [c.id for c in closed])
-        rows += [Row(c, None) for c in closed if _matches(c, filters, staff, assignees)]
-    return rows
-
-
 @bp.get("/cases")
 @permission_required("cases.view")
 def cases_inbox() -> ResponseReturnValue:
     session = get_session()
-    filters = Filters.from_request()
+    filters = inbox.Filters.from_args(request.args)
     on = clock.today()
-    rows = inbox_rows(session, filters, g.staff, on)
-    page = max(request.args.get("page", 1, type=int), 1)
-    pages = max(-(-len(rows) // PAGE_SIZE), 1)
-    page = min(page, pages)
-    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    found = inbox.page(session, filters, g.staff.id, on, request.args.get("page", 1, type=int))
     return render_template(
         "admin/cases/inbox.html",
-        rows=shown,
-        total=len(rows),
-        overdue=sum(row.overdue for row in rows),
-        page=page,
-        pages=pages,
+        rows=found.rows,
+        total=found.total,
+        overdue=found.overdue,
+        page=found.number,
+        pages=found.pages,
         filters=filters,
-        assignees=_assignees(session, [row.case.id for row in shown]),
+        assignees={row.case.id: row.case.assignee for row in found.rows if row.case.assignee},
         page_url=lambda n: url_for("admin.cases_inbox", **filters.args(page=n)),
-        status_filters=STATUS_FILTERS,
+        status_filters=inbox.STATUS_FILTERS,
         kind_labels=KIND_LABELS,
-        categories=("申请", *COMPLAINT_CATEGORIES),
+        categories=inbox.CATEGORIES,
         status_labels=STATUS_LABELS,
         step_labels=STEP_LABELS,
         outcome_label=_outcome_label,

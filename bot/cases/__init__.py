@@ -9,6 +9,7 @@
 - ``limits``: per-resident limits in Redis;
 - ``media``: downloading residents' photos from WeChat;
 - ``digest``: open cases by urgency (the daily digest, the overdue gauge);
+- ``inbox``: the console's inbox, filtered, ordered by urgency and paged in the database;
 - ``outcomes``: the statutory outcomes (rows of the annual report's table 三), final replies;
 - ``states``: a case's state machine: its states, the events that move it, who may fire
   each; every event writes its audit entry;

@@ -11,12 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import case as when
 from sqlalchemy.orm import Session, selectinload
 
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import WorkCalendar
-from bot.models.cases import AWAITING_CORRECTION, CLOSED_STATUSES, Case
+from bot.models.cases import (
+    AWAITING_CORRECTION,
+    CLOSED_STATUSES,
+    COMPLAINT,
+    RECEIVED,
+    Case,
+    CasePause,
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +45,7 @@ class Due:
 
 
 def next_deadline(case: Case) -> tuple[str, date, bool]:
-    """The deadline the case is working towards now."""
+    """The deadline the case is working towards now (``next_deadline_sql`` is its date in SQL)."""
     if case.status == AWAITING_CORRECTION and case.correction_due_on is not None:
         # The reply period is suspended; what falls due is the applicant's correction.
         return "correction", case.correction_due_on, False
@@ -49,6 +57,33 @@ def next_deadline(case: Case) -> tuple[str, date, bool]:
     if case.awaiting_acceptance and case.accept_due_on is not None:
         return "accept", case.accept_due_on, case.accept_due_provisional
     return "conclude", case.due_on, case.due_provisional
+
+
+def next_deadline_sql() -> ColumnElement[date]:
+    """``next_deadline``'s date in SQL, for ordering and counting in the database.
+
+    The same choice from the same columns: the stored deadlines already count pauses,
+    corrections and extensions (``bot.cases.intake.set_deadlines``), so the database
+    orders by urgency exactly as ``next_deadline`` would.
+    """
+    running_pause_due = (
+        select(func.min(CasePause.due_on))
+        .where(CasePause.case_id == Case.id, CasePause.ended_on.is_(None))
+        .correlate(Case)
+        .scalar_subquery()
+    )
+    awaiting_acceptance = and_(
+        Case.kind == COMPLAINT, Case.status == RECEIVED, Case.accept_due_on.is_not(None)
+    )
+    return when(
+        (
+            and_(Case.status == AWAITING_CORRECTION, Case.correction_due_on.is_not(None)),
+            Case.correction_due_on,
+        ),
+        else_=func.coalesce(
+            running_pause_due, when((awaiting_acceptance, Case.accept_due_on), else_=Case.due_on)
+        ),
+    )
 
 
 def working_days_between(today: date, deadline: date, calendar: WorkCalendar) -> int:
@@ -78,4 +113,6 @@ def open_cases_by_urgency(session: Session, today: date) -> list[Due]:
 
 
 def overdue_count(session: Session, today: date) -> int:
-    return sum(due.overdue for due in open_cases_by_urgency(session, today))
+    """Open cases whose next deadline has passed, counted in the database."""
+    late = and_(Case.status.not_in(CLOSED_STATUSES), next_deadline_sql() < today)
+    return session.scalar(select(func.count()).select_from(Case).where(late)) or 0

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import clock, db
+from bot.admin.cases import actions
 from bot.models.cases import STORED, Attachment, Case
 from bot.models.staff import AuditEntry
 from tests import fake_wechat
@@ -353,6 +354,23 @@ def test_a_clerk_can_read_but_not_handle(app, resident):
     ):
         assert post(console, f"/admin/cases/{number}/{action}", **data).status_code == 403
     assert case_row(app, number).replies == []
+
+
+def test_every_action_of_the_table_is_guarded_and_needs_a_real_case(app, resident):
+    number = file_complaint(resident)
+    clerk = logged_in(app, "clerk", "clerk")
+    boss = logged_in(app, "boss", "approver")
+
+    def path(case_number: str, action: actions.Action) -> str:
+        rule = re.sub(r"<int:\w+>", "99999", action.rule or action.name)
+        return f"/admin/cases/{case_number}/{rule}"
+
+    for action in actions.ACTIONS:
+        assert post(clerk, path(number, action)).status_code == 403, action.name
+        assert post(boss, path("TS20990101-0001", action)).status_code == 404, action.name
+        if "<int:" in action.rule:
+            assert post(boss, path(number, action)).status_code == 404, "another case's"
+    assert case_row(app, number).status == "received" and audit_entries(app, "case.accept") == []
 
 
 def test_an_action_without_the_csrf_token_is_refused(app, resident):

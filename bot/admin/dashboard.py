@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.admin.auth import permission_required
-from bot.admin.cases import KIND_LABELS, STEP_LABELS
+from bot.admin.cases.labels import KIND_LABELS, STEP_LABELS
 from bot.admin.console import bp
 from bot.cases import replies
 from bot.cases.calendar import missing_next_year

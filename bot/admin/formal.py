@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from bot import clock
 from bot.admin.auth import permission_required
-from bot.admin.cases import find_case, render_case
+from bot.admin.cases.page import find_case, render_case
 from bot.admin.console import bp
 from bot.cases import handling
 from bot.cases.formal import (

@@ -208,6 +208,28 @@ def test_an_extension_after_the_deadline_is_refused_with_a_clear_message(app, re
         assert case.extension_days == 0 and case.replies == []
 
 
+def test_an_extension_approved_while_a_correction_is_awaited_still_waits_for_it(app, resident):
+    """The head may approve a request made before the correction notice; the applicant is
+    still asked to correct, and their correction is taken (Art. 30, Art. 33)."""
+    number = file_application(resident)
+    handler = logged_in(app, "wang", "handler")
+    head = logged_in(app, "boss", "head")
+    post(handler, f"/admin/cases/{number}/extension", reason="需要向县档案馆调取资料")
+    post(handler, f"/admin/cases/{number}/correction", items="请写明是哪个村", days="15")
+    extension = case_row(app, number).extensions[0]
+
+    post(head, f"/admin/cases/{number}/extensions/{extension.id}", decision="approve")
+
+    case = case_row(app, number)
+    assert case.status == "awaiting_correction" and case.extension_days == 20
+    assert "登记当面或书面提交的补正材料" in handler.page(f"/admin/cases/{number}")
+    answer = resident.says(f"补正 {number} 是前进村")
+    assert "补正材料" in answer and "重新计算" in answer
+    case = case_row(app, number)
+    assert case.status == "extended" and case.clock_started_on == today()
+    assert case.due_on == working_days_after(app, today(), 40)
+
+
 def test_a_complaint_is_accepted_or_declined_with_reasons(app, resident):
     accepted = file_complaint(resident, "路灯坏了")
     declined = file_complaint(resident, "邻居家狗叫")

@@ -138,3 +138,26 @@ def test_a_late_correction_notice_asks_the_clerk_to_confirm_before_it_is_sent(ap
     assert case.status == "awaiting_correction" and len(case.replies) == 1
     [entry] = audit_entries(app, "case.correction_request")
     assert entry.details["late"] is True
+
+
+def test_a_correction_received_during_a_consultation_leaves_the_clock_paused(
+    app, resident, monkeypatch
+):
+    monkeypatch.setattr(clock, "now", lambda: RECEIVED)
+    number = file_application(resident)
+    console = logged_in(app, "wang", "handler")
+    on(monkeypatch, date(2026, 3, 3))
+    console_post(
+        console, f"/admin/cases/{number}/consultation", party="县档案馆", sent_on="2026-03-03"
+    )
+    console_post(console, f"/admin/cases/{number}/correction", items="请写明年份", days="15")
+    assert case_row(app, number).status == "awaiting_correction"
+
+    on(monkeypatch, date(2026, 3, 5))
+    assert "重新计算" in resident.says(f"补正 {number} 要2025年的")
+
+    case = case_row(app, number)
+    assert case.status == "consulting", "the consultation still stops the clock"
+    assert "状态：正在征求意见，答复期限暂停计算" in resident.says(f"进度 {number}")
+    refused = console_post(console, f"/admin/cases/{number}/extension", reason="资料多")
+    assert refused.status_code == 422 and "暂停计算，不需要延期" in refused.get_data(as_text=True)

@@ -233,7 +233,7 @@ def record_correction(
             raise HandlingError("收到补正的日期不能早于补正通知的日期。")
         case.clock_started_on = received_on
         case.correction_due_on = None
-        step.enter(PROCESSING)
+        _settle(step)
         set_deadlines(case, work_calendar(session, received_on))
     elif case.clock_started_on != received_on:
         raise HandlingError(f"{case.number} 目前不需要补正。")
@@ -334,7 +334,7 @@ def decide_extension(
     extension.decided_at = now
     extension.decision_note = note
     if approve:
-        step.enter(EXTENDED)
+        _settle(step)
     why = {"reason": note} if note else {}
     step.record(days=extension.days, **why)
     if not approve:
@@ -382,11 +382,15 @@ def _money(raw: str, what: str) -> Decimal:
     return amount
 
 
-def _pause_status(step: Step) -> None:
-    """The status while a pause runs, and back to handling once none does."""
+def _settle(step: Step) -> None:
+    """Move the case to where it rests once a correction, pause or extension changed: waiting
+    for the correction still asked for, for a payment or an answer, or handled (extended once
+    an extension is approved). One stop of the clock never hides another."""
     case = step.case
     running = running_pauses(case)
-    if any(p.kind == FEE for p in running):
+    if case.correction_due_on is not None:
+        step.enter(AWAITING_CORRECTION)
+    elif any(p.kind == FEE for p in running):
         step.enter(AWAITING_FEE)
     elif running:
         step.enter(CONSULTING)
@@ -411,7 +415,7 @@ def start_consultation(
         created_at=now,
     )
     case.pauses.append(pause)
-    _pause_status(step)
+    _settle(step)
     step.record(party=who, sent_on=sent_on)
     return pause
 
@@ -453,7 +457,7 @@ def send_fee_notice(
             created_at=now,
         )
     )
-    _pause_status(step)
+    _settle(step)
     body = (
         "收费通知：依照《政府信息公开信息处理费管理办法》（国办函〔2020〕109号），"
         f"您的申请需缴纳信息处理费{fee}元。计费依据：{why}\n"
@@ -487,7 +491,7 @@ def _resume(
 ) -> CaseReply:
     case = step.case
     set_deadlines(case, work_calendar(session, case.clock_started_on or case.received_on))
-    _pause_status(step)
+    _settle(step)
     what = (
         "征求意见已结束"
         if pause.kind == CONSULTATION

@@ -2,14 +2,12 @@
 
 An application (依申请公开)::
 
-    received ─assign─▶ processing ─approve extension─▶ extended
-        │                  │  ▲                           │
-        │          correction│  │correction received       │
-        │                  ▼  │                           │
-        │            awaiting_correction                  │
-        │                  consultation / fee notice ─▶ consulting, awaiting_fee
-        │                  answer / payment ─▶ back to processing or extended
-        └──── close, transfer (from any open state) ────────────▶ closed
+    received ──assign──▶ processing ──approve extension──▶ extended
+    received, processing, extended, a pause ──correction notice──▶ awaiting_correction
+    received, processing, extended, a pause ──consultation, fee notice──▶ consulting, awaiting_fee
+    a stop of the clock ends (correction received, answer, payment) ──▶ the stop still running,
+        else processing, or extended once an extension is approved
+    any open state ──close, transfer──▶ closed
 
 A complaint, report or suggestion (投诉/举报/建议)::
 
@@ -92,7 +90,8 @@ STATES: Mapping[str, tuple[str, ...]] = {
     APPLICATION: (*APPLICATION_OPEN, CLOSED),
     COMPLAINT: (*COMPLAINT_OPEN, CLOSED),
 }
-#: Where an application rests once the event that started or ended a pause is done.
+#: Where an application rests once a pause or a correction ends: still paused by another,
+#: or handled again (extended once an extension is approved).
 AFTER_PAUSE = frozenset({PROCESSING, EXTENDED, CONSULTING, AWAITING_FEE})
 
 NO_PERMISSION = "您的账号没有这项操作的权限。"
@@ -154,6 +153,11 @@ def _row(event: Event, moves: Mapping[str, Moves], **rules: Any) -> tuple[Event,
 
 A, C = APPLICATION, COMPLAINT
 PAUSED = (CONSULTING, AWAITING_FEE)
+#: An application's clock is stopped: by a correction notice, a consultation or a fee notice.
+STOPPED = (AWAITING_CORRECTION, *PAUSED)
+#: Where a consultation is answered or a fee paid. Processing and extended too: earlier releases
+#: left a case there when its correction arrived while a pause still ran.
+ANSWERABLE = (PROCESSING, EXTENDED, *PAUSED)
 NOT_ACCEPTED = "只有尚未决定是否受理的投诉、举报、建议可以{}。"
 APPLICATIONS_ONLY_PAUSE = "只有政府信息公开申请的答复期限可以因征求意见或收费暂停计算。"
 ALREADY_ANSWERED = "这项征求意见已经登记过结果。"
@@ -186,7 +190,7 @@ TRANSITIONS: Mapping[Event, Transition] = dict(
             # by ``handling.record_correction``).
             {
                 A: {
-                    AWAITING_CORRECTION: frozenset({PROCESSING}),
+                    AWAITING_CORRECTION: AFTER_PAUSE,
                     **stay(PROCESSING, EXTENDED, *PAUSED),
                 }
             },
@@ -207,7 +211,11 @@ TRANSITIONS: Mapping[Event, Transition] = dict(
         ),
         _row(
             Event.APPROVE_EXTENSION,
-            {A: to(EXTENDED, *APPLICATION_OPEN), C: to(EXTENDED, *COMPLAINT_OPEN)},
+            # Approved while the clock is stopped, the period is longer once it runs again.
+            {
+                A: {**to(EXTENDED, RECEIVED, PROCESSING, EXTENDED), **stay(*STOPPED)},
+                C: to(EXTENDED, *COMPLAINT_OPEN),
+            },
             permissions=EXTENSION_APPROVERS,
         ),
         _row(
@@ -229,13 +237,13 @@ TRANSITIONS: Mapping[Event, Transition] = dict(
         ),
         _row(
             Event.END_CONSULTATION,
-            {A: to(AFTER_PAUSE, PROCESSING, AWAITING_CORRECTION, EXTENDED, *PAUSED)},
+            {A: {**to(AFTER_PAUSE, *ANSWERABLE), **stay(AWAITING_CORRECTION)}},
             refused=ALREADY_ANSWERED,
             wrong_kind=ALREADY_ANSWERED,
         ),
         _row(
             Event.RECORD_PAYMENT,
-            {A: to(AFTER_PAUSE, PROCESSING, AWAITING_CORRECTION, EXTENDED, *PAUSED)},
+            {A: {**to(AFTER_PAUSE, *ANSWERABLE), **stay(AWAITING_CORRECTION)}},
             refused=ALREADY_PAID,
             wrong_kind=ALREADY_PAID,
         ),

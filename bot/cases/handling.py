@@ -45,7 +45,8 @@ from bot.cases.outcomes import (
 )
 from bot.cases.privacy import conceal, originals, seal_originals
 from bot.cases.replies import WAITING, renderings
-from bot.cases.states import ALREADY_ANSWERED, ALREADY_PAID, Event, HandlingError, Step
+from bot.cases.states import ALREADY_ANSWERED, ALREADY_PAID, Event, Step
+from bot.cases.states import HandlingError as HandlingError  # callers catch it from here
 from bot.cases.texts import day_text, due_text
 from bot.clock import beijing_date
 from bot.models.cases import (

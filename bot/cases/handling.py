@@ -289,8 +289,8 @@ def request_extension(
 ) -> CaseExtension:
     """Ask to extend the period once; an approver's own request is approved at once."""
     step = states.begin(case, Event.REQUEST_EXTENSION, actor)
-    # A pause or an approved extension also outlives the status that showed it (a correction
-    # requested and received meanwhile).
+    # Cases settled by earlier releases may show a running pause or an approved extension
+    # that their status does not.
     if running_pauses(case):
         raise HandlingError(states.refusal_in(CONSULTING, Event.REQUEST_EXTENSION, case))
     if any(e.approved for e in case.extensions):
@@ -498,7 +498,7 @@ def _resume(
         if pause.kind == CONSULTATION
         else f"已收到您缴纳的信息处理费{pause.fee_paid}元"
     )
-    if running_pauses(case):
+    if case.status not in (PROCESSING, EXTENDED):  # another stop of the clock still holds it
         body = f"{what}。"
     else:
         body = (

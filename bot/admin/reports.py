@@ -43,7 +43,6 @@ from bot.admin.console import bp
 from bot.admin.publishing import (
     PANEL_STEP_RULE,
     STAGE_CLASSES,
-    authored,
     catalogue_rule,
     panel_action,
     review_panel,
@@ -61,10 +60,8 @@ from bot.models.content import (
     ItemStatus,
     Report,
     ReportFigure,
-    ReviewAction,
 )
 from bot.public.pages import report_page
-from bot.staff import audit
 
 log = logging.getLogger(__name__)
 
@@ -256,20 +253,6 @@ def _default_title(session: Session, year: int) -> tuple[str, str | None]:
     return f"{year}年政府信息公开工作年度报告", office
 
 
-def _edited(report: Report, note: str, changed: str) -> None:
-    """Record a change of the report by the logged-in member (back to draft) and audit it."""
-    authored(report, ReviewAction.EDIT, note)
-    audit.record(
-        g.staff,
-        "report.edit",
-        "report",
-        report.year,
-        title=report.title,
-        revision=report.revision,
-        changed=changed,
-    )
-
-
 # ---- pages ----
 
 
@@ -311,8 +294,7 @@ def report_new() -> ResponseReturnValue:
             session.rollback()
             flash(f"{year}年的报告刚刚已由别人新建，请在列表中打开它修改。", "warning")
             return redirect(url_for("admin.reports"))
-        authored(report, ReviewAction.CREATE)
-        audit.record(g.staff, "report.create", "report", year, title=report.title)
+        review.created(session, report, g.staff)
         session.commit()
         flash(f"已新建{year}年报告的草稿。写好后请审核人审查、发布。", "info")
         return redirect(url_for("admin.report_edit", year=year))
@@ -388,7 +370,8 @@ def report_edit(year: int) -> ResponseReturnValue:
         found.figures = [
             ReportFigure(position=position, **figure) for position, figure in enumerate(figures)
         ]
-    _edited(found, "修改报告", "、".join(FIELD_LABELS[name] for name in changed))
+    changes = "、".join(FIELD_LABELS[name] for name in changed)
+    review.edited(session, found, g.staff, changes, "修改报告")
     session.commit()
     if was == ItemStatus.PUBLISHED:
         flash("已保存。报告已从“年报”撤下，重新审查并发布后才会再次公开。", "info")
@@ -440,7 +423,7 @@ def report_pdf(year: int) -> ResponseReturnValue:
     except ValueError:
         flash(f"{filename} 不是 PDF 文件，没有保存。请上传盖章原件的 PDF。", "warning")
         return redirect(url_for("admin.report", year=year))
-    _edited(found, f"上传原件 PDF：{filename}", "原件PDF")
+    review.edited(session, found, g.staff, "原件PDF", f"上传原件 PDF：{filename}")
     session.commit()
     flash(f"已上传原件 {filename}。居民下载的将是这份原件；报告需重新审查后发布。", "info")
     return redirect(url_for("admin.report", year=year))
@@ -455,7 +438,7 @@ def report_pdf_remove(year: int) -> ResponseReturnValue:
         return redirect(url_for("admin.report", year=year))
     found.original_pdf = None
     found.original_pdf_name = None
-    _edited(found, "删除原件 PDF", "原件PDF")
+    review.edited(session, found, g.staff, "原件PDF", "删除原件 PDF")
     session.commit()
     flash("已删除原件 PDF，居民将下载由报告内容生成的 PDF。", "info")
     return redirect(url_for("admin.report", year=year))
@@ -482,7 +465,7 @@ def report_tables(year: int) -> ResponseReturnValue:
         return redirect(url_for("admin.report", year=year))
     found.statutory_tables = tables
     found.sections = outline.place_tables(found.sections, tables)
-    _edited(found, "从办件记录生成统计表", "统计表")
+    review.edited(session, found, g.staff, "统计表", "从办件记录生成统计表")
     session.commit()
     titles = "、".join(table["title"] for table in tables)
     flash(f"已从办件记录生成 {len(tables)} 张统计表：{titles}。请预览核对。", "info")
@@ -494,5 +477,5 @@ def report_tables(year: int) -> ResponseReturnValue:
 def report_step(year: int, step: str) -> ResponseReturnValue:
     action = panel_action(step)
     found = _report(year, for_update=True)
-    take_step("report", found, found.year, action, title=found.title)
+    take_step(found, action)
     return redirect(url_for("admin.report", year=year))

@@ -11,9 +11,8 @@ the last request (``SUNSHINE_ADMIN_IDLE_TIMEOUT``).
 Before every console request ``_guard`` loads the member into ``g.staff`` (or
 None), ends an expired session, then checks the CSRF token of every POST, PUT,
 PATCH and DELETE: a form only needs ``{{ csrf_token() }}`` in a hidden
-``csrf_token`` field. Views are protected with ``login_required``,
-``permission_required("audit.view")`` (preferred: roles are data in
-``bot.staff.roles``) or ``role_required(Role.ADMIN)``.
+``csrf_token`` field. Views are protected with ``login_required`` or
+``permission_required("audit.view")`` (roles are data in ``bot.staff.roles``).
 """
 
 from __future__ import annotations
@@ -41,7 +40,7 @@ from bot.admin.accounts import LockoutPolicy, LoginAttempt, Outcome
 from bot.admin.console import PermissionDenied, bp, csrf
 from bot.db import get_session
 from bot.models.staff import Staff
-from bot.staff.roles import Role, check_permission
+from bot.staff.roles import check_permission
 from bot.store import get_redis
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -172,24 +171,6 @@ def permission_required(permission: str) -> Callable[[View], View]:
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not g.staff.can(permission):
                 raise PermissionDenied(permission)
-            return view(*args, **kwargs)
-
-        return login_required(wrapped)  # type: ignore[return-value]
-
-    return decorate
-
-
-def role_required(*roles: Role | str) -> Callable[[View], View]:
-    """Allow members with one of ``roles`` only (prefer ``permission_required``)."""
-    allowed = [Role(role) for role in roles]
-    if not allowed:
-        raise ValueError("role_required needs at least one role")
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if g.staff.role not in allowed:
-                raise PermissionDenied(roles=allowed)
             return view(*args, **kwargs)
 
         return login_required(wrapped)  # type: ignore[return-value]

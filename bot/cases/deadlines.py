@@ -130,9 +130,19 @@ def application_days(received: date) -> int:
     return APPLICATION_DAYS if received >= REGULATION_2019 else APPLICATION_DAYS_2007
 
 
-def application_due(received: date, calendar: WorkCalendar, extension_days: int = 0) -> Deadline:
-    """When an application received on ``received`` must be answered (Art. 33)."""
-    return add_working_days(received, application_days(received) + extension_days, calendar)
+def application_due(
+    received: date,
+    calendar: WorkCalendar,
+    extension_days: int = 0,
+    *,
+    counted_from: date | None = None,
+    not_counted: frozenset[date] = frozenset(),
+) -> Deadline:
+    """When an application received on ``received`` must be answered (Art. 33): counted from
+    the day of receipt, or from ``counted_from`` (the day a corrected application arrived,
+    Art. 30), skipping the paused working days ``not_counted``."""
+    days = application_days(received) + extension_days
+    return add_working_days(counted_from or received, days, calendar, not_counted)
 
 
 def complaint_accept_due(received: date, calendar: WorkCalendar) -> Deadline:

@@ -64,11 +64,9 @@ STATUS_LABELS = {
     "extended": "已延期办理",
     CONSULTING: "正在征求意见，答复期限暂停计算",
     AWAITING_FEE: "等待缴纳信息处理费，答复期限暂停计算",
-    "replied": "已答复",
     "closed": "已办结",
-    "withdrawn": "已撤回",
 }
-CLOSED_STATUSES = frozenset({"replied", "closed", "withdrawn"})
+CLOSED_STATUSES = frozenset({CLOSED})
 
 
 class Case(Base):

@@ -24,9 +24,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-#: Beijing time. A fixed offset: China has not observed daylight saving time since 1991,
-#: and it spares deployments the tzdata package.
-
 #: The revised Regulation (Decree 711) applies to applications received from this day.
 REGULATION_2019 = date(2019, 5, 15)
 APPLICATION_DAYS = 20

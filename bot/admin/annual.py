@@ -20,6 +20,7 @@ from bot.admin.auth import permission_required
 from bot.admin.console import bp
 from bot.annual import narrative, writers
 from bot.annual import tables as annual
+from bot.annual.outline import FORMAT_2021
 from bot.annual.tables import AnnualError
 from bot.db import get_session
 from bot.models.cases import APPEAL_KINDS, APPEAL_RESULTS, DisclosureAppeal
@@ -97,7 +98,7 @@ def _year_page(year: int, errors: list[str] | None = None) -> ResponseReturnValu
         appeal_results=APPEAL_RESULTS,
         errors=errors or [],
         form=request.form if errors else {},
-        earlier_format=year < annual.FORMAT_2021,
+        earlier_format=year < FORMAT_2021,
         today=clock.today(),
     ), (422 if errors else 200)
 

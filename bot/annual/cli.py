@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from bot.annual import tables as annual
 from bot.annual import writers
+from bot.annual.outline import FORMAT_2021
 from bot.db import get_session
 from bot.files import output_option, refuse_binary_to_terminal, write_output
 
@@ -45,7 +46,7 @@ def report_stats(year: int, fmt: str, output: Path | None) -> None:
     else:
         writer = writers.write_text if fmt == "text" else writers.write_csv
         write_output(output, fmt, lambda stream: writer(result.tables, stream))
-    if year < annual.FORMAT_2021:
+    if year < FORMAT_2021:
         click.echo(f"Note: reports for {year} used an earlier format than these tables.", err=True)
     if output:
         click.echo(f"Wrote the {year} tables to {output}.", err=True)

@@ -60,9 +60,6 @@ from bot.staff import audit
 
 Table = dict[str, Any]
 
-#: The first year of the 2021 format; earlier reports used other formats (docs/law.md).
-FORMAT_2021 = 2021
-
 # ---- table 二 ----
 
 

@@ -4,7 +4,7 @@ Every module asks ``clock.now()`` (never ``datetime.now``), so tests set the tim
 one place (``monkeypatch.setattr(clock, "now", ...)``, the ``clock`` fixture). Moments
 are stored in UTC; SQLite hands them back without a zone, which ``aware`` (and the
 ``AwareDateTime`` column type of ``bot.models.core``) read as UTC. Every date a
-resident or a staff member sees is a Beijing date (PRODUCT.md).
+resident or a staff member sees is a Beijing date (docs/product.md).
 """
 
 from __future__ import annotations

@@ -516,7 +516,7 @@ def test_console_pages_are_not_cached_or_framed(client):
 
 # ---- roles ----
 
-#: What each role may do: one test per cell (issue 5 and bot/staff/roles.py).
+#: What each role may do: one test per cell (bot/staff/roles.py).
 EXPECTED = {
     # permission:               clerk  handler approver admin  head
     "cases.view": (True, True, True, True, True),

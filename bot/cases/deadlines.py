@@ -1,6 +1,6 @@
 """Statutory deadlines as plain date arithmetic (no Flask, no database, no Redis).
 
-The rules (CASES.md):
+The rules (docs/law.md, "An application's period" and "Complaint clock"):
 - the day of receipt is not counted (民法典 Art. 201);
 - working days skip weekends and public holidays and count the weekend days the
   State Council declares working days (调休);

@@ -1,4 +1,4 @@
-"""``sunshine cases export``: every application and complaint, one record each (PRODUCT.md).
+"""``sunshine cases export``: every application and complaint, one record each (docs/product.md).
 
 JSON keeps attachments, location and replies nested; CSV and XLSX have one row
 per case with those as readable multi-line cells. Identity numbers, phones,

@@ -1,4 +1,4 @@
-"""ID numbers typed where none was asked for, and personal answers in Redis (issue 10, item 3).
+"""ID numbers typed where none was asked for, and personal answers in Redis (docs/security.md).
 
 An ID number typed into free text (a document's name, an address, a description, a
 complaint, a correction) is recognised however it was typed, stored and shown masked,

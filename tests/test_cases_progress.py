@@ -107,7 +107,7 @@ def test_a_closed_case_shows_no_deadline(app, resident):
     assert "期限" not in resident.says("我的")
 
 
-# ---- long replies in full, by a link for the resident only (issue 10, item 4) ----
+# ---- long replies in full, by a link for the resident only (docs/security.md) ----
 
 LONG = "经核查，" + "村口路灯的线路老化，已列入本月维修计划。" * 30
 LINK = re.compile(r"全部答复的全文请点：(https://\S+)")

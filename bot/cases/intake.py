@@ -30,8 +30,7 @@ from bot.cases.deadlines import (
     FEE_PAYMENT_DAYS,
     Pause,
     WorkCalendar,
-    add_working_days,
-    application_days,
+    application_due,
     complaint_accept_due,
     complaint_conclude_due,
     paused_days,
@@ -196,10 +195,13 @@ def filed_before(session: Session, submission_id: str) -> Case | None:
 
 def set_deadlines(case: Case, calendar: WorkCalendar) -> None:
     if case.kind == APPLICATION:
-        # After a correction (Art. 30) the period counts from the day it arrived.
-        start = case.clock_started_on or case.received_on
-        days = application_days(case.received_on) + case.extension_days
-        due = add_working_days(start, days, calendar, paused_days(ended_pauses(case), calendar))
+        due = application_due(
+            case.received_on,
+            calendar,
+            case.extension_days,
+            counted_from=case.clock_started_on,
+            not_counted=paused_days(ended_pauses(case), calendar),
+        )
         case.due_on, case.due_provisional = due.due, due.provisional
         case.accept_due_on, case.accept_due_provisional = None, False
         return

@@ -49,7 +49,7 @@ class Inbound:
 
     @property
     def delivery_id(self) -> str:
-        """What makes a delivery unique for its sender (WECHAT.md: dedup keys)."""
+        """What makes a delivery unique for its sender (docs/wechat.md: dedup keys)."""
         f = self.fields
         if self.is_event:
             parts = (f.get("CreateTime") or "", f.get("Event") or "", f.get("EventKey") or "")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import ArticlesReply, TextReply
 
-#: WeChat cuts passive text replies at about 2047-2048 UTF-8 bytes (WECHAT.md).
+#: WeChat cuts passive text replies at about 2047-2048 UTF-8 bytes (docs/wechat.md).
 TEXT_MAX_BYTES = 2047
 TRUNCATION_MARK = "\n……（内容较长，余下部分已省略）"
 

@@ -47,6 +47,12 @@ class Stage(IntEnum):
     COURTESY = 5
 
 
+#: How much of a sentence is read: WeChat's longest text message, with room to spare. A
+#: longer (crafted) one is read by its beginning; a matter it carries is still all of it.
+MAX_READ = 6000
+#: Sign-offs are looked for in this many characters at the end of a matter.
+SIGN_OFF_WINDOW = 40
+
 #: Full-width forms to ASCII and capitals to lower case, one character for one.
 _FOLD = {0xFF01 + i: 0x21 + i for i in range(94)} | {0x3000: 0x20}
 _FOLD |= {ord(c): ord(c.lower()) for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
@@ -156,7 +162,8 @@ def tidy(text: str) -> str:
     """A matter without the greeting and lead-in before it, the thanks after it, and the
     punctuation around it (``您好 就是说俺们屯…谢谢`` → ``俺们屯…``)."""
     text = _HEAD.sub("", text.strip())
-    return _TAIL.sub("", text).strip(_PUNCTUATION)
+    cut = max(len(text) - SIGN_OFF_WINDOW, 0)  # sign-offs are short: look at the end only
+    return (text[:cut] + _TAIL.sub("", text[cut:])).strip(_PUNCTUATION)
 
 
 def _alternatives(sources: Sequence[str]) -> str:
@@ -290,12 +297,13 @@ class Understanding:
         self.requests = list(requests)
 
     def read(self, text: str) -> Reading | None:
-        folded = fold(text).strip()
+        text = text.strip()
+        folded = fold(text[:MAX_READ])
         if not folded:
             return None
         for stage in Stage:
             if stage is Stage.REQUEST:
-                asked = self._request(text.strip(), folded)
+                asked = self._request(text, folded)
                 if asked is not None:
                     return asked
                 continue

@@ -95,6 +95,8 @@ class ComplaintForm:
     category: str
     text: str
     photos: tuple[Photo, ...] = ()
+    #: WeChat media ids of voice notes, kept as attachments like photos.
+    voices: tuple[str, ...] = ()
     place: Place | None = None
     phone: Protected | None = None
     name: str | None = None
@@ -141,6 +143,9 @@ def file_complaint(
     case.attachments = [
         Attachment(kind="image", media_id=p.media_id, pic_url=p.pic_url, created_at=now)
         for p in form.photos
+    ] + [
+        Attachment(kind="voice", media_id=media_id, pic_url=None, created_at=now)
+        for media_id in form.voices
     ]
     return _file(session, numbers.COMPLAINT_PREFIX, case, daily_limit)
 

@@ -24,6 +24,8 @@ TEXT_FIELDS = (
     "Location_X",
     "Location_Y",
     "Label",
+    "Format",
+    "Recognition",
 )
 #: The width of the openid columns; WeChat's openids have 28 characters.
 MAX_OPENID = 64

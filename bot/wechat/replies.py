@@ -26,7 +26,11 @@ _SENTENCE_END = "。！？；\n"
 
 @dataclass(frozen=True)
 class Text:
+    """A text reply. ``private``: it shows what the resident typed (their name, phone,
+    address), so the copy kept for WeChat's retries is sealed (``bot.wechat.delivery``)."""
+
     content: str
+    private: bool = False
 
 
 @dataclass(frozen=True)

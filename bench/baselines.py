@@ -5,8 +5,10 @@
 - ``flask_echo_redis``: the same with one Redis GET and one SET per message, the way
   wechatpy's docs keep a session.
 - ``flask_echo_script``: the same with one Redis script per message — Sunshine's own
-  stateless-answer script (claim, lock check, session check, reply stored): the floor
-  of any design that touches Redis once per message.
+  stateless-answer script (claim, lock check, session check, reply stored).
+- ``flask_echo_claim``: the lean floor — the same with one Redis script that only claims
+  the MsgId (``SET NX EX``) and reads the session: the least any webhook that takes each
+  message once and knows the resident's dialogue must do per message.
 - ``werobot_echo``: WeRoBot's echo robot, sessions off.
 Settings come from BENCH_TOKEN, BENCH_AES_KEY, BENCH_APPID and BENCH_REDIS_URL.
 """
@@ -29,11 +31,22 @@ def _settings() -> tuple[str, WeChatCrypto | None]:
     return token, crypto
 
 
-def flask_echo(with_redis: bool = False, with_script: bool = False) -> Flask:
+#: Claim the delivery for 15 minutes and read the resident's session, in one round trip.
+_CLAIM = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', 900) then
+  return redis.call('GET', KEYS[2]) or ''
+end
+return false
+"""
+
+
+def flask_echo(
+    with_redis: bool = False, with_script: bool = False, with_claim: bool = False
+) -> Flask:
     token, crypto = _settings()
     app = Flask(__name__)
-    store = script = None
-    if with_redis or with_script:
+    store = script = claim = None
+    if with_redis or with_script or with_claim:
         import redis
 
         store = redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
@@ -41,6 +54,8 @@ def flask_echo(with_redis: bool = False, with_script: bool = False) -> Flask:
         from bot.wechat.delivery import _ANSWER
 
         script = store.register_script(_ANSWER)
+    if with_claim:
+        claim = store.register_script(_CLAIM)
 
     @app.post("/wechat")
     def wechat():  # type: ignore[no-untyped-def]
@@ -55,6 +70,9 @@ def flask_echo(with_redis: bool = False, with_script: bool = False) -> Flask:
                 xml, args["msg_signature"], args["timestamp"], args["nonce"]
             )
         message = parse_message(xml)
+        if claim is not None:
+            who = message.source
+            claim(keys=[f"b:d:{who}:{message.id}", f"b:s:{who}"])
         if with_redis:
             key = f"bench:session:{message.source}"
             store.get(key)
@@ -79,6 +97,10 @@ def flask_echo_redis() -> Flask:
 
 def flask_echo_script() -> Flask:
     return flask_echo(with_script=True)
+
+
+def flask_echo_claim() -> Flask:
+    return flask_echo(with_claim=True)
 
 
 def werobot_echo():  # type: ignore[no-untyped-def]

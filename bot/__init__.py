@@ -33,6 +33,7 @@ from bot import (
     store,
     urls,
 )
+from bot.cases import privacy
 from bot.engine.router import Router
 from bot.wechat import api as wechat_api
 from bot.wechat import delivery, webhook
@@ -67,7 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     store.init_app(app)
-    delivery.init_app(app)
+    delivery.init_app(app, delivery.Sealer(privacy.seal, privacy.unseal))
     wechat_api.init_app(app)
     app.extensions[webhook.ROUTER] = Router(handlers.CAPABILITIES)
     webhook.init_app(app)

@@ -16,7 +16,7 @@ from flask import Flask
 ENV_PREFIX = "SUNSHINE"
 
 DEFAULTS: dict[str, Any] = {
-    # The contract in PRODUCT.md.
+    # The contract in docs/product.md and README's "Configuration".
     "WECHAT_TOKEN": None,
     "WECHAT_APPID": None,
     "WECHAT_SECRET": None,

@@ -68,7 +68,10 @@ def demo_command(port: int) -> None:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     client = ChatClient(http_transport(f"{base}/wechat"), Keys(token))
-    click.echo("You are a resident chatting with the account. Try: 帮助, 联系, 年报")
+    click.echo(
+        "You are a resident chatting with the account. "
+        "Try: 帮助, 你好, 年报, 我要投诉路灯坏了, /voice 进度怎么样了"
+    )
     run_chat(client, [], interactive=True)
     server.shutdown()
 

@@ -5,10 +5,14 @@ counts them), name, proof of identity, contact, a description of the
 information, the form wanted; then a summary, ``确认`` and a receipt with the
 statutory reply date. Every personal answer is sealed as soon as it is read
 (``privacy.protect``): the dialogue state in Redis holds no name, number, contact or
-description in clear, and the summary shows them masked. An ID number typed as the
+description in clear. The summary shows the answers as typed, document numbers
+masked (the reply is kept sealed for WeChat's retries). An ID number typed as the
 document's name is refused before it is kept; one typed into any other text is
 stored masked (``bot.cases.intake``). Paper copies are posted or collected in
 person, as the applicant chooses.
+
+``我想申请公开2018年东兴村的财务收支`` starts the dialogue with the description
+carried in (``能把…给我看看``, ``我想要一份…``, ``我要调取…`` too); it is not asked again.
 """
 
 from __future__ import annotations
@@ -27,10 +31,9 @@ from bot.cases.privacy import (
     mask_phone,
     opened,
     protect,
-    shown,
 )
 from bot.db import get_session
-from bot.engine.dialogue import Answer, Dialogue, Invalid, Step, submission_id
+from bot.engine.dialogue import Answer, Dialogue, Invalid, Line, Step, submission_id
 from bot.engine.router import Capability, Context
 from bot.models.cases import ORGANISATION, ORGANISATION_KINDS, PERSON
 
@@ -42,6 +45,25 @@ PAPER, EMAIL = "纸质", "电子邮件"
 POST, COLLECT = "邮寄", "自行领取"
 DESCRIPTION_MAX = 1000
 SUMMARY_CHARS = 120
+QUOTE_CHARS = 60
+
+#: Asking to apply (``sentences.Request``): ``我想申请公开…``, ``我想要一份…``, ``我要调取…``.
+VERBS = (r"(?:需要|要)一?份(?:文件|材料)?", "调取")
+#: Words that ask to apply wherever they stand in a sentence.
+EXPLICIT = (
+    "依申请公开",
+    "申请政府信息公开",
+    "申请信息公开",
+    "政府信息公开申请",
+    "信息公开申请",
+    "申请公开",
+    "申清公开",
+)
+#: Naming the information in a request to see it (``能把村里的账目给俺看看不``).
+PATTERNS = (
+    r"把\s*(?P<matter>.+?)\s*(?:复印一份|复印|拿)?给(?:我|俺)们?\s*"
+    r"(?:看看|看一下|瞅瞅|一份|看|(?=[吗不呗啊吧\s?？!！。]*$))",
+)
 
 
 def _choice(text: str, options: dict[str, str], problem: str) -> str:
@@ -137,12 +159,29 @@ def contact(answer: Answer) -> dict[str, str]:
 
 
 def description(answer: Answer) -> dict[str, str]:
-    text = answer.text.strip()
+    return _description(answer.text)
+
+
+def _description(text: str) -> dict[str, str]:
+    text = text.strip()
     if len(text) < 4:
         raise Invalid("请说得具体一些：文件名称、文号，或者是哪一年、哪件事的什么信息。")
     if len(text) > DESCRIPTION_MAX:
         raise Invalid(f"内容太长了，请控制在{DESCRIPTION_MAX}字以内。")
     return protect(text)
+
+
+def carry(ctx: Context, matter: str, data: dict[str, Any]) -> str:
+    """The information asked for in the sentence that began the dialogue, as the description
+    (when it reads as one: not too short or long)."""
+    try:
+        data["description"] = _description(matter)
+    except Invalid:
+        return ""
+    quoted = mask_id_numbers(matter)
+    if len(quoted) > QUOTE_CHARS:
+        quoted = quoted[:QUOTE_CHARS] + "…"
+    return f"已记下您要申请公开的信息：“{quoted}”（最后核对时可以改）。"
 
 
 def form_wanted(answer: Answer) -> str:
@@ -171,8 +210,8 @@ def email_address(answer: Answer) -> dict[str, str]:
         raise Invalid(str(problem)) from None
 
 
-# Until the resident has answered, the more common branch is assumed, so that the
-# "第N步，共M步" counter does not grow under their eyes.
+# Until the resident has answered, the branch with more steps is assumed (a person; paper
+# by post), so that the "第N步，最多M步" counter never grows under their eyes.
 def _is_person(data: dict[str, Any]) -> bool:
     return data.get("applicant_kind", PERSON) == PERSON
 
@@ -191,7 +230,7 @@ def _contact_value(found: dict[str, str]) -> str:
 
 
 def _posted(data: dict[str, Any]) -> bool:
-    return data.get("form_wanted") == PAPER and data.get("paper_delivery") == POST
+    return data.get("form_wanted", PAPER) == PAPER and data.get("paper_delivery", POST) == POST
 
 
 def _how(data: dict[str, Any]) -> str:
@@ -201,33 +240,53 @@ def _how(data: dict[str, Any]) -> str:
     return data["form_wanted"]
 
 
-def summary(data: dict[str, Any]) -> str:
-    """What the resident checks before ``确认``: personal details masked, as kept."""
+def summary(data: dict[str, Any]) -> list[Line]:
+    """What the resident checks before ``确认``: the answers as typed, document numbers
+    masked (they were checked when typed), each line with the steps that change it."""
     if _is_person(data):
-        applicant = f"{shown(data['name'], mask_name)}（自然人）"
-        document = data["document_type"]
+        applicant = Line("申请人", f"{opened(data['name'])}（自然人）", ("name",), ("姓名", "名字"))
         number = (data.get("resident_id") or data.get("other_document") or {}).get("masked", "")
+        document = Line(
+            "证件",
+            f"{data['document_type']} {number}",
+            ("document_type", "resident_id", "other_document"),
+            ("身份证", "证件号", "号码"),
+        )
     else:
-        name = shown(data["organisation_name"], mask_id_numbers)
-        applicant = f"{name}（{data['organisation_kind']}）"
-        document, number = CREDIT_CODE, data["credit_code"]["masked"]
-    found = data["contact"]
-    reach = found.get("masked") or found.get("value", "")
+        name = mask_id_numbers(opened(data["organisation_name"]))
+        applicant = Line(
+            "申请人",
+            f"{name}（{data['organisation_kind']}）",
+            ("organisation_kind", "organisation_name"),
+            ("单位", "名称", "名字"),
+        )
+        document = Line(
+            "证件",
+            f"{CREDIT_CODE} {data['credit_code']['masked']}",
+            ("credit_code",),
+            ("信用代码", "代码", "号码"),
+        )
     wanted = mask_id_numbers(opened(data["description"]))
     if len(wanted) > SUMMARY_CHARS:
         wanted = wanted[:SUMMARY_CHARS] + "…"
     lines = [
-        f"申请人：{applicant}",
-        f"证件：{document} {number}",
-        f"联系方式：{reach}",
-        f"所需信息：{wanted}",
-        f"获取方式：{_how(data)}",
+        applicant,
+        document,
+        Line(
+            "联系方式",
+            _contact_value(data["contact"]),
+            ("contact",),
+            ("电话", "手机", "联系电话", "手机号"),
+        ),
+        Line("所需信息", wanted, ("description",), ("内容", "信息", "描述")),
+        Line("获取方式", _how(data), ("form_wanted", "paper_delivery"), ("方式", "形式", "纸质")),
     ]
     if data.get("mail_address"):
-        lines.append(f"邮寄地址：{shown(data['mail_address'], mask_address)}")
+        address = opened(data["mail_address"])
+        lines.append(Line("邮寄地址", address, ("mail_address",), ("地址",)))
     if data.get("email"):
-        lines.append(f"电子邮箱：{shown(data['email'], mask_email)}")
-    return "\n".join(lines)
+        lines.append(Line("电子邮箱", opened(data["email"]), ("email",), ("邮箱", "邮件")))
+    return lines
 
 
 def application_form(data: dict[str, Any]) -> ApplicationForm:
@@ -342,7 +401,7 @@ application = Dialogue(
             "paper_delivery",
             "纸质件怎么交给您？回复 1 邮寄，2 到办公室自行领取。",
             parse=paper_delivery,
-            ask_if=lambda data: data.get("form_wanted") == PAPER,
+            ask_if=lambda data: data.get("form_wanted", PAPER) == PAPER,
         ),
         Step(
             "mail_address",
@@ -360,6 +419,7 @@ application = Dialogue(
     summary=summary,
     submit=submit,
     guard=limits.refusal,
+    carry=carry,
 )
 
 capability.dialogue(
@@ -368,4 +428,7 @@ capability.dialogue(
     menu=("APPLY",),
     help="申请 — 申请政府信息公开",
     guard=limits.refusal,
+    verbs=VERBS,
+    explicit=EXPLICIT,
+    patterns=PATTERNS,
 )

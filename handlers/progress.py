@@ -7,7 +7,9 @@ a number that does not exist. Staff replies that have not reached the resident
 reply has gone back to WeChat (``bot.cases.replies``); ``我的`` says which cases have
 them. The usual summary cuts long replies and links to all of them in full, and a
 closed application also gets the link to its formal reply (答复书) — links only this
-resident is given (``bot.cases.links``).
+resident is given (``bot.cases.links``). A sentence about the resident's own case
+(``投诉有结果了吗``, ``TS20261201-0012咋样了``) is read first of all sentences
+(``Stage.CASE``): with a number it is that case, without one the list.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from sqlalchemy.orm import selectinload
 from bot.cases import limits, replies, texts
 from bot.cases.formal import has_formal_reply
 from bot.cases.links import Page, link
-from bot.cases.numbers import read_number
+from bot.cases.numbers import find_number
 from bot.db import get_session
 from bot.engine.router import Capability, Context
+from bot.engine.sentences import Stage
 from bot.models.cases import Case
 from bot.wechat.delivery import when_answered
 
@@ -29,16 +32,68 @@ capability = Capability("办理进度", order=320)
 #: How many cases ``我的`` lists, newest first.
 LISTED = 10
 
+#: Asking how a case one filed is going (``申请有回音没``, ``俺那个事咋样了 给办了没``).
+FOLLOWING_UP = (
+    "进度",
+    "进渡",
+    "进展",
+    "回音",
+    "有信没",
+    "有信儿没",
+    "回复",
+    "答复",
+    "有结果",
+    "处理结果",
+    "处理得",
+    "处理到",
+    "处理完",
+    "办完",
+    "处理了吗",
+    "处理了没",
+    "处理没",
+    "办到哪",
+    "到哪一步",
+    "到哪步",
+    "办好了没",
+    "办了没",
+    "动静",
+    "管不管",
+    "咋样了",
+    "怎么样了",
+    "提交过",
+    "寄过来",
+    "看了没",
+    "有消息",
+    "没人回",
+    "有人管没",
+)
+
 
 @capability.command(
-    "进度", "查进度", "查询进度", prefix=True, help="进度 编号 / 我的 — 查询办理进度和答复"
+    "进度",
+    "查进度",
+    "查询进度",
+    "查询结果",
+    "查询处理结果",
+    prefix=True,
+    help="进度 编号 / 我的 — 查询办理进度和答复",
+)
+@capability.sense(
+    Stage.CASE,
+    words=FOLLOWING_UP,
+    patterns=(
+        r"(?i)(?:sq|ts)[\s\-_]*\d{8}[\s\-_]*\d{4,6}",
+        r"(?:我|俺)(?:的|那个|上次的?|上回的?)\s*(?:投诉|申请|举报|建议|反映)",
+        r"(?:之前|上次|上回|前几天|上个月|上礼拜)\S{0,4}(?:投诉|申请|举报|反映|提)的",
+    ),
+    max_chars=50,
 )
 def progress(ctx: Context) -> str:
-    if not ctx.argument:
-        return mine(ctx)
+    number = find_number(ctx.argument)
+    if number is None and not any(char.isdigit() for char in ctx.argument):
+        return mine(ctx)  # 进度, 进度怎么样了, 我的投诉有结果了吗
     if limits.too_fast(ctx.openid):
         return limits.TOO_OFTEN
-    number = read_number(ctx.argument)
     case = None
     if number is not None:
         case = (

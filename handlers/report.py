@@ -1,23 +1,40 @@
 """年报 [年份] and the menu's 年度报告: a news reply linking to the report's page and its PDF.
 
-Without a four-digit year (``年报``, ``年报在哪下载``) the latest report is shown.
+The year is read from the words (``2017年报``, ``16年的年报``, ``去年的年报``); without
+one (``年报``, ``年报在哪下载``, ``今年的年报``) the latest report is shown.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from datetime import date
 
+from bot import clock
 from bot.content.reports import latest_report, report_for, report_years
 from bot.content.stats import percent
 from bot.db import get_session
 from bot.engine.router import Capability, Context
+from bot.engine.sentences import Stage
 from bot.models.content import Report
 from bot.urls import public_url
 from bot.wechat.replies import Article, News
 
 capability = Capability("年度报告", order=120)
 
-_YEAR = re.compile(r"(\d{4})")
+_YEAR = re.compile(r"(?<!\d)(?:(\d{4})|(\d{2})(?=年))(?!\d)")
+#: Years said in words, as years before this one.
+YEARS_AGO = {"前年": 2, "去年": 1, "上一年": 1, "上年": 1}
+
+
+def wanted_year(text: str, today: date) -> int | None:
+    """The year a resident asks for: four digits, two (``16年``), or ``去年``; None: the latest."""
+    folded = unicodedata.normalize("NFKC", text)
+    found = _YEAR.search(folded)
+    if found:
+        return int(found[1]) if found[1] else 2000 + int(found[2])
+    ago = next((years for word, years in YEARS_AGO.items() if word in folded), None)
+    return today.year - ago if ago else None
 
 
 @capability.command(
@@ -28,16 +45,23 @@ _YEAR = re.compile(r"(\d{4})")
     stateless=True,
 )
 @capability.menu("REPORT")
+@capability.sense(
+    Stage.ANSWER,
+    words=("年报", "年抱", "年度报告", "nianbao"),
+    patterns=(r"年度\S{0,3}报告", r"公开\S{0,6}报告", r"每年\S{0,8}报告"),
+    only=("报告",),
+    max_chars=60,
+)
 def annual_report(ctx: Context) -> News | str:
     session = get_session()
-    wanted = _YEAR.search(ctx.argument)
-    report = report_for(session, int(wanted[1])) if wanted else latest_report(session)
+    year = wanted_year(ctx.argument, clock.today())
+    report = report_for(session, year) if year else latest_report(session)
     if report is None:
         years = report_years(session)
         if not years:
             return "还没有发布年度报告。发送“帮助”查看其他功能。"
         listed = "、".join(f"{year}年" for year in years)
-        return f"没有{wanted[1] if wanted else ''}年的年度报告。现有：{listed}。请发送“年报 {years[0]}”。"
+        return f"没有{year or ''}年的年度报告。现有：{listed}。请发送“年报 {years[0]}”。"
     return News(
         Article(
             title=report.title,

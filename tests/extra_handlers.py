@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from bot.engine.dialogue import Answer, Dialogue, Invalid, Step
+from bot.engine.dialogue import Answer, Dialogue, Invalid, Line, Step
 from bot.engine.router import Capability, Context
 from bot.store import KEY_PREFIX, get_redis
 
@@ -34,10 +34,13 @@ def photo(answer: Answer) -> dict[str, str]:
     return {"media_id": answer.message.media_id, "url": answer.message.image}
 
 
-def survey_summary(data: dict) -> str:
-    note = data.get("note") or "无"
-    photos = len(data["photos"])
-    return f"姓名：{data['name']}\n电话：{data['phone']}\n备注：{note}\n照片：{photos}张"
+def survey_summary(data: dict) -> list[Line]:
+    return [
+        Line("姓名", data["name"], ("name",)),
+        Line("电话", data["phone"], ("phone",), ("手机",)),
+        Line("备注", data.get("note") or "无", ("note",)),
+        Line("照片", f"{len(data['photos'])}张", ("photos",)),
+    ]
 
 
 def submit(ctx: Context, data: dict) -> str:

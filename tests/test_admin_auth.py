@@ -15,12 +15,11 @@ from datetime import timedelta
 
 import pytest
 import requests
-from flask import Flask, g
+from flask import Flask
 from werkzeug.test import TestResponse
 
 from bot import clock, db
 from bot.admin import accounts, auth
-from bot.admin.console import PermissionDenied
 from bot.models.staff import Staff
 from bot.staff.roles import GRANTS, PERMISSIONS, Role, UnknownPermission, can
 from tests.conftest import Resident
@@ -517,7 +516,7 @@ def test_console_pages_are_not_cached_or_framed(client):
 
 # ---- roles ----
 
-#: What each role may do: one test per cell (issue 5 and bot/staff/roles.py).
+#: What each role may do: one test per cell (bot/staff/roles.py).
 EXPECTED = {
     # permission:               clerk  handler approver admin  head
     "cases.view": (True, True, True, True, True),
@@ -582,25 +581,6 @@ def test_the_navigation_shows_only_pages_the_role_may_open(app, role, shown):
     console = Console(app)
     console.login("member")
     assert ("操作日志" in console.page("/admin/")) is shown
-
-
-def test_role_required_lets_only_the_named_roles_through(app):
-    @auth.role_required(Role.APPROVER, "admin")
-    def view() -> str:
-        return "ok"
-
-    add_staff(app, "clerk", "clerk")
-    add_staff(app, "boss", "admin")
-    with app.test_request_context("/admin/"), app.app_context():
-        session = db.get_session()
-        g.staff = accounts.get(session, "boss")
-        assert view() == "ok"
-        g.staff = accounts.get(session, "clerk")
-        with pytest.raises(PermissionDenied) as refused:
-            view()
-        assert refused.value.roles == [Role.APPROVER, Role.ADMIN]
-        g.staff = None
-        assert view().status_code == 302
 
 
 # ---- the demo ----

@@ -1,4 +1,4 @@
-"""Who decides who sees a complainant (issue 10, item 1): approvers assign, the handler they
+"""Who decides who sees a complainant (docs/security.md): approvers assign, the handler they
 assign sees the reporter, nobody else can get there by assigning, reassigning or transferring.
 """
 

@@ -57,14 +57,12 @@ def fill(resident: Resident, steps: list[str]) -> str:
 def test_a_person_applies_and_gets_a_receipt_with_the_statutory_date(app, resident):
     first = resident.says("申请")
     assert "回执上的日期就是收到申请的日期，周末、节假日提交的也一样" in first
-    assert "（第1步，共7步）" in first
+    assert "（第1步，最多9步）" in first
     summary = fill(resident, PERSON_STEPS[1:])
-    assert "申请人：张*（自然人）" in summary
-    assert "证件：居民身份证 220381********1230" in summary
-    assert "联系方式：138****1234" in summary
-    assert "获取方式：纸质（邮寄）" in summary and "邮寄地址：吉林省公主岭****" in summary
-    for secret in (ID_NUMBER, PHONE, "张三", "毛城子镇某村3组"):
-        assert secret not in summary
+    assert "申请人：张三（自然人）" in summary, "the resident checks what they typed"
+    assert "证件：居民身份证 220381********1230" in summary and ID_NUMBER not in summary
+    assert "联系方式：13812341234" in summary
+    assert "获取方式：纸质（邮寄）" in summary and f"邮寄地址：{ADDRESS}" in summary
 
     receipt = resident.says("确认")
     [case] = cases_of(app)
@@ -111,7 +109,7 @@ def test_e_mail_delivery_asks_for_an_address_when_the_contact_was_a_phone(app, r
     fill(resident, PERSON_STEPS[:7])
     assert "请输入接收信息的电子邮箱" in resident.says("2")
     assert "电子邮箱格式不对" in resident.says("zhangsan@")
-    assert "电子邮箱：z*******@163.com" in resident.says("zhangsan@163.com")
+    assert "电子邮箱：zhangsan@163.com" in resident.says("zhangsan@163.com")
 
 
 def test_paper_asks_whether_to_post_it_or_collect_it_in_person(app, resident):
@@ -129,7 +127,7 @@ def test_an_address_given_as_the_only_contact_is_sealed_in_the_dialogue_and_used
 ):
     fill(resident, [*PERSON_STEPS[:5], ADDRESS, PERSON_STEPS[6], "1"])
     summary = resident.says("1")
-    assert "请核对" in summary and "联系方式：吉林省公主岭****" in summary
+    assert "请核对" in summary and f"联系方式：{ADDRESS}" in summary
     assert ADDRESS.encode() not in app.extensions["sunshine.redis"].get(
         f"{KEY_PREFIX}session:{resident.chat.openid}"
     )

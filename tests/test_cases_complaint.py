@@ -64,7 +64,7 @@ def test_a_complaint_with_text_photo_location_and_contact(app, resident):
     summary = resident.says("张先生")
     assert "类别：投诉" in summary and "村口路灯坏了三天了" in summary
     assert "照片：1张" in summary and "位置：毛城子镇前进村（43.52000, 124.81000）" in summary
-    assert "联系方式：139****5678，张**" in summary and PHONE not in summary
+    assert f"电话：{PHONE}" in summary and "称呼：张先生" in summary
 
     receipt = resident.says("确认")
     [case] = cases_of(app)
@@ -84,7 +84,7 @@ def test_an_anonymous_report_is_told_what_anonymity_means(app, resident):
     prompt = fill(resident, ["举报", "有人在河道里倒垃圾", "好了"])
     assert "举报人信息严格保密" in prompt
     summary = resident.says("跳过")
-    assert "联系方式：匿名（不留联系方式）" in summary
+    assert "电话：不留（匿名）" in summary and "称呼" not in summary
     receipt = resident.says("确认")
     assert "已收到您的举报" in receipt
     assert "您选择了匿名：工作人员不会单独联系您，可凭编号查询办理进度。" in receipt
@@ -107,7 +107,7 @@ def test_a_suggestion_and_the_menu_that_offers_all_three(app, resident):
 
 def test_photos_only_then_a_sentence_is_asked_for(app, resident):
     fill(resident, ["投诉", f"/image {PHOTO_URL}"])
-    assert "请再用文字简单说明一下情况" in resident.says("好了")
+    assert "还没有文字说明。请用文字简单说明一下情况" in resident.says("好了")
     assert "手机号码" in resident.says("垃圾堆在路边")
     fill(resident, ["跳过", "确认"])
     [case] = cases_of(app)

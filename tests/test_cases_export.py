@@ -116,7 +116,7 @@ def test_an_empty_export_is_valid(app):
     assert export(app, "--format", "csv").stdout.strip() == ",".join(COLUMNS)
 
 
-# ---- who exported what (issue 10, item 5) ----
+# ---- who exported what (docs/security.md, "Exports") ----
 
 
 def test_every_export_is_audited_with_the_operator_the_command_and_the_contacts(

@@ -1,4 +1,4 @@
-"""ID numbers typed where none was asked for, and personal answers in Redis (issue 10, item 3).
+"""ID numbers typed where none was asked for, and personal answers in Redis (docs/security.md).
 
 An ID number typed into free text (a document's name, an address, a description, a
 complaint, a correction) is recognised however it was typed, stored and shown masked,
@@ -119,9 +119,10 @@ def test_no_personal_answer_sits_in_redis_in_clear_even_before_confirming(app, r
     ]
     summary = fill(resident, answers)
 
-    assert "申请人：欧***（自然人）" in summary and "证件：护照 E1*****78" in summary
-    assert "联系方式：吉林省公主岭****" in summary and "电子邮箱：o**********@163.com" in summary
-    assert "身份证220381********1234名下" in summary
+    assert "申请人：欧阳娜娜（自然人）" in summary and "证件：护照 E1*****78" in summary
+    assert "联系方式：吉林省公主岭市毛城子镇前进村3组15号" in summary
+    assert "电子邮箱：ouyang.nana@163.com" in summary
+    assert "身份证220381********1234名下" in summary, "ID numbers stay masked"
     dump = redis_dump(app)
     for secret in (
         "欧阳娜娜",

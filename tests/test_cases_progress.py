@@ -74,9 +74,10 @@ def test_someone_elses_case_is_exactly_as_unknown_as_a_wrong_number(app, residen
     stranger = Resident(app, openid="o-stranger")
     others = stranger.says(f"进度 {number}")
     wrong = stranger.says(f"进度 {number[:-4]}9999")
-    garbage = stranger.says("进度 我家的那件事")
-    assert others == wrong == garbage == NOT_FOUND
+    assert others == wrong == NOT_FOUND
     assert number not in others
+    words = stranger.says("进度 我家的那件事")
+    assert "您还没有提交过申请或投诉" in words, "no number: the resident's own list"
 
 
 def test_mine_lists_only_my_cases_newest_first(app, resident):
@@ -107,7 +108,7 @@ def test_a_closed_case_shows_no_deadline(app, resident):
     assert "期限" not in resident.says("我的")
 
 
-# ---- long replies in full, by a link for the resident only (issue 10, item 4) ----
+# ---- long replies in full, by a link for the resident only (docs/security.md) ----
 
 LONG = "经核查，" + "村口路灯的线路老化，已列入本月维修计划。" * 30
 LINK = re.compile(r"全部答复的全文请点：(https://\S+)")

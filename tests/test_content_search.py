@@ -143,6 +143,16 @@ def test_nothing_found_says_so_and_shows_the_commands(resident: Resident) -> Non
     assert "请回复下面的词" in reply and "年报" in reply and "帮助" in reply
 
 
+def test_a_query_about_something_not_held_lists_nothing_sharing_a_word(
+    resident: Resident,
+) -> None:
+    """The examples hold 计划 and 规划 in their texts, nothing about 火星移民."""
+    reply = resident.says("查询 火星移民计划")
+    assert "没有找到与“火星移民计划”相关" in reply
+    assert not re.search(r"/items/\d+", reply) and "总体规划" not in reply
+    assert "危房改造" in resident.says("查询 危房改造咋申请"), "question words do not count"
+
+
 def test_next_page_continues_until_the_end(app: Flask) -> None:
     for number in range(12):
         add_item(app, f"第{number + 1}批危房改造对象公示", published_on=date(2019, 1, number + 1))

@@ -1,4 +1,4 @@
-"""Least privilege in PostgreSQL (issue 10, item 8): the append-only tables refuse TRUNCATE,
+"""Least privilege in PostgreSQL (docs/security.md): the append-only tables refuse TRUNCATE,
 and the runtime role of ``deploy/postgres/roles.sql`` reads and writes rows and nothing more.
 
 The roles test creates two roles with unique names and a schema of its own in the test

@@ -58,7 +58,7 @@ def independent_due(received: date, working_days: int) -> tuple[date, bool]:
         (date(2026, 9, 15), date(2026, 10, 19)),
     ],
 )
-def test_the_worked_examples_of_cases_md(received, due):
+def test_the_worked_examples_of_docs_law_md(received, due):
     result = application_due(received, CALENDAR)
     assert (result.due, result.provisional) == (due, False)
 

@@ -195,7 +195,7 @@ def test_a_retry_never_answers_with_silence_while_the_first_copy_still_runs(make
     assert effects(app) == 0
 
 
-# ---- what a handler leaves for after its reply (issue 10, item 4) ----
+# ---- what a handler leaves for after its reply (docs/security.md, "The webhook, the database, logins and crafted input") ----
 
 
 def test_work_left_for_after_the_reply_runs_only_when_that_reply_is_sent(

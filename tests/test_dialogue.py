@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bot import db
+from bot.engine.dialogue import CONFIRM_HINT
 from bot.models import DialogueMark
 from bot.store import KEY_PREFIX
 from tests.conftest import Resident
@@ -32,7 +33,7 @@ def test_a_whole_dialogue_with_validation_skip_and_confirm(app, resident):
     assert "姓名：张三" in summary and "电话：13800138000" in summary
     assert "备注：无" in summary and "照片：2张" in summary
     assert "确认" in summary
-    assert resident.says("好的") == "请回复“确认”提交，或回复“取消”放弃。"
+    assert resident.says("好的") == CONFIRM_HINT
     assert resident.says("确认") == "已提交，张三。"
     assert redis_of(app).get(f"{KEY_PREFIX}test:submitted") == b"1"
     assert "没有正在填写的内容" in resident.says("确认"), "a second 确认 submits nothing"
@@ -50,7 +51,10 @@ def test_cancel_at_any_step_submits_nothing(app, resident):
         resident.says("登记")
         for answer in steps:
             resident.says(answer)
-        assert resident.says("取消") == "已取消“测试登记”，没有提交任何内容。需要时可重新开始。"
+        assert resident.says("取消") == (
+            "已取消“测试登记”，没有提交任何内容。需要时发送“登记”重新开始，"
+            "发送“帮助”可查看其他功能。"
+        )
     assert redis_of(app).get(f"{KEY_PREFIX}test:submitted") is None
     assert "没有找到" in resident.says("李四"), "after 取消 text is a search again"
 

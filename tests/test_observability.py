@@ -100,7 +100,7 @@ def test_json_log_lines_carry_the_request_id_and_extras(app):
     assert line["openid"] == "abcd"
 
 
-# ---- database errors in the logs (issue 10, item 7) ----
+# ---- database errors in the logs (docs/security.md) ----
 
 
 def test_a_database_error_logs_neither_bound_values_nor_the_values_it_quotes(app):
@@ -131,7 +131,7 @@ def exc_info(error: BaseException) -> tuple:
     return (type(error), error, error.__traceback__)
 
 
-# ---- health checks and the database down (issue 10, item 9) ----
+# ---- health checks and the database down (docs/security.md) ----
 
 ELSEWHERE = {"REMOTE_ADDR": "203.0.113.9"}
 #: Nothing listens on port 1: every connection is refused, as when PostgreSQL is down.

@@ -1,4 +1,4 @@
-"""Signing and safe-mode crypto against Tencent's official test vectors (WECHAT.md)."""
+"""Signing and safe-mode crypto against Tencent's official test vectors (docs/wechat.md)."""
 
 from __future__ import annotations
 

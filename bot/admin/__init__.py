@@ -1,11 +1,11 @@
-"""The staff console at ``/admin``: accounts, login, roles, the audit log, and the page shell.
+"""The staff console at ``/admin``: accounts, login, the pages, and the page shell.
 
-- ``roles``: the roles and what each may do (permissions), as data;
+Roles (what each may do) and the audit log are the staff kernel's (``bot.staff``).
+
 - ``accounts``: usernames, argon2 passwords, lock-out, the demo account;
-- ``audit``: ``record(actor, action, target_type, target_id, **details)`` and the log's reading;
 - ``console``: the ``admin`` blueprint, its navigation, headers and error pages;
-- ``auth``: login/logout, session expiry, CSRF, ``login_required``,
-  ``permission_required`` and ``role_required``;
+- ``auth``: login/logout, session expiry, CSRF, ``login_required`` and
+  ``permission_required``;
 - ``views``: the home page and the audit-log page;
 - ``items``, ``reports``, ``publishing``: the catalogue's items and the annual reports, written,
   imported, reviewed (预先审查, 保密审查) and published (rules in ``bot.content.review``);
@@ -15,8 +15,8 @@
 - ``office``: the office's details (contact, authority, reconsideration body);
 - ``cli``: ``sunshine staff add|list|passwd|disable|enable``.
 
-The submodules are imported inside ``init_app``, not at the top: ``bot.models.staff``
-imports ``bot.staff.roles``, and the pages import the models.
+The page modules are imported inside ``init_app``, not at the top, so that a command
+importing one module (``bot.launch`` imports ``accounts``) does not load every page.
 """
 
 from __future__ import annotations

@@ -15,6 +15,11 @@ hash when there is no account's own.
 A disabled account answers like a wrong password (its failures count too), and
 changing a password or disabling an account ends the member's open console
 sessions (``bot.admin.auth`` ties each session to the password hash).
+
+The actions on an account (``add_account``, ``change_password``, ``set_active``,
+``members``, ``authenticate``, ``log_out``) write their own audit entry, so the
+console and the ``sunshine staff`` commands cannot forget it; the caller commits.
+``create_staff`` and ``set_password`` are the building blocks and write none.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from functools import cache
 import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.models.staff import Staff
@@ -128,7 +133,8 @@ def create_staff(
     password: str,
     display_name: str | None = None,
 ) -> Staff:
-    """Add an active account (flushed, so it has an id; the caller commits)."""
+    """Add an active account (flushed, so it has an id; the caller commits); no audit entry:
+    the action is ``add_account``."""
     username = check_username(username)
     if find(session, username) is not None:
         raise AccountError(f"a staff account '{username}' already exists")
@@ -153,9 +159,57 @@ def create_staff(
 
 
 def set_password(staff: Staff, password: str) -> None:
-    """Replace the password (the caller commits, and lifts any lock-out)."""
+    """Replace the password (the caller commits, and lifts any lock-out); no audit entry:
+    the action is ``change_password``."""
     check_password(password, staff.username)
     staff.password_hash = hash_password(password)
+
+
+def add_account(
+    session: Session,
+    actor: Staff | str,
+    username: str,
+    role: Role | str,
+    password: str,
+    display_name: str | None = None,
+) -> Staff:
+    """Create an active account and write ``staff.create`` (the caller commits)."""
+    staff = create_staff(session, username, role, password, display_name)
+    audit.record(
+        actor,
+        "staff.create",
+        "staff",
+        staff.id,
+        username=staff.username,
+        name=staff.display_name,
+        role=staff.role,
+    )
+    return staff
+
+
+def change_password(staff: Staff, actor: Staff | str, password: str) -> None:
+    """Replace the password and write ``staff.password`` (the caller commits, and lifts any
+    lock-out)."""
+    set_password(staff, password)
+    audit.record(actor, "staff.password", "staff", staff.id, username=staff.username)
+
+
+def set_active(staff: Staff, actor: Staff | str, *, active: bool) -> bool:
+    """Enable or disable the account and write ``staff.enable``/``staff.disable``; False (and
+    no entry) when it already was (the caller commits, and lifts any lock-out)."""
+    if staff.active == active:
+        return False
+    staff.active = active
+    action = "staff.enable" if active else "staff.disable"
+    audit.record(actor, action, "staff", staff.id, username=staff.username)
+    return True
+
+
+def members(session: Session, actor: Staff | str) -> list[Staff]:
+    """Every account by username; reading the list is written as ``staff.list``."""
+    found = list(session.scalars(select(Staff).order_by(Staff.username)))
+    audit.record(actor, "staff.list", None, None, count=len(found))
+    return found
 
 
 def ensure_demo_account(session: Session) -> str:
@@ -167,14 +221,10 @@ def ensure_demo_account(session: Session) -> str:
     password = generate_password()
     staff = find(session, DEMO_USERNAME)
     if staff is None:
-        staff = create_staff(session, DEMO_USERNAME, Role.ADMIN, password, DEMO_DISPLAY_NAME)
-        audit.record(
-            audit.CLI, "staff.create", "staff", staff.id, username=staff.username, role=staff.role
-        )
+        add_account(session, audit.CLI, DEMO_USERNAME, Role.ADMIN, password, DEMO_DISPLAY_NAME)
     else:
-        set_password(staff, password)
+        change_password(staff, audit.CLI, password)
         staff.active = True
-        audit.record(audit.CLI, "staff.password", "staff", staff.id, username=staff.username)
     session.commit()
     return password
 
@@ -222,25 +272,56 @@ def authenticate(
     policy: LockoutPolicy,
     now: datetime,
 ) -> LoginAttempt:
-    """Check a login from address ``source`` and count a failure (the caller commits and
-    audits). Raises ``redis.RedisError`` when the store is unreachable."""
+    """Check a login from address ``source``, count a failure and write the attempt to the
+    audit log (the caller commits). Raises ``redis.RedisError`` when the store is unreachable."""
     name = normalise_username(username)
     staff = find(session, name)
     matches = verify_password(staff.password_hash if staff else dummy_hash(), password)
     key = _lockout_key(name, source)
     if _locked(store, key, now):
-        return LoginAttempt(Outcome.LOCKED, staff, reason="账号已锁定")
+        return _audited(LoginAttempt(Outcome.LOCKED, staff, reason="账号已锁定"), name, policy)
     if staff is not None and staff.active and matches:
         store.delete(key)
         previous = staff.last_login_at
         staff.last_login_at = now
         if _hasher.check_needs_rehash(staff.password_hash):
             staff.password_hash = hash_password(password)
-        return LoginAttempt(Outcome.OK, staff, previous_login=previous)
+        return _audited(LoginAttempt(Outcome.OK, staff, previous_login=previous), name, policy)
     reason = "账号不存在" if staff is None else "密码错误" if staff.active else "账号已停用"
     if _count_failure(store, key, policy, now):
-        return LoginAttempt(Outcome.LOCKED, staff, reason=reason, locked_now=True)
-    return LoginAttempt(Outcome.REFUSED, staff, reason=reason)
+        locked = LoginAttempt(Outcome.LOCKED, staff, reason=reason, locked_now=True)
+        return _audited(locked, name, policy)
+    return _audited(LoginAttempt(Outcome.REFUSED, staff, reason=reason), name, policy)
+
+
+def _audited(attempt: LoginAttempt, username: str, policy: LockoutPolicy) -> LoginAttempt:
+    """Write ``attempt``: a login as its member; a refusal (and a lock-out) as the system,
+    with the name typed."""
+    staff = attempt.staff
+    target = staff.id if staff else None
+    if attempt.outcome is Outcome.OK:
+        audit.record(staff, "auth.login", "staff", target)
+        return attempt
+    typed = username[:40]
+    audit.record(
+        audit.SYSTEM, "auth.login_failed", "staff", target, username=typed, reason=attempt.reason
+    )
+    if attempt.locked_now:
+        audit.record(
+            audit.SYSTEM, "auth.locked", "staff", target, username=typed, minutes=policy.minutes
+        )
+    return attempt
+
+
+def log_out(session: Session, staff: Staff) -> None:
+    """End the member's console sessions on every PC (their cookies name the old generation)
+    and write ``auth.logout`` (the caller commits)."""
+    session.execute(
+        update(Staff)
+        .where(Staff.id == staff.id)
+        .values(session_generation=Staff.session_generation + 1)
+    )
+    audit.record(staff, "auth.logout", "staff", staff.id)
 
 
 # ---- lock-outs: one counter per account and source address ----

@@ -18,7 +18,9 @@ from flask.typing import ResponseReturnValue
 from bot import clock
 from bot.admin.auth import permission_required
 from bot.admin.console import bp
+from bot.annual import narrative, writers
 from bot.annual import tables as annual
+from bot.annual.outline import FORMAT_2021
 from bot.annual.tables import AnnualError
 from bot.db import get_session
 from bot.models.cases import APPEAL_KINDS, APPEAL_RESULTS, DisclosureAppeal
@@ -96,7 +98,7 @@ def _year_page(year: int, errors: list[str] | None = None) -> ResponseReturnValu
         appeal_results=APPEAL_RESULTS,
         errors=errors or [],
         form=request.form if errors else {},
-        earlier_format=year < annual.FORMAT_2021,
+        earlier_format=year < FORMAT_2021,
         today=clock.today(),
     ), (422 if errors else 200)
 
@@ -110,16 +112,16 @@ def annual_export(year: int, fmt: str) -> ResponseReturnValue:
     year = _year(year)
     tables = [
         *annual.statutory_tables(session, year),
-        annual.fees_table(annual.fees_collected(session, year)),
+        narrative.fees_table(narrative.fees_collected(session, year)),
     ]
     if fmt == "csv":
         text = io.StringIO(newline="")
-        annual.write_csv(tables, text)
+        writers.write_csv(tables, text)
         # A byte-order mark, so that Excel opens the Chinese text as UTF-8.
         body: bytes = ("\ufeff" + text.getvalue()).encode("utf-8")
     else:
         buffer = io.BytesIO()
-        annual.write_xlsx(tables, buffer, year=year)
+        writers.write_xlsx(tables, buffer, year=year)
         body = buffer.getvalue()
     response = Response(body, mimetype=EXPORTS[fmt])
     filename = f"annual-report-tables-{year}.{fmt}"

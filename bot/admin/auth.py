@@ -11,9 +11,8 @@ the last request (``SUNSHINE_ADMIN_IDLE_TIMEOUT``).
 Before every console request ``_guard`` loads the member into ``g.staff`` (or
 None), ends an expired session, then checks the CSRF token of every POST, PUT,
 PATCH and DELETE: a form only needs ``{{ csrf_token() }}`` in a hidden
-``csrf_token`` field. Views are protected with ``login_required``,
-``permission_required("audit.view")`` (preferred: roles are data in
-``bot.staff.roles``) or ``role_required(Role.ADMIN)``.
+``csrf_token`` field. Views are protected with ``login_required`` or
+``permission_required("audit.view")`` (roles are data in ``bot.staff.roles``).
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ import redis
 from flask import Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from sqlalchemy import update
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -42,8 +40,7 @@ from bot.admin.accounts import LockoutPolicy, LoginAttempt, Outcome
 from bot.admin.console import PermissionDenied, bp, csrf
 from bot.db import get_session
 from bot.models.staff import Staff
-from bot.staff import audit
-from bot.staff.roles import Role, check_permission
+from bot.staff.roles import check_permission
 from bot.store import get_redis
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -181,24 +178,6 @@ def permission_required(permission: str) -> Callable[[View], View]:
     return decorate
 
 
-def role_required(*roles: Role | str) -> Callable[[View], View]:
-    """Allow members with one of ``roles`` only (prefer ``permission_required``)."""
-    allowed = [Role(role) for role in roles]
-    if not allowed:
-        raise ValueError("role_required needs at least one role")
-
-    def decorate(view: View) -> View:
-        @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if g.staff.role not in allowed:
-                raise PermissionDenied(roles=allowed)
-            return view(*args, **kwargs)
-
-        return login_required(wrapped)  # type: ignore[return-value]
-
-    return decorate
-
-
 # ---- logging in and out ----
 
 
@@ -243,7 +222,6 @@ def login() -> ResponseReturnValue:
             db_session.rollback()
             page = render_template("admin/login.html", form=form, error=NO_STORE, policy=policy)
             return page, 503
-        _audit_attempt(attempt, form.username.data)
         db_session.commit()
         if attempt.outcome is Outcome.OK:
             _start_session(attempt)
@@ -252,23 +230,6 @@ def login() -> ResponseReturnValue:
             LOCKED.format(minutes=policy.minutes) if attempt.outcome is Outcome.LOCKED else REFUSED
         )
     return render_template("admin/login.html", form=form, error=error, policy=policy)
-
-
-def _audit_attempt(attempt: LoginAttempt, typed: str) -> None:
-    staff = attempt.staff
-    target = staff.id if staff else None
-    if attempt.outcome is Outcome.OK:
-        audit.record(staff, "auth.login", "staff", target)
-        return
-    username = accounts.normalise_username(typed)[:40]
-    audit.record(
-        audit.SYSTEM, "auth.login_failed", "staff", target, username=username, reason=attempt.reason
-    )
-    if attempt.locked_now:
-        minutes = lockout_policy().minutes
-        audit.record(
-            audit.SYSTEM, "auth.locked", "staff", target, username=username, minutes=minutes
-        )
 
 
 def _start_session(attempt: LoginAttempt) -> None:
@@ -308,12 +269,7 @@ def _next_page() -> str:
 def logout() -> ResponseReturnValue:
     """End the member's sessions on the server (every PC's), not only this cookie."""
     if g.staff is not None:
-        get_session().execute(
-            update(Staff)
-            .where(Staff.id == g.staff.id)
-            .values(session_generation=Staff.session_generation + 1)
-        )
-        audit.record(g.staff, "auth.logout", "staff", g.staff.id)
+        accounts.log_out(get_session(), g.staff)
         get_session().commit()
     session.clear()
     flash("您已退出登录。", "info")

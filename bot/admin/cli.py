@@ -15,7 +15,6 @@ from datetime import datetime
 import click
 import redis
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
 from bot import clock
 from bot.admin import accounts
@@ -84,18 +83,9 @@ def add_command(username: str, role: str, display_name: str | None) -> None:
         if accounts.find(session, username) is not None:
             raise AccountError(f"a staff account '{username}' already exists")
         password = read_password(username)
-        staff = accounts.create_staff(session, username, role, password, display_name)
+        staff = accounts.add_account(session, audit.CLI, username, role, password, display_name)
     except AccountError as error:
         raise _failed(error) from error
-    audit.record(
-        audit.CLI,
-        "staff.create",
-        "staff",
-        staff.id,
-        username=staff.username,
-        name=staff.display_name,
-        role=staff.role,
-    )
     session.commit()
     click.echo(
         f"Created staff account '{staff.username}' ({staff.display_name}, {staff.role}). "
@@ -108,8 +98,7 @@ def add_command(username: str, role: str, display_name: str | None) -> None:
 def list_command() -> None:
     """Show every account with its role and state."""
     session = get_session()
-    members = list(session.scalars(select(Staff).order_by(Staff.username)))
-    audit.record(audit.CLI, "staff.list", None, None, count=len(members))
+    members = accounts.members(session, audit.CLI)
     session.commit()
     if not members:
         click.echo("No staff accounts yet. Create one with: sunshine staff add USER --role admin")
@@ -145,10 +134,9 @@ def passwd_command(username: str) -> None:
     session = get_session()
     try:
         staff = accounts.get(session, username)
-        accounts.set_password(staff, read_password(staff.username))
+        accounts.change_password(staff, audit.CLI, read_password(staff.username))
     except AccountError as error:
         raise _failed(error) from error
-    audit.record(audit.CLI, "staff.password", "staff", staff.id, username=staff.username)
     session.commit()
     click.echo(f"Password changed for '{staff.username}'. Their open console sessions have ended.")
     _lift_lockouts(staff)
@@ -176,12 +164,9 @@ def _set_active(username: str, *, active: bool) -> None:
         staff = accounts.get(session, username)
     except AccountError as error:
         raise _failed(error) from error
-    if staff.active == active:
+    if not accounts.set_active(staff, audit.CLI, active=active):
         click.echo(f"'{staff.username}' is already {'enabled' if active else 'disabled'}.")
         return
-    staff.active = active
-    action = "staff.enable" if active else "staff.disable"
-    audit.record(audit.CLI, action, "staff", staff.id, username=staff.username)
     session.commit()
     if active:
         click.echo(f"Enabled '{staff.username}': they can log in again.")

@@ -13,7 +13,6 @@ site's own), and never cached by the browser, since they show personal data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,7 +28,7 @@ from bot.clock import in_beijing
 from bot.db import get_session
 from bot.models import Office
 from bot.models.staff import Staff
-from bot.staff.roles import PERMISSIONS, Role, check_permission, roles_with
+from bot.staff.roles import PERMISSIONS, check_permission, roles_with
 from bot.wechat.webhook import NoCookieSessionOnWebhook
 
 CONSOLE_NAME = "政务公开工作台"
@@ -95,10 +94,10 @@ def visible_navigation(staff: Staff | None) -> list[NavEntry]:
 class PermissionDenied(Forbidden):
     """A logged-in member's role does not allow this page or action (rendered as a 403 page)."""
 
-    def __init__(self, permission: str | None = None, roles: Iterable[Role] = ()) -> None:
+    def __init__(self, permission: str) -> None:
         super().__init__()
         self.permission = permission
-        self.roles = list(roles) or (roles_with(permission) if permission else [])
+        self.roles = roles_with(permission)
 
 
 class ConsoleSessionInterface(NoCookieSessionOnWebhook):

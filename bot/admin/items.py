@@ -37,7 +37,6 @@ from bot.admin.console import bp
 from bot.admin.publishing import (
     PANEL_STEP_RULE,
     STAGE_CLASSES,
-    authored,
     catalogue_rule,
     panel_action,
     review_panel,
@@ -54,11 +53,9 @@ from bot.models.content import (
     Channel,
     Item,
     ItemStatus,
-    ReviewAction,
     ReviewRecord,
 )
 from bot.models.staff import Staff
-from bot.staff import audit
 from bot.urls import whole_number
 
 PAGE_SIZE = 50
@@ -330,8 +327,7 @@ def item_new() -> ResponseReturnValue:
         created = Item(**form.item_fields(), status=ItemStatus.DRAFT, is_example=False, revision=1)
         session.add(created)
         session.flush()
-        authored(created, ReviewAction.CREATE)
-        audit.record(g.staff, "item.create", "item", created.id, title=created.title)
+        review.created(session, created, g.staff)
         session.commit()
         flash("已保存为草稿。审核人预先审查、保密审查通过并发布后，居民才能看到。", "info")
         return redirect(url_for("admin.item", item_id=created.id))
@@ -362,16 +358,7 @@ def item_edit(item_id: int) -> ResponseReturnValue:
         was = ItemStatus(found.status)
         for name in changed:
             setattr(found, name, fields[name])
-        authored(found, ReviewAction.EDIT)
-        audit.record(
-            g.staff,
-            "item.edit",
-            "item",
-            found.id,
-            title=found.title,
-            revision=found.revision,
-            changed="、".join(FIELD_LABELS[name] for name in changed),
-        )
+        review.edited(session, found, g.staff, "、".join(FIELD_LABELS[name] for name in changed))
         session.commit()
         flash(_after_edit(was), "info")
         return redirect(url_for("admin.item", item_id=found.id))
@@ -391,7 +378,7 @@ def _after_edit(was: ItemStatus) -> str:
 def item_step(item_id: int, step: str) -> ResponseReturnValue:
     action = panel_action(step)
     found = _item(item_id, for_update=True)
-    take_step("item", found, found.id, action, title=found.title)
+    take_step(found, action)
     return redirect(url_for("admin.item", item_id=item_id))
 
 
@@ -417,7 +404,9 @@ def items_import() -> ResponseReturnValue:
         except ImportRejected as rejected:
             problems = rejected.details
         else:
-            flash(_import(rows, filename, ignored), "info")
+            done = importer.import_drafts(get_session(), rows, ignored, g.staff, filename)
+            get_session().commit()
+            flash(_imported(done, filename), "info")
             return redirect(url_for("admin.items", status=ItemStatus.DRAFT.value))
     return render_template(
         "admin/items/import.html",
@@ -430,41 +419,16 @@ def items_import() -> ResponseReturnValue:
     )
 
 
-def _import(rows: list[dict[str, Any]], filename: str, ignored: list[str]) -> str:
-    """Write the validated rows as drafts (all in one transaction); the summary for staff."""
-    session = get_session()
-    for row in rows:  # a status column does not publish: every imported item is reviewed
-        row.pop("status", None)
-    created = updated = unchanged = withdrawn = 0
-    for result in importer.merge(session, rows, new_status=ItemStatus.DRAFT):
-        if result.created:
-            session.flush()
-            authored(result.item, ReviewAction.IMPORT, f"导入自 {filename}", new=True)
-            created += 1
-        elif result.changed:
-            withdrawn += result.item.status == ItemStatus.PUBLISHED
-            authored(result.item, ReviewAction.IMPORT, f"导入自 {filename}")
-            updated += 1
-        else:
-            unchanged += 1
-    audit.record(
-        g.staff,
-        "item.import",
-        "item",
-        None,
-        file=filename,
-        created=created,
-        updated=updated,
-    )
-    session.commit()
-    parts = [f"已从 {filename} 导入：新增 {created} 条，更新 {updated} 条"]
-    if unchanged:
-        parts.append(f"{unchanged} 条与已有内容相同，未改动")
+def _imported(done: importer.ImportSummary, filename: str) -> str:
+    """What an import did, for staff."""
+    parts = [f"已从 {filename} 导入：新增 {done.created} 条，更新 {done.updated} 条"]
+    if done.unchanged:
+        parts.append(f"{done.unchanged} 条与已有内容相同，未改动")
     parts.append("新增和更新的信息都是草稿，审查通过并发布后居民才能看到")
-    if withdrawn:
-        parts.append(f"其中 {withdrawn} 条原已发布，已撤下等待重新审查")
-    if ignored:
-        parts.append(f"未识别的列已忽略：{'、'.join(ignored)}")
+    if done.withdrawn:
+        parts.append(f"其中 {done.withdrawn} 条原已发布，已撤下等待重新审查")
+    if done.ignored_columns:
+        parts.append(f"未识别的列已忽略：{'、'.join(done.ignored_columns)}")
     return "；".join(parts) + "。"
 
 

@@ -1,39 +1,18 @@
-"""``/admin/office`` (单位信息): the office's details that residents and formal replies show.
-
-The contact block (address, phone, e-mail, hours) is what ``联系`` answers; the
-authority (行政机关) signs the formal replies (答复书); the reconsideration body is
-named in every remedy notice (``bot.cases.outcomes.remedy_notice``), so an
-application cannot be closed while it is empty. ``sunshine seed`` fills them from
-the annual report; changes here are audited with the fields that changed.
-"""
+"""``/admin/office`` (单位信息): staff edit the office's details (``bot.staff.office``)."""
 
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from sqlalchemy import select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from bot.admin.auth import permission_required
 from bot.admin.console import bp
 from bot.db import get_session
-from bot.models import Office
-from bot.staff import audit
-
-#: The fields staff edit, in the order of the page, with their labels.
-FIELDS = {
-    "authority": "行政机关",
-    "reconsideration_body": "行政复议机关",
-    "name": "信息公开工作机构",
-    "address": "地址",
-    "postcode": "邮编",
-    "phone": "电话",
-    "email": "电子邮箱",
-    "hours": "办公时间",
-}
-REQUIRED = ("authority", "reconsideration_body", "name")
+from bot.staff import office as details
+from bot.staff.office import FIELDS, REQUIRED
 
 
 def _field(key: str, length: int, hint: str = "") -> StringField:
@@ -65,22 +44,10 @@ class OfficeForm(FlaskForm):
 @permission_required("office.edit")
 def office() -> ResponseReturnValue:
     session = get_session()
-    held = session.scalars(select(Office).limit(1)).first()
-    form = OfficeForm(obj=held)
+    form = OfficeForm(obj=details.held(session))
     if not form.validate_on_submit():
         return render_template("admin/office.html", form=form, fields=FIELDS)
-    if held is None:  # a deployment that was never seeded
-        held = Office(name="")
-        session.add(held)
-    changed = []
-    for key in FIELDS:
-        value = (getattr(form, key).data or "").strip() or None
-        if getattr(held, key) != value:
-            setattr(held, key, value)
-            changed.append(FIELDS[key])
-    if changed:
-        session.flush()
-        audit.record(g.staff, "office.edit", "office", held.id, changed="、".join(changed))
+    changed = details.save(session, g.staff, {key: getattr(form, key).data for key in FIELDS})
     session.commit()
     flash(f"已保存：{'、'.join(changed)}。" if changed else "没有改动。", "info")
     return redirect(url_for("admin.office"))

@@ -2,9 +2,9 @@
 
 ``review_panel`` tells a page where a subject stands, its history and which
 actions the member may take; ``take_step`` carries out one action posted from
-the panel (review, publish, withdraw, resubmit): the rule lives in
-``bot.content.review``, this module adds the record, the audit entry and the
-message, and commits them together. ``RequestEntityTooLarge`` from an upload over
+the panel (review, publish, withdraw, resubmit): ``bot.content.review`` applies
+the rule and writes the record and the audit entry, this module reads the form,
+commits and says what happened. ``RequestEntityTooLarge`` from an upload over
 ``MAX_CONTENT_LENGTH`` becomes a console page that says how big a file may be.
 """
 
@@ -27,7 +27,6 @@ from bot.content.review import Reviewable, ReviewRefused, Stage, Standing
 from bot.db import get_session
 from bot.models.content import ReviewAction, ReviewDecision, ReviewRecord, ReviewStep
 from bot.models.staff import Staff
-from bot.staff import audit
 
 #: Labels of the history's lines.
 ACTION_LABELS = {
@@ -155,22 +154,20 @@ def panel_action(step: str) -> ReviewAction:
     return action
 
 
-def take_step(
-    kind: str,
-    subject: Reviewable,
-    audit_target: object,
-    action: ReviewAction,
-    *,
-    title: str,
-) -> None:
+#: What staff read after a panel step other than a review.
+PANEL_MESSAGES = {
+    ReviewAction.PUBLISH: "已发布：居民现在可以在微信和公开目录中看到。",
+    ReviewAction.WITHDRAW: "已撤回：居民不再能看到。重新提交审查并发布后才会再次公开。",
+    ReviewAction.RESUBMIT: "已重新提交，等待审核人预先审查。",
+}
+
+
+def take_step(subject: Reviewable, action: ReviewAction) -> None:
     """Carry out ``action`` posted from the review panel; flash what happened."""
     session = get_session()
-    staff: Staff = g.staff
-    records = review.records_of(session, subject)
     if request.form.get("revision", type=int) != subject.revision:
         flash(STALE, "warning")
         return
-    details: dict[str, object] = {"title": title, "revision": subject.revision}
     try:
         if action == ReviewAction.REVIEW:
             form = ReviewForm()
@@ -183,28 +180,23 @@ def take_step(
             except ValueError:
                 flash(STALE, "warning")
                 return
-            record = review.review(subject, records, staff, step, decision, form.comment.data)
-            details |= {"step": step.label, "decision": decision.label}
-            if record.comment:
-                details["comment"] = record.comment
+            review.take_step(
+                session,
+                subject,
+                g.staff,
+                action,
+                step=step,
+                decision=decision,
+                comment=form.comment.data,
+            )
             message = _review_message(step, decision)
-        elif action == ReviewAction.PUBLISH:
-            record = review.publish(subject, records, staff)
-            message = "已发布：居民现在可以在微信和公开目录中看到。"
-        elif action == ReviewAction.WITHDRAW:
-            record = review.withdraw(subject, staff, request.form.get("reason"))
-            details["reason"] = record.comment
-            message = "已撤回：居民不再能看到。重新提交审查并发布后才会再次公开。"
-        elif action == ReviewAction.RESUBMIT:
-            record = review.resubmit(subject, records, staff)
-            message = "已重新提交，等待审核人预先审查。"
         else:
-            raise ValueError(f"not a review panel action: {action}")
+            comment = request.form.get("reason") if action == ReviewAction.WITHDRAW else None
+            review.take_step(session, subject, g.staff, action, comment=comment)
+            message = PANEL_MESSAGES[action]
     except ReviewRefused as refused:
         flash(str(refused), "warning")
         return
-    session.add(record)
-    audit.record(staff, f"{kind}.{action.value}", kind, audit_target, **details)
     session.commit()
     flash(message, "info")
 
@@ -234,13 +226,6 @@ def catalogue_rule(parse: Callable[[str], object]) -> Callable[[FlaskForm, Field
             raise ValidationError(problem.chinese) from None
 
     return validate
-
-
-def authored(
-    subject: Reviewable, action: ReviewAction, note: str | None = None, *, new: bool = False
-) -> None:
-    """Record that the logged-in member wrote this version (see ``review.authored``)."""
-    get_session().add(review.authored(subject, g.staff, action, note, new=new))
 
 
 def upload_limit() -> str:

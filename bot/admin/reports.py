@@ -4,8 +4,8 @@ A report created here is a draft: residents' ``年报``, ``/report/<year>`` and
 ``统计`` do not show it until it has passed the same review as items (预先审查 and
 保密审查 by an approver who did not write it) and been published. Staff edit its
 title, parts (``bot.annual.outline``) and channel figures, upload the signed
-original PDF, generate the statutory tables from the case records when
-``bot.annual.tables`` is installed, and preview the page and the PDF exactly as
+original PDF, generate the statutory tables from the case records
+(``bot.annual.statutory``), and preview the page and the PDF exactly as
 residents will get them. Any change to a reviewed or published report returns it
 to draft.
 """
@@ -43,7 +43,6 @@ from bot.admin.console import bp
 from bot.admin.publishing import (
     PANEL_STEP_RULE,
     STAGE_CLASSES,
-    authored,
     catalogue_rule,
     panel_action,
     review_panel,
@@ -61,10 +60,8 @@ from bot.models.content import (
     ItemStatus,
     Report,
     ReportFigure,
-    ReviewAction,
 )
 from bot.public.pages import report_page
-from bot.staff import audit
 
 log = logging.getLogger(__name__)
 
@@ -256,20 +253,6 @@ def _default_title(session: Session, year: int) -> tuple[str, str | None]:
     return f"{year}年政府信息公开工作年度报告", office
 
 
-def _edited(report: Report, note: str, changed: str) -> None:
-    """Record a change of the report by the logged-in member (back to draft) and audit it."""
-    authored(report, ReviewAction.EDIT, note)
-    audit.record(
-        g.staff,
-        "report.edit",
-        "report",
-        report.year,
-        title=report.title,
-        revision=report.revision,
-        changed=changed,
-    )
-
-
 # ---- pages ----
 
 
@@ -311,8 +294,7 @@ def report_new() -> ResponseReturnValue:
             session.rollback()
             flash(f"{year}年的报告刚刚已由别人新建，请在列表中打开它修改。", "warning")
             return redirect(url_for("admin.reports"))
-        authored(report, ReviewAction.CREATE)
-        audit.record(g.staff, "report.create", "report", year, title=report.title)
+        review.created(session, report, g.staff)
         session.commit()
         flash(f"已新建{year}年报告的草稿。写好后请审核人审查、发布。", "info")
         return redirect(url_for("admin.report_edit", year=year))
@@ -343,7 +325,6 @@ def report(year: int) -> ResponseReturnValue:
         panel=review_panel(found, records),
         action_url=lambda name: url_for("admin.report_step", year=year, step=name),
         pdf_form=PdfForm(formdata=None),
-        can_generate=statutory.provider() is not None,
         tables=[statutory.grid(table) for table in found.statutory_tables or []],
     )
 
@@ -388,7 +369,8 @@ def report_edit(year: int) -> ResponseReturnValue:
         found.figures = [
             ReportFigure(position=position, **figure) for position, figure in enumerate(figures)
         ]
-    _edited(found, "修改报告", "、".join(FIELD_LABELS[name] for name in changed))
+    changes = "、".join(FIELD_LABELS[name] for name in changed)
+    review.edited(session, found, g.staff, changes, "修改报告")
     session.commit()
     if was == ItemStatus.PUBLISHED:
         flash("已保存。报告已从“年报”撤下，重新审查并发布后才会再次公开。", "info")
@@ -440,7 +422,7 @@ def report_pdf(year: int) -> ResponseReturnValue:
     except ValueError:
         flash(f"{filename} 不是 PDF 文件，没有保存。请上传盖章原件的 PDF。", "warning")
         return redirect(url_for("admin.report", year=year))
-    _edited(found, f"上传原件 PDF：{filename}", "原件PDF")
+    review.edited(session, found, g.staff, "原件PDF", f"上传原件 PDF：{filename}")
     session.commit()
     flash(f"已上传原件 {filename}。居民下载的将是这份原件；报告需重新审查后发布。", "info")
     return redirect(url_for("admin.report", year=year))
@@ -455,7 +437,7 @@ def report_pdf_remove(year: int) -> ResponseReturnValue:
         return redirect(url_for("admin.report", year=year))
     found.original_pdf = None
     found.original_pdf_name = None
-    _edited(found, "删除原件 PDF", "原件PDF")
+    review.edited(session, found, g.staff, "原件PDF", "删除原件 PDF")
     session.commit()
     flash("已删除原件 PDF，居民将下载由报告内容生成的 PDF。", "info")
     return redirect(url_for("admin.report", year=year))
@@ -466,13 +448,9 @@ def report_pdf_remove(year: int) -> ResponseReturnValue:
 def report_tables(year: int) -> ResponseReturnValue:
     session = get_session()
     found = _report(year, for_update=True)
-    provide = statutory.provider()
-    if provide is None:
-        flash("办件统计功能还没有安装，无法生成统计表。", "warning")
-        return redirect(url_for("admin.report", year=year))
     try:
-        tables = statutory.checked(provide(session, year))
-    except Exception:  # the provider is another area's code: tell staff, keep the draft
+        tables = statutory.generate(session, year)
+    except Exception:  # a fault in the tables must not cost the draft: tell staff, keep it
         log.exception("generating the statutory tables of %s failed", year)
         session.rollback()
         flash("生成统计表时出错，报告没有改动。请稍后再试，或联系系统维护人员。", "warning")
@@ -482,7 +460,7 @@ def report_tables(year: int) -> ResponseReturnValue:
         return redirect(url_for("admin.report", year=year))
     found.statutory_tables = tables
     found.sections = outline.place_tables(found.sections, tables)
-    _edited(found, "从办件记录生成统计表", "统计表")
+    review.edited(session, found, g.staff, "统计表", "从办件记录生成统计表")
     session.commit()
     titles = "、".join(table["title"] for table in tables)
     flash(f"已从办件记录生成 {len(tables)} 张统计表：{titles}。请预览核对。", "info")
@@ -494,5 +472,5 @@ def report_tables(year: int) -> ResponseReturnValue:
 def report_step(year: int, step: str) -> ResponseReturnValue:
     action = panel_action(step)
     found = _report(year, for_update=True)
-    take_step("report", found, found.year, action, title=found.title)
+    take_step(found, action)
     return redirect(url_for("admin.report", year=year))

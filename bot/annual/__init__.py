@@ -1,10 +1,11 @@
-"""The annual disclosure report's statutory side: tables 二, 三 and 四, their check and writers.
+"""The annual disclosure report's own package: its statutory tables, their writers, its text.
 
-- ``tables``: the tables computed from the case records (2021 national format,
-  国办公开办函〔2021〕30号), their check (一 + 二 = 三(七) + 四), and writers for text, CSV
-  and XLSX;
-- ``statutory``: the tables as a published report keeps them (plain JSON), and their grid;
-- ``outline``: a report's sections as staff edit them, and where the tables go;
+- ``tables``: tables 二, 三 and 四 computed from the records (2021 national format,
+  国办公开办函〔2021〕30号) and their check (一 + 二 = 三(七) + 四);
+- ``writers``: the tables as CSV, XLSX and aligned text;
+- ``narrative``: what the report's text states beside the tables (the processing fees);
+- ``outline``: a report's parts as staff edit them, and where the tables go;
+- ``statutory``: the tables as a report keeps them (plain JSON), and their grid;
 - ``cli``: ``sunshine report stats YEAR``.
 """
 

@@ -9,6 +9,8 @@ import click
 from flask.cli import with_appcontext
 
 from bot.annual import tables as annual
+from bot.annual import writers
+from bot.annual.outline import FORMAT_2021
 from bot.db import get_session
 from bot.files import output_option, refuse_binary_to_terminal, write_output
 
@@ -39,12 +41,12 @@ def report_stats(year: int, fmt: str, output: Path | None) -> None:
     result = annual.compute(get_session(), year)
     if fmt == "xlsx":
         write_output(
-            output, fmt, lambda stream: annual.write_xlsx(result.tables, stream, year=year)
+            output, fmt, lambda stream: writers.write_xlsx(result.tables, stream, year=year)
         )
     else:
-        writer = annual.write_text if fmt == "text" else annual.write_csv
+        writer = writers.write_text if fmt == "text" else writers.write_csv
         write_output(output, fmt, lambda stream: writer(result.tables, stream))
-    if year < annual.FORMAT_2021:
+    if year < FORMAT_2021:
         click.echo(f"Note: reports for {year} used an earlier format than these tables.", err=True)
     if output:
         click.echo(f"Wrote the {year} tables to {output}.", err=True)

@@ -26,8 +26,9 @@ _MARK = re.compile(
 )
 FIGURES_MARK = "【渠道统计】"
 MISSING_MARK = "【缺表】"
-#: The first year of the 2021 national format.
-NATIONAL_FORMAT_2021 = 2021
+#: The first year of the 2021 national format (its parts and tables); earlier reports used
+#: other formats (docs/law.md, "Which format a year's report follows").
+FORMAT_2021 = 2021
 
 
 def blocks_text(blocks: list[dict[str, Any]]) -> str:
@@ -69,7 +70,7 @@ def text_blocks(text: str) -> list[dict[str, Any]]:
 
 def new_report_sections(year: int) -> list[dict[str, Any]]:
     """The outline a new report of ``year`` starts from."""
-    if year < NATIONAL_FORMAT_2021:
+    if year < FORMAT_2021:
         return [{"title": "", "blocks": []}]
 
     return [

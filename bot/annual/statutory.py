@@ -1,9 +1,9 @@
 """The statutory tables of an annual report (2021 national format), as the report stores them.
 
-The tables are computed from the case records by ``bot.annual.tables.statutory_tables
-(session, year)``, which returns ``[{"title": str, "columns": [str, ...], "rows":
-[[label, value, ...], ...]}]``, optionally with a ``"note"`` printed under the
-table (how table 四 counts). ``checked`` turns that into plain JSON the report
+``generate(session, year)`` computes the tables from the case records
+(``bot.annual.tables.statutory_tables``: ``[{"title": str, "columns": [str, ...],
+"rows": [[label, value, ...], ...]}]``, optionally with a ``"note"`` printed under
+the table, how table 四 counts) and returns them ``checked``: plain JSON the report
 keeps (so that a later change to the records does not change a published report),
 refusing anything of another shape. ``grid`` gives a table's header and rows for
 the page and the PDF: ``columns`` may or may not name the label column.
@@ -11,32 +11,22 @@ the page and the PDF: ``columns`` may or may not name the label column.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-PROVIDER_MODULE = "bot.annual.tables"
-PROVIDER_FUNCTION = "statutory_tables"
-
-Provider = Callable[[Session, int], list[dict[str, Any]]]
+from bot.annual import tables
 
 
 class TableShapeError(ValueError):
-    """The provider returned something that is not a list of tables."""
+    """The tables are not a list of tables of the shape above."""
 
 
-def provider() -> Provider | None:
-    """``bot.annual.tables.statutory_tables`` when that module exists, else None."""
-    if importlib.util.find_spec(PROVIDER_MODULE) is None:
-        return None
-    module = importlib.import_module(PROVIDER_MODULE)
-    function = getattr(module, PROVIDER_FUNCTION, None)
-    return function if callable(function) else None
+def generate(session: Session, year: int) -> list[dict[str, Any]]:
+    """Tables 二, 三 and 四 of ``year`` from the records, as a report keeps them."""
+    return checked(tables.statutory_tables(session, year))
 
 
 def checked(tables: object) -> list[dict[str, Any]]:

@@ -5,7 +5,8 @@
 ``group：column``, e.g. ``法人或其他组织：商业企业``, so a renderer can draw the
 two-level header), each row is ``[label, value, ...]``, and a row whose values
 are all ``""`` is a heading inside the table, as the national format has them.
-The report editor embeds these tables into a draft report through this function.
+The report editor embeds these tables into a draft report through this function
+(``bot.annual.statutory.generate``); ``bot.annual.writers`` writes them out.
 
 - Table 二 (主动公开政府信息情况), in four parts (Art. 20 items 1, 5, 6 and 8):
   documents and decisions counted from the published items of the year by
@@ -26,19 +27,16 @@ The report editor embeds these tables into a draft report through this function.
 
 from __future__ import annotations
 
-import csv
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import IO, Any
+from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.annual.narrative import Fees, fees_collected
 from bot.cases.outcomes import (
     APPLICATION_OUTCOMES,
     TABLE_THREE_GROUPS,
@@ -50,12 +48,10 @@ from bot.models.cases import (
     APPEAL_RESULTS,
     APPLICATION,
     CLOSED_STATUSES,
-    FEE,
     ORGANISATION,
     ORGANISATION_KINDS,
     AnnualFigure,
     Case,
-    CasePause,
     DisclosureAppeal,
 )
 from bot.models.content import Item, ItemStatus
@@ -63,9 +59,6 @@ from bot.models.staff import Staff
 from bot.staff import audit
 
 Table = dict[str, Any]
-
-#: The first year of the 2021 format; earlier reports used other formats (CASES.md).
-FORMAT_2021 = 2021
 
 # ---- table 二 ----
 
@@ -493,41 +486,6 @@ def table_four(counts: Mapping[str, list[int]]) -> Table:
     }
 
 
-# ---- processing fees, for the narrative ----
-
-
-@dataclass(frozen=True)
-class Fees:
-    """Processing fees collected in a year (国办函〔2020〕109号): the report's text states them."""
-
-    applications: int
-    total: Decimal
-
-
-def fees_collected(session: Session, year: int) -> Fees:
-    """Fees paid in ``year`` (by the Beijing date of payment), and how many applications paid."""
-    count, total = session.execute(
-        select(func.count(), func.coalesce(func.sum(CasePause.fee_paid), 0)).where(
-            CasePause.kind == FEE,
-            CasePause.fee_paid.is_not(None),
-            CasePause.ended_on.between(*year_bounds(year)),
-        )
-    ).one()
-    return Fees(count, Decimal(total).quantize(Decimal("0.01")))
-
-
-def fees_table(fees: Fees) -> Table:
-    """The fees as a small table after the statutory ones in the exports (not one of them)."""
-    return {
-        "title": "附：本年度收取的信息处理费（写入年度报告正文）",
-        "columns": ["项目", "数值"],
-        "rows": [
-            ["收取信息处理费的申请（件）", fees.applications],
-            ["收取的信息处理费合计（元）", f"{fees.total:.2f}"],
-        ],
-    }
-
-
 # ---- all of them ----
 
 
@@ -563,77 +521,3 @@ def check_lines(result: Check) -> list[str]:
             + ", ".join(result.unclassified)
         )
     return lines
-
-
-# ---- export ----
-
-
-def _cell(value: Any) -> Any:
-    return "" if value is None else value
-
-
-def write_csv(tables: Iterable[Table], out: IO[str]) -> None:
-    """Every table: its title, header and rows, a blank line between tables."""
-    writer = csv.writer(out)
-    for index, table in enumerate(tables):
-        if index:
-            writer.writerow([])
-        writer.writerow([table["title"]])
-        writer.writerow(table["columns"])
-        writer.writerows([_cell(value) for value in row] for row in table["rows"])
-        if table.get("note"):
-            writer.writerow([table["note"]])
-
-
-def write_xlsx(tables: Iterable[Table], out: IO[bytes], *, year: int) -> None:
-    """One sheet with every table, bold titles and headers, ready to print."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{year}年度报告统计表"
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    line = 1
-    for table in tables:
-        sheet.cell(line, 1, table["title"]).font = bold
-        line += 1
-        for column, label in enumerate(table["columns"], 1):
-            cell = sheet.cell(line, column, label)
-            cell.font, cell.alignment = bold, wrap
-        line += 1
-        for row in table["rows"]:
-            for column, value in enumerate(row, 1):
-                sheet.cell(line, column, _cell(value))
-            line += 1
-        if table.get("note"):
-            sheet.cell(line, 1, table["note"])
-            line += 1
-        line += 1
-    sheet.column_dimensions["A"].width = 48
-    for letter in "BCDEFGH":
-        sheet.column_dimensions[letter].width = 14
-    book.save(out)
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int, right: bool) -> str:
-    space = " " * max(width - _width(text), 0)
-    return space + text if right else text + space
-
-
-def write_text(tables: Iterable[Table], out: IO[str]) -> None:
-    """Aligned plain-text tables for a terminal (CJK characters count as two columns)."""
-    for index, table in enumerate(tables):
-        if index:
-            out.write("\n")
-        out.write(f"{table['title']}\n")
-        cells = [[str(c) for c in table["columns"]]]
-        cells += [[str(_cell(value)) for value in row] for row in table["rows"]]
-        widths = [max(_width(row[i]) for row in cells) for i in range(len(cells[0]))]
-        for row in cells:
-            padded = [_pad(text, widths[i], right=i > 0) for i, text in enumerate(row)]
-            out.write("  ".join(padded).rstrip() + "\n")
-        if table.get("note"):
-            out.write(f"{table['note']}\n")

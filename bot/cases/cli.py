@@ -64,23 +64,18 @@ def export_command(fmt: str, output: Path | None, with_contact: bool) -> None:
     """
     refuse_binary_to_terminal(fmt, output)
     session = get_session()
-    try:
-        rows = export.records(session, with_contact=with_contact)
-    except SealError as error:
-        raise click.ClickException(str(error)) from error
-    contacts = export.with_contact_details(rows) if with_contact else 0
     options = ["--format", fmt, *(["-o", str(output)] if output else [])]
     options += ["--with-contact"] if with_contact else []
-    audit.record(
-        audit.CLI,
-        "case.export",
-        "case",
-        None,
-        cases=len(rows),
-        contacts=contacts,
-        file=str(output) if output else "stdout",
-        command=f"{click.get_current_context().command_path} {shlex.join(options)}",
-    )
+    try:
+        rows = export.exported(
+            session,
+            audit.CLI,
+            with_contact=with_contact,
+            destination=str(output) if output else "stdout",
+            command=f"{click.get_current_context().command_path} {shlex.join(options)}",
+        )
+    except SealError as error:
+        raise click.ClickException(str(error)) from error
     session.commit()
     if with_contact:
         log.warning("cases exported with contact details in full (%d records)", len(rows))

@@ -1,6 +1,6 @@
 """Statutory deadlines as plain date arithmetic (no Flask, no database, no Redis).
 
-The rules (CASES.md):
+The rules (docs/law.md, "An application's period" and "Complaint clock"):
 - the day of receipt is not counted (民法典 Art. 201);
 - working days skip weekends and public holidays and count the weekend days the
   State Council declares working days (调休);
@@ -23,9 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-
-#: Beijing time. A fixed offset: China has not observed daylight saving time since 1991,
-#: and it spares deployments the tzdata package.
 
 #: The revised Regulation (Decree 711) applies to applications received from this day.
 REGULATION_2019 = date(2019, 5, 15)
@@ -130,9 +127,19 @@ def application_days(received: date) -> int:
     return APPLICATION_DAYS if received >= REGULATION_2019 else APPLICATION_DAYS_2007
 
 
-def application_due(received: date, calendar: WorkCalendar, extension_days: int = 0) -> Deadline:
-    """When an application received on ``received`` must be answered (Art. 33)."""
-    return add_working_days(received, application_days(received) + extension_days, calendar)
+def application_due(
+    received: date,
+    calendar: WorkCalendar,
+    extension_days: int = 0,
+    *,
+    counted_from: date | None = None,
+    not_counted: frozenset[date] = frozenset(),
+) -> Deadline:
+    """When an application received on ``received`` must be answered (Art. 33): counted from
+    the day of receipt, or from ``counted_from`` (the day a corrected application arrived,
+    Art. 30), skipping the paused working days ``not_counted``."""
+    days = application_days(received) + extension_days
+    return add_working_days(counted_from or received, days, calendar, not_counted)
 
 
 def complaint_accept_due(received: date, calendar: WorkCalendar) -> Deadline:

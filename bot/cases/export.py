@@ -1,4 +1,4 @@
-"""``sunshine cases export``: every application and complaint, one record each (PRODUCT.md).
+"""``sunshine cases export``: every application and complaint, one record each (docs/product.md).
 
 JSON keeps attachments, location and replies nested; CSV and XLSX have one row
 per case with those as readable multi-line cells. Identity numbers, phones,
@@ -6,7 +6,8 @@ e-mail and postal addresses and complainants' names are masked unless the
 export is made with contact details, as are ID numbers the resident typed into
 the text, a name or an address (with contact details: as typed). Spreadsheet cells that would start a
 formula (``=``, ``+``, ``-``, ``@``) are written as text: residents' words are
-never executed by Excel.
+never executed by Excel. ``exported`` gives the records after writing who exports
+how many, with or without contact details, to the audit log.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from sqlalchemy.orm import Session, selectinload
 from bot.cases.privacy import mask_address, mask_email, mask_name, originals, unseal
 from bot.clock import in_beijing
 from bot.models.cases import Case
+from bot.models.staff import Staff
+from bot.staff import audit
 
 COLUMNS = (
     "number",
@@ -65,6 +68,32 @@ def records(session: Session, *, with_contact: bool) -> list[dict[str, Any]]:
         .order_by(Case.id)
     )
     return [record(case, with_contact=with_contact) for case in cases]
+
+
+def exported(
+    session: Session,
+    actor: Staff | str,
+    *,
+    with_contact: bool,
+    destination: str,
+    command: str,
+) -> list[dict[str, Any]]:
+    """The records, after adding a ``case.export`` entry (how many, how many with contact
+    details, where to and the command) to the session: the caller commits it before writing
+    a record anywhere."""
+    rows = records(session, with_contact=with_contact)
+    contacts = with_contact_details(rows) if with_contact else 0
+    audit.record(
+        actor,
+        "case.export",
+        "case",
+        None,
+        cases=len(rows),
+        contacts=contacts,
+        file=destination,
+        command=command,
+    )
+    return rows
 
 
 def with_contact_details(rows: Iterable[dict[str, Any]]) -> int:

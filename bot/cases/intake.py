@@ -30,8 +30,7 @@ from bot.cases.deadlines import (
     FEE_PAYMENT_DAYS,
     Pause,
     WorkCalendar,
-    add_working_days,
-    application_days,
+    application_due,
     complaint_accept_due,
     complaint_conclude_due,
     paused_days,
@@ -96,6 +95,8 @@ class ComplaintForm:
     category: str
     text: str
     photos: tuple[Photo, ...] = ()
+    #: WeChat media ids of voice notes, kept as attachments like photos.
+    voices: tuple[str, ...] = ()
     place: Place | None = None
     phone: Protected | None = None
     name: str | None = None
@@ -142,6 +143,9 @@ def file_complaint(
     case.attachments = [
         Attachment(kind="image", media_id=p.media_id, pic_url=p.pic_url, created_at=now)
         for p in form.photos
+    ] + [
+        Attachment(kind="voice", media_id=media_id, pic_url=None, created_at=now)
+        for media_id in form.voices
     ]
     return _file(session, numbers.COMPLAINT_PREFIX, case, daily_limit)
 
@@ -196,10 +200,13 @@ def filed_before(session: Session, submission_id: str) -> Case | None:
 
 def set_deadlines(case: Case, calendar: WorkCalendar) -> None:
     if case.kind == APPLICATION:
-        # After a correction (Art. 30) the period counts from the day it arrived.
-        start = case.clock_started_on or case.received_on
-        days = application_days(case.received_on) + case.extension_days
-        due = add_working_days(start, days, calendar, paused_days(ended_pauses(case), calendar))
+        due = application_due(
+            case.received_on,
+            calendar,
+            case.extension_days,
+            counted_from=case.clock_started_on,
+            not_counted=paused_days(ended_pauses(case), calendar),
+        )
         case.due_on, case.due_provisional = due.due, due.provisional
         case.accept_due_on, case.accept_due_provisional = None, False
         return

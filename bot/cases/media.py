@@ -38,7 +38,15 @@ EXECUTOR = "sunshine.media_executor"
 MEDIA_LIFETIME = timedelta(days=3)
 #: WeChat's "invalid media_id": deleted or never existed.
 INVALID_MEDIA = 40007
-EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp"}
+#: Photos, and voice notes (WeChat sends AMR or Speex), are kept with their own extension.
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "audio/amr": ".amr",
+    "audio/speex": ".speex",
+}
 
 
 def init_app(app: Flask) -> None:

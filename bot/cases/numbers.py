@@ -21,6 +21,8 @@ COMPLAINT_PREFIX = "TS"
 PREFIXES = (APPLICATION_PREFIX, COMPLAINT_PREFIX)
 
 _NUMBER = re.compile(r"(SQ|TS)-?(\d{8})-?(\d{4,6})")
+#: A number inside a sentence, however it was typed (``ts-20261201-0012咋样了``).
+_IN_TEXT = re.compile(r"(?<![A-Za-z])(?:SQ|TS)[\s\-_]*\d{8}[\s\-_]*\d{4,6}(?!\d)", re.I)
 
 _NEXT = text(
     "INSERT INTO case_counter (prefix, day, last) VALUES (:prefix, :day, 1) "
@@ -49,3 +51,9 @@ def read_number(typed: str) -> str | None:
         return None
     prefix, day, sequence = found.groups()
     return f"{prefix}{day}-{int(sequence):04d}"
+
+
+def find_number(text: str) -> str | None:
+    """The canonical number somewhere in a sentence (``我那个编号是TS20261128-0005``), or None."""
+    found = _IN_TEXT.search(unicodedata.normalize("NFKC", text))
+    return read_number(found.group()) if found else None

@@ -166,8 +166,6 @@ APPLICATION_OUTCOMES: tuple[Outcome, ...] = (
 )
 #: An application that is really a complaint: moved to the complaint track, counted here.
 TRANSFERRED_TO_COMPLAINT = "5.1"
-#: An applicant who let the correction period pass.
-CORRECTION_LAPSED = "6.1"
 #: An applicant who did not pay within 20 working days of the fee notice.
 FEE_UNPAID = "6.2"
 

@@ -36,22 +36,13 @@ def import_command(path: Path) -> None:
     """
     session = db.get_session()
     try:
-        summary = import_items(session, path)
+        summary = import_items(session, path, audit.CLI)
     except ImportRejected as rejected:
         session.rollback()
         click.echo(f"Nothing was imported from {path.name}; fix these and try again:", err=True)
         for problem in rejected.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(1) from None
-    audit.record(
-        audit.CLI,
-        "item.import",
-        "item",
-        None,
-        file=path.name,
-        created=summary.created,
-        updated=summary.updated,
-    )
     session.commit()
     click.echo(
         f"Imported {summary.created + summary.updated} items from {path.name}: "

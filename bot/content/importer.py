@@ -8,7 +8,9 @@ with the same title and date, else it is added. Headers may be Chinese or Englis
 ignored and named in the summary.
 
 Problems are kept in English (the command line) and in Chinese (the staff
-console's import page): ``ImportRejected.details``.
+console's import page): ``ImportRejected.details``. Both imports write one
+``item.import`` audit entry (``import_items`` from the command line,
+``import_drafts`` from the console, whose rows become drafts to review).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.content import review
 from bot.content.catalogue import (
     FieldProblem,
     canonical_doc_number,
@@ -35,7 +38,9 @@ from bot.content.catalogue import (
     parse_date,
     parse_status,
 )
-from bot.models.content import Item, ItemStatus
+from bot.models.content import Item, ItemStatus, ReviewAction
+from bot.models.staff import Staff
+from bot.staff import audit
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "title": ("标题", "名称", "title"),
@@ -90,6 +95,10 @@ class ImportSummary:
     created: int = 0
     updated: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    #: Console imports: rows that changed nothing of the item held (counted as updated otherwise).
+    unchanged: int = 0
+    #: Console imports: published items the import changed, back to review.
+    withdrawn: int = 0
 
 
 def read_table(path: Path) -> list[tuple[Any, ...]]:
@@ -214,8 +223,9 @@ def merge(
     return merged
 
 
-def import_items(session: Session, path: Path) -> ImportSummary:
-    """Validate the whole file, then add or update every item (the caller commits)."""
+def import_items(session: Session, path: Path, actor: Staff | str) -> ImportSummary:
+    """Validate the whole file, then add or update every item with the status its row gives,
+    and write ``item.import`` (the caller commits)."""
     items, ignored = validate(read_table(path))
     summary = ImportSummary(ignored_columns=ignored)
     for result in merge(session, items):
@@ -223,7 +233,45 @@ def import_items(session: Session, path: Path) -> ImportSummary:
             summary.created += 1
         else:
             summary.updated += 1
+    _audit_import(actor, path.name, summary)
     return summary
+
+
+def import_drafts(
+    session: Session, rows: list[dict[str, Any]], ignored: list[str], staff: Staff, filename: str
+) -> ImportSummary:
+    """Add or update the validated ``rows`` as drafts imported by ``staff``, and write
+    ``item.import`` (the caller commits). A status column does not publish: every new or
+    changed item is reviewed; a published one that changes leaves residents until then."""
+    note = f"导入自 {filename}"
+    for row in rows:
+        row.pop("status", None)
+    summary = ImportSummary(ignored_columns=ignored)
+    for result in merge(session, rows, new_status=ItemStatus.DRAFT):
+        if result.created:
+            session.flush()
+            session.add(review.authored(result.item, staff, ReviewAction.IMPORT, note, new=True))
+            summary.created += 1
+        elif result.changed:
+            summary.withdrawn += result.item.status == ItemStatus.PUBLISHED
+            session.add(review.authored(result.item, staff, ReviewAction.IMPORT, note))
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    _audit_import(staff, filename, summary)
+    return summary
+
+
+def _audit_import(actor: Staff | str, filename: str, summary: ImportSummary) -> None:
+    audit.record(
+        actor,
+        "item.import",
+        "item",
+        None,
+        file=filename,
+        created=summary.created,
+        updated=summary.updated,
+    )
 
 
 def _columns(header: tuple[Any, ...]) -> tuple[dict[str, int], list[str]]:

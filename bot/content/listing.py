@@ -77,6 +77,16 @@ def _page(session: dict[str, Any], results: Results, offset: int) -> str:
     return "\n".join([heading, *blocks, footer])
 
 
+def best_match(query: str) -> str | None:
+    """The one item most about ``query`` (its title and link), or None when none is."""
+    results = _results(query)
+    if not results.total:
+        return None
+    entry = results.page(0, 1)[0]
+    mark = EXAMPLE_MARK if entry.is_example else ""
+    return f"{mark}{entry.title}\n{public_url(f'/items/{entry.id}')}"
+
+
 def describe(number: int, entry: Entry) -> str:
     """``1.【示例】标题`` / date and document number / link."""
     title = entry.title

@@ -20,9 +20,12 @@
   catalogue until the new text is reviewed and published).
 
 ``status`` on the subject is what residents see (only ``published``); where a draft
-stands is read from its ``ReviewRecord``s of the current revision. The functions
-change the subject's ``status``/``revision`` and return the new record; the
-caller adds it to the session, writes the audit entry and commits.
+stands is read from its ``ReviewRecord``s of the current revision. The rules are
+plain functions on objects in memory: they change the subject's
+``status``/``revision`` and return the new record. The actions staff take
+(``created``, ``edited``, ``take_step``) apply a rule, add its record to the
+session and write the audit entry (``item.publish``, ``report.edit``…) with it;
+the caller commits.
 """
 
 from __future__ import annotations
@@ -40,12 +43,14 @@ from sqlalchemy.orm import Session
 from bot import clock
 from bot.models.content import (
     ItemStatus,
+    Report,
     ReviewAction,
     ReviewDecision,
     ReviewRecord,
     ReviewStep,
 )
 from bot.models.staff import Staff
+from bot.staff import audit
 
 AUTHORING = frozenset({ReviewAction.CREATE, ReviewAction.EDIT, ReviewAction.IMPORT})
 #: Longest comment or reason kept (a paragraph, not a document).
@@ -57,6 +62,7 @@ class Reviewable(Protocol):
 
     review_subject: str
     id: int
+    title: str
     status: str
     revision: int
 
@@ -265,6 +271,74 @@ def _record(
 def _text(value: str | None) -> str | None:
     text = (value or "").strip()
     return text[:MAX_COMMENT] or None
+
+
+# ---- the actions staff take: the rule, its record and the audit entry ----
+
+
+def audit_target(subject: Reviewable) -> int:
+    """How the audit log names a subject: a report by its year, an item by its id."""
+    return subject.year if isinstance(subject, Report) else subject.id
+
+
+def created(session: Session, subject: Reviewable, staff: Staff) -> None:
+    """``staff`` wrote a new subject (flushed, so it has its id): a draft awaiting review."""
+    session.add(authored(subject, staff, ReviewAction.CREATE))
+    kind = subject.review_subject
+    audit.record(staff, f"{kind}.create", kind, audit_target(subject), title=subject.title)
+
+
+def edited(
+    session: Session, subject: Reviewable, staff: Staff, changed: str, note: str | None = None
+) -> None:
+    """``staff`` changed the ``changed`` fields (their labels): a new revision, back to draft."""
+    session.add(authored(subject, staff, ReviewAction.EDIT, note))
+    kind = subject.review_subject
+    audit.record(
+        staff,
+        f"{kind}.edit",
+        kind,
+        audit_target(subject),
+        title=subject.title,
+        revision=subject.revision,
+        changed=changed,
+    )
+
+
+def take_step(
+    session: Session,
+    subject: Reviewable,
+    staff: Staff,
+    action: ReviewAction,
+    *,
+    step: ReviewStep | None = None,
+    decision: ReviewDecision | None = None,
+    comment: str | None = None,
+) -> ReviewRecord:
+    """Review (``step``, ``decision`` and ``comment``), publish, withdraw (``comment`` is the
+    reason) or resubmit ``subject``; raises ``ReviewRefused`` when the rules say no."""
+    records = records_of(session, subject)
+    details: dict[str, object] = {"title": subject.title, "revision": subject.revision}
+    if action == ReviewAction.REVIEW:
+        if step is None or decision is None:
+            raise ValueError("a review needs its step and decision")
+        record = review(subject, records, staff, step, decision, comment)
+        details |= {"step": step.label, "decision": decision.label}
+        if record.comment:
+            details["comment"] = record.comment
+    elif action == ReviewAction.PUBLISH:
+        record = publish(subject, records, staff)
+    elif action == ReviewAction.WITHDRAW:
+        record = withdraw(subject, staff, comment)
+        details["reason"] = record.comment
+    elif action == ReviewAction.RESUBMIT:
+        record = resubmit(subject, records, staff)
+    else:
+        raise ValueError(f"not a review step: {action}")
+    session.add(record)
+    kind = subject.review_subject
+    audit.record(staff, f"{kind}.{action.value}", kind, audit_target(subject), **details)
+    return record
 
 
 # ---- reading the records ----

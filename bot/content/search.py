@@ -20,7 +20,9 @@ items, rebuilt when ``catalogue_revision`` changes (one single-row read per sear
   document (``通知``, ``名单``), times 1.5 for vocabulary topics (``低保``);
   an item must match words carrying half the query's weight — a topic the
   catalogue lacks counts as a word no item matched (``拆迁公告`` finds no
-  ``招标公告`` when nothing is about ``拆迁``);
+  ``招标公告`` when nothing is about ``拆迁``), and so does any other word of two
+  Chinese characters or more that names something (no question word, pronoun or
+  particle in it: ``火星移民计划`` finds no 计划 when nothing is about ``火星移民``);
 * the score of an item sums, per word, its weight times where it matched:
   title 1, abbreviation in the title 0.8, text 0.5, publication year 0.4; a title
   containing the whole query scores extra. Ties go to the newer item.
@@ -48,6 +50,7 @@ from bot.content.vocabulary import (
     DOCUMENT_KINDS,
     EDGE_PARTICLES,
     FILLER_PHRASES,
+    FUNCTION_CHARACTERS,
     SPLITTERS,
     SYNONYMS,
 )
@@ -384,7 +387,7 @@ class SearchIndex:
             if levels:
                 found = sum(len(positions) for positions, _ in levels)
                 matches.append(Match(self._weight(word, found), levels))
-            elif word.topic:
+            elif word.topic or _names_something(word.text):
                 missing += self._weight(word, 1)
         phrase = normalise(query[:MAX_QUERY_CHARS])
         if len(matches) > 1 and len(phrase) > 2:
@@ -480,6 +483,15 @@ def _split_at_splitters(piece: str) -> list[str]:
             start = i + 1
     parts.append(piece[start:])
     return [part for part in parts if part]
+
+
+def _names_something(text: str) -> bool:
+    """Whether a query word names a subject (``火星移民``) rather than asks (``开了啥``)."""
+    return (
+        len(text) >= 2
+        and all("\u3400" <= char <= "\u9fff" for char in text)
+        and not FUNCTION_CHARACTERS.intersection(text)
+    )
 
 
 def _unknown_word(text: str) -> list[Word]:

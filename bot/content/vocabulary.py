@@ -108,6 +108,13 @@ FILLER_PHRASES: tuple[str, ...] = (
     "情况",
 )
 
+#: Characters of questions, pronouns, particles and here-and-now (``开了啥``, ``俺家``, ``村里``, ``今年``): a query
+#: word holding one says how a resident asks rather than what about, so that it matches
+#: nothing does not mean the catalogue lacks the subject.
+FUNCTION_CHARACTERS = frozenset(
+    "啥咋么吗呢吧啊呀谁哪几多少俺我你他她们能会得给让还都也就没不是有在要想去来了的着过把被这那个些咱嘛呗哈今里"
+)
+
 #: Single characters dropped at the start or end of a run of Chinese characters.
 EDGE_PARTICLES = frozenset("我你您请查的了吗呢吧啊呀么")
 

@@ -1,10 +1,15 @@
 """Which handler answers a message.
 
 Each module in ``handlers/`` creates a ``Capability`` and declares on it, beside
-the code, the words, menu keys, events, message types and dialogues it answers.
-``create_app`` builds the router from ``handlers.CAPABILITIES`` once at start-up;
-the help text is built from what was declared, so a new capability is one new
-module (and its line in ``handlers/__init__.py``).
+the code, the words, menu keys, events, message types and dialogues it answers,
+and the plain sentences that mean it (``bot.engine.sentences``). ``create_app``
+builds the router from ``handlers.CAPABILITIES`` once at start-up; the help text is
+built from what was declared, so a new capability is one new module (and its line in
+``handlers/__init__.py``).
+
+Text outside a dialogue goes to the first of: a command word (``年报``), a command
+prefix (``年报 2017``), a plain sentence read in ``Stage`` order (``去年的年报``), the
+search. A voice note with a transcript is that text, in and out of dialogues.
 """
 
 from __future__ import annotations
@@ -17,12 +22,12 @@ from typing import Any
 from flask import current_app, g
 
 from bot.engine import dialogue as dialogues
-from bot.engine.dialogue import DIALOGUE_WORDS, Context, Dialogue, normalise
+from bot.engine.dialogue import DIALOGUE_WORDS, OFFER_KEY, Context, Dialogue, normalise
+from bot.engine.sentences import Handler, Request, Sense, Stage, Understanding, transcript
 from bot.metrics import DIALOGUES
 from bot.wechat.messages import Inbound
 from bot.wechat.replies import SILENCE, Reply, Text
 
-Handler = Callable[[Context], Reply | str]
 ANY_MESSAGE = "*"
 
 
@@ -47,6 +52,8 @@ class Capability:
     fallbacks: list[Handler] = field(default_factory=list)
     dialogues: list[tuple[Dialogue, str]] = field(default_factory=list)
     stateless: set[Handler] = field(default_factory=set)
+    senses: list[Sense] = field(default_factory=list)
+    requests: list[Request] = field(default_factory=list)
 
     def command(
         self,
@@ -107,6 +114,27 @@ class Capability:
         self.fallbacks.append(handler)
         return handler
 
+    def sense(
+        self,
+        stage: Stage,
+        *,
+        words: tuple[str, ...] = (),
+        patterns: tuple[str, ...] = (),
+        only: tuple[str, ...] = (),
+        unless: tuple[str, ...] = (),
+        max_chars: int | None = None,
+        longer_than: int | None = None,
+    ) -> Callable[[Handler], Handler]:
+        """Answer plain sentences that mean this handler (see ``sentences.Sense``)."""
+
+        def register(handler: Handler) -> Handler:
+            self.senses.append(
+                Sense(stage, handler, words, patterns, only, unless, max_chars, longer_than)
+            )
+            return handler
+
+        return register
+
     def dialogue(
         self,
         dialogue: Dialogue,
@@ -115,17 +143,34 @@ class Capability:
         menu: tuple[str, ...] = (),
         help: str | None = None,
         guard: Callable[[Context], str | None] | None = None,
+        verbs: tuple[str, ...] = (),
+        explicit: tuple[str, ...] = (),
+        patterns: tuple[str, ...] = (),
+        offered: Callable[[Context], str] | None = None,
     ) -> None:
-        """Start ``dialogue`` on these words and menu keys, unless ``guard`` refuses (a reason)."""
+        """Start ``dialogue`` on these words and menu keys, unless ``guard`` refuses (a reason).
+
+        ``verbs``, ``explicit`` and ``patterns``: how a plain sentence asks for it
+        (``sentences.Request``); the rest of the sentence is carried in as its matter.
+        ``offered``: the matter the resident's previous reply offered to file (``Context.offer``),
+        carried in when the resident accepts by sending the dialogue's word.
+        """
 
         def begin(ctx: Context) -> Reply | str:
             refusal = guard(ctx) if guard else None
-            return refusal or dialogues.start(ctx, dialogue)
+            if refusal:
+                return refusal
+            if ctx.argument:  # the sentence carries its own matter: an earlier offer is moot
+                ctx.offer = None
+                return dialogues.start(ctx, dialogue, ctx.argument)
+            return dialogues.start(ctx, dialogue, offered(ctx) if offered else "")
 
         begin.__name__ = f"start_{dialogue.name}"
         self.dialogues.append((dialogue, words[0] if words else ""))
         self.command(*words, help=help)(begin)
         self.menu(*menu)(begin)
+        if verbs or explicit or patterns:
+            self.requests.append(Request(begin, verbs, explicit, patterns))
 
 
 class Router:
@@ -153,6 +198,10 @@ class Router:
                 self.dialogue_words[dialogue.name] = word
             fallbacks.extend(cap.fallbacks)
             self.stateless |= cap.stateless
+        self.understanding = Understanding(
+            [sense for cap in self.capabilities for sense in cap.senses],
+            [request for cap in self.capabilities for request in cap.requests],
+        )
         if len(fallbacks) != 1:
             raise ValueError(
                 f"exactly one text fallback must be registered, found {len(fallbacks)}"
@@ -167,13 +216,13 @@ class Router:
 
     def help_text(self) -> str:
         lines = "\n".join(f"· {line}" for line in self.help_lines)
-        return f"请回复下面的词：\n{lines}"
+        return f"请回复下面的词：\n{lines}\n也可以直接用一句话说要办的事，或者发语音。"
 
     def respond(self, inbound: Inbound, session: dict[str, Any]) -> Reply:
         """Answer ``inbound``; ``session`` is changed in place and saved by the caller."""
         message = inbound.message
-        text = (message.content or "") if message.type == "text" else ""
-        ctx = Context(message, session, self, text=text.strip())
+        text, kind = _words_of(message)
+        ctx = Context(message, session, self, text=text, kind=kind)
         state = dialogues.active_state(session)
         dialogue = self.dialogues.get(state.get("name", "")) if state else None
         if state and dialogue is None:
@@ -197,12 +246,13 @@ class Router:
         if dialogue is not None:
             g.handler = f"dialogue.{dialogue.name}"
             return dialogues.handle(ctx, dialogue, dialogues.active_state(session) or {})
-        if message.type == "text":
+        ctx.offer = session.pop(OFFER_KEY, None)  # an offer lasts one message
+        if ctx.kind == "text":
             return self._text(ctx)
         notice = self._interruption(ctx)
         if notice:
             return notice
-        handler = self.message_types.get(message.type) or self.message_types.get(ANY_MESSAGE)
+        handler = self.message_types.get(ctx.kind) or self.message_types.get(ANY_MESSAGE)
         return _call(handler, ctx) if handler else SILENCE
 
     def _interruption(self, ctx: Context) -> Text | None:
@@ -250,6 +300,19 @@ class Router:
         ctx.argument = folded[len(command.word) :].strip()
         return command.handler
 
+    def route(self, ctx: Context) -> Handler:
+        """The handler of text outside a dialogue: a command's, a sentence's, or the search."""
+        return self._command_for(ctx) or self._understood(ctx)
+
+    def _understood(self, ctx: Context) -> Handler:
+        """The handler a sentence that is no command means, with the matter it carries (a
+        request) or the sentence itself as ``ctx.argument``; the text fallback when none."""
+        reading = self.understanding.read(ctx.text)
+        if reading is None:
+            return self.fallback
+        ctx.argument = reading.matter if reading.stage is Stage.REQUEST else ctx.text
+        return reading.handler
+
     def _text(self, ctx: Context) -> Reply:
         handler = self._command_for(ctx)
         if handler is not None:
@@ -260,7 +323,7 @@ class Router:
             return notice
         if word in DIALOGUE_WORDS:
             return Text("现在没有正在填写的内容（可能已经提交、取消或超时）。\n" + self.help_text())
-        return _call(self.fallback, ctx)
+        return _call(self._understood(ctx), ctx)
 
     def _event(self, ctx: Context, dialogue: Dialogue | None) -> Reply:
         event = (ctx.message.event or "").lower()
@@ -279,6 +342,17 @@ class Router:
             return reply
         handler = self.events.get(event)
         return _call(handler, ctx) if handler else SILENCE
+
+
+def _words_of(message: Any) -> tuple[str, str]:
+    """The text of a message and the kind it counts as: a voice note WeChat transcribed
+    counts as that text (``嗯`` and the closing ``。`` removed), one without as a voice."""
+    if message.type == "text":
+        return (message.content or "").strip(), "text"
+    if message.type == "voice":
+        said = transcript(message.recognition or "")
+        return (said, "text") if said else ("", "voice")
+    return "", message.type
 
 
 def _call(handler: Handler, ctx: Context) -> Reply:

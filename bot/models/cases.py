@@ -5,7 +5,7 @@ photos are written in one transaction before the resident is given a receipt.
 Identity numbers and phones are stored sealed (``bot.cases.privacy``); the
 openid is kept as is because replies are routed to it.
 
-Handling (issue 5) adds: who a case is assigned to, internal notes, the
+Handling adds: who a case is assigned to, internal notes, the
 corrections (补正) an applicant supplied, extension requests and their approval,
 the outcome and closing date, how each reply reached the resident, the
 resident's rating and the call-back after a poor one; and for the annual report,
@@ -64,11 +64,9 @@ STATUS_LABELS = {
     "extended": "已延期办理",
     CONSULTING: "正在征求意见，答复期限暂停计算",
     AWAITING_FEE: "等待缴纳信息处理费，答复期限暂停计算",
-    "replied": "已答复",
     "closed": "已办结",
-    "withdrawn": "已撤回",
 }
-CLOSED_STATUSES = frozenset({"replied", "closed", "withdrawn"})
+CLOSED_STATUSES = frozenset({CLOSED})
 
 
 class Case(Base):

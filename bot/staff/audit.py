@@ -1,9 +1,15 @@
 """The audit log: ``record`` what was done, by whom, to what and why; read it back, never change it.
 
-Other modules call::
+The domain function that performs an action writes its entry, so that neither the
+console nor a command can forget it::
 
     from bot.staff import audit
-    audit.record(g.staff, "case.close", "case", case.number, outcome="予以公开", reason=reason)
+
+    def close(session, case, actor, outcome, reason):      # in bot/cases
+        ...
+        audit.record(actor, "case.close", "case", case.number, outcome=outcome, reason=reason)
+
+    close(session, case, g.staff, ...)                      # in the console
     session.commit()   # the entry is committed together with the change it records
 
 ``record`` adds the entry to the app context's database session

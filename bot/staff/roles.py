@@ -24,7 +24,7 @@ the code that owns the record.
 | staff.manage                      |       |         |          |   ✓   |      |
 
 A complaint's reporter identity goes only to approvers and to the handler an
-approver assigned (issues 5 and 10), so the administrator, who runs the system
+approver assigned (docs/security.md, "Who sees a complainant"), so the administrator, who runs the system
 rather than the cases, does not get ``cases.reveal_reporter``; and only
 ``cases.assign_reporter`` may assign such a case, since assigning decides who sees
 the reporter (a handler could otherwise assign a 举报 to themself and read it).

@@ -9,6 +9,7 @@ send what a phone would send otherwise::
     /subscribe            following the account
     /image [URL]          a photo
     /location LAT LNG [place name]
+    /voice [TEXT]         a voice note WeChat transcribed as TEXT (none: not transcribed)
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ DEMO_OPENID = "o-demo-resident"
 DEMO_ACCOUNT = "gh_sunshine_demo"
 SAMPLE_PHOTO = "https://mmbiz.qpic.cn/demo/photo.jpg"
 
-COMMANDS = "/click KEY · /subscribe · /image [URL] · /location LAT LNG [name]"
+COMMANDS = "/click KEY · /subscribe · /image [URL] · /location LAT LNG [name] · /voice [transcript]"
 
 
 def http_transport(url: str, timeout: float = 10.0) -> Transport:
@@ -91,6 +92,20 @@ class ChatClient:
             {"MsgType": "image", "PicUrl": url, "MediaId": media_id, "MsgId": next(self._ids)}
         )
 
+    def voice(self, recognition: str = "") -> str:
+        """A voice note; WeChat adds ``Recognition`` when speech recognition is on for the
+        account, empty when it could not make out the words."""
+        media_id = f"demo-voice-{secrets.token_hex(6)}"
+        return self.send(
+            {
+                "MsgType": "voice",
+                "MediaId": media_id,
+                "Format": "amr",
+                "Recognition": recognition,
+                "MsgId": next(self._ids),
+            }
+        )
+
     def location(self, lat: str, lng: str, label: str = "") -> str:
         return self.send(
             {
@@ -115,6 +130,8 @@ class ChatClient:
             return self.image(*words[1:2])
         if command == "/location" and len(words) >= 3:
             return self.location(words[1], words[2], " ".join(words[3:]))
+        if command == "/voice":
+            return self.voice(line.strip()[len(command) :].strip())
         if command.startswith("/") and command[1:].isalpha():
             raise ChatError(f"unknown command {command}; try {COMMANDS}")
         return self.text(line)

@@ -7,7 +7,9 @@ After the handler, a second script stores the rendered reply under the delivery
 key, saves the session and releases the lock; on real Redis it is sent without
 waiting for an answer, so a message costs one round trip. A copy that finds the delivery
 claimed waits (up to ``RETRY_WAIT`` seconds) for the first copy's reply and
-answers with it.
+answers with it. A reply marked private (a summary showing what the resident typed) is
+kept sealed with the data key and unsealed for a retry: no name, phone or address sits
+in clear in Redis.
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ STILL_WORKING = "您的上一条消息还在处理中，请稍等片刻再发这
 
 #: A claim without a reply yet holds this byte and the claimer's lock token; a reply never does.
 PENDING = b"\x00"
+#: A private reply is kept as this byte and the body sealed with the data key.
+SEALED = "\x01"
 #: Where a handler leaves work for after its reply (``when_answered``), in ``flask.g``.
 FOLLOW_UPS = "delivery_follow_ups"
 
@@ -125,6 +129,23 @@ class Responder(Protocol):
 
 
 @dataclass(frozen=True)
+class Sealer:
+    """Sealing with the data key (``bot.cases.privacy``), given by ``create_app``."""
+
+    seal: Callable[[str], str]
+    unseal: Callable[[str], str]
+
+    def keep(self, reply: Reply, body: str) -> str:
+        """What is stored of ``body`` for WeChat's retries: sealed when ``reply`` is private."""
+        return SEALED + self.seal(body) if isinstance(reply, Text) and reply.private else body
+
+    def kept(self, stored: bytes) -> str:
+        """The body a retry answers with, from what was stored."""
+        text = stored.decode("utf-8")
+        return self.unseal(text[len(SEALED) :]) if text.startswith(SEALED) else text
+
+
+@dataclass(frozen=True)
 class Keys:
     delivery: str
     lock: str
@@ -151,8 +172,10 @@ class Delivery:
         lock_wait: float,
         lock_ttl: float,
         reply_skip: bool,
+        sealer: Sealer,
     ):
         self.client = client
+        self.sealer = sealer
         self.reply_skip = reply_skip
         self._store_errors = Throttled(log, STORE_TRACEBACK_EVERY_S)
         self.retry_wait = retry_wait
@@ -181,7 +204,7 @@ class Delivery:
                 if verdict == b"reply":
                     DEDUP_HITS.inc()
                     _log(inbound, "retry")
-                    return payload.decode("utf-8")
+                    return self.sealer.kept(payload)
                 if verdict == b"wait":  # the first copy is alive but slow: no silence
                     return render(Text(STILL_WORKING), inbound.message)
                 _log(inbound, "taken over")
@@ -199,7 +222,9 @@ class Delivery:
         session: dict[str, Any] = json.loads(loaded) if loaded else {}
         g.pop(FOLLOW_UPS, None)  # only the handler whose reply is sent leaves work for after it
         try:
-            body = render(responder.respond(inbound, session), inbound.message)
+            reply = responder.respond(inbound, session)
+            body = render(reply, inbound.message)
+            kept = self.sealer.keep(reply, body)
             saved = (
                 json.dumps(session, ensure_ascii=False, separators=(",", ":")) if session else ""
             )
@@ -215,8 +240,9 @@ class Delivery:
                 log.exception("handler failed; the resident is asked to send again")
                 apology = SORRY
             body, saved = render(Text(apology), inbound.message), loaded
+            kept = body
         try:
-            self._store(keys, inbound, body, token, session=saved)
+            self._store(keys, inbound, kept, token, session=saved)
         except redis.RedisError:
             self._store_failed("store unavailable after handling; reply sent but not cached")
         _answered(inbound)
@@ -240,7 +266,7 @@ class Delivery:
         seen = "" if inbound.is_event else str(int(time.time()))
         verdict, payload = self._answer(
             keys=[keys.delivery, keys.lock, keys.session, keys.seen],
-            args=[body, REPLY_TTL_MS, seen, SEEN_TTL_S],
+            args=[self.sealer.keep(reply, body), REPLY_TTL_MS, seen, SEEN_TTL_S],
         )
         if verdict == b"done":
             _answered(inbound)
@@ -248,7 +274,7 @@ class Delivery:
         if verdict == b"dup" and not payload.startswith(PENDING):
             DEDUP_HITS.inc()
             _log(inbound, "retry")
-            return payload.decode("utf-8")
+            return self.sealer.kept(payload)
         return None  # in a dialogue, another message in hand, or a first copy still running
 
     def _first_reply(self, keys: Keys, seen: bytes, token: str) -> tuple[bytes, bytes]:
@@ -344,7 +370,7 @@ def _log(inbound: Inbound, outcome: str) -> None:
     )
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, sealer: Sealer) -> None:
     lock_ttl, deadline = float(app.config["LOCK_TTL"]), float(app.config["WECHAT_DB_DEADLINE"])
     if lock_ttl < deadline + LOCK_MARGIN_S:
         # A retry takes over a delivery whose lock lapsed: the handler would run twice.
@@ -360,6 +386,7 @@ def init_app(app: Flask) -> None:
         lock_ttl=lock_ttl,
         # fakeredis lacks CLIENT REPLY; an in-process call costs nothing anyway.
         reply_skip=store_kind(app) == "redis",
+        sealer=sealer,
     )
 
 

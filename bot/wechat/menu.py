@@ -1,4 +1,5 @@
-"""The account's custom menu (PRODUCT.md), checked against WeChat's limits before it is sent."""
+"""The account's custom menu (docs/product.md), checked against WeChat's limits (docs/wechat.md)
+before it is sent."""
 
 from __future__ import annotations
 

@@ -24,6 +24,8 @@ TEXT_FIELDS = (
     "Location_X",
     "Location_Y",
     "Label",
+    "Format",
+    "Recognition",
 )
 #: The width of the openid columns; WeChat's openids have 28 characters.
 MAX_OPENID = 64
@@ -49,7 +51,7 @@ class Inbound:
 
     @property
     def delivery_id(self) -> str:
-        """What makes a delivery unique for its sender (WECHAT.md: dedup keys)."""
+        """What makes a delivery unique for its sender (docs/wechat.md: dedup keys)."""
         f = self.fields
         if self.is_event:
             parts = (f.get("CreateTime") or "", f.get("Event") or "", f.get("EventKey") or "")

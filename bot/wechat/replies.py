@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import ArticlesReply, TextReply
 
-#: WeChat cuts passive text replies at about 2047-2048 UTF-8 bytes (WECHAT.md).
+#: WeChat cuts passive text replies at about 2047-2048 UTF-8 bytes (docs/wechat.md).
 TEXT_MAX_BYTES = 2047
 TRUNCATION_MARK = "\n……（内容较长，余下部分已省略）"
 
@@ -26,7 +26,11 @@ _SENTENCE_END = "。！？；\n"
 
 @dataclass(frozen=True)
 class Text:
+    """A text reply. ``private``: it shows what the resident typed (their name, phone,
+    address), so the copy kept for WeChat's retries is sealed (``bot.wechat.delivery``)."""
+
     content: str
+    private: bool = False
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """``/wechat``: the HTTP side of a delivery.
 
 webhook (signature, time window, size, crypto, XML) → delivery (dedup, lock,
-session) → router → handler → replies. Status codes follow PRODUCT.md: bad or
+session) → router → handler → replies. Status codes follow docs/product.md: bad or
 stale signature 403, unreadable body 400, over 256 KiB 413, no Token configured
 503, and never a 5xx: WeChat would show the resident "该公众号暂时无法提供服务".
 """

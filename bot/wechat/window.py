@@ -1,5 +1,5 @@
 """WeChat's 48-hour window: customer-service messages may reach a resident for 48 hours
-after their last message (WECHAT.md, "customer-service messages").
+after their last message (docs/wechat.md, "customer-service messages").
 
 The delivery layer records the time of each message (not of events) in the same
 Redis script that stores its reply (``seen_key``, ``SEEN_TTL_S``); whoever wants to

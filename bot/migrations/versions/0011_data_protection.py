@@ -1,4 +1,4 @@
-"""Data protection (issue 10): append-only tables refuse TRUNCATE; ID numbers typed as text are sealed.
+"""Data protection (docs/security.md): append-only tables refuse TRUNCATE; ID numbers typed as text are sealed.
 
 1. ``audit_entry`` refused UPDATE and DELETE since 0007; on PostgreSQL it now refuses
    TRUNCATE too, and ``review_record`` (append-only in the ORM since 0009) gets the

@@ -1,4 +1,4 @@
-"""The law's clocks and receipts (issue 9): the day a complaint was accepted (its 60 days
+"""The law's clocks and receipts (docs/law.md): the day a complaint was accepted (its 60 days
 count from it), the mark on cases beyond the daily count, the role of the head of the disclosure office (Art. 33: agrees to extensions), and the
 pauses of an application's clock: consultations (Art. 32/34) and fee notices (109号).
 

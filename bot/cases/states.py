@@ -172,7 +172,7 @@ TRANSITIONS: Mapping[Event, Transition] = dict(
         _row(
             Event.ASSIGN,
             {
-                A: {RECEIVED: frozenset({PROCESSING}), **stay(*APPLICATION_OPEN[1:])},
+                A: {**to(PROCESSING, RECEIVED), **stay(*APPLICATION_OPEN[1:])},
                 C: stay(*COMPLAINT_OPEN),
             },
         ),
@@ -188,12 +188,7 @@ TRANSITIONS: Mapping[Event, Transition] = dict(
             Event.RECEIVE_CORRECTION,
             # Another correction on the day the first arrived is added to it (the day is checked
             # by ``handling.record_correction``).
-            {
-                A: {
-                    AWAITING_CORRECTION: AFTER_PAUSE,
-                    **stay(PROCESSING, EXTENDED, *PAUSED),
-                }
-            },
+            {A: {**to(AFTER_PAUSE, AWAITING_CORRECTION), **stay(PROCESSING, EXTENDED, *PAUSED)}},
             by_resident=True,
             refusals={RECEIVED: "{number} 目前不需要补正。"},
             wrong_kind="{number} 目前不需要补正。",
@@ -249,13 +244,13 @@ TRANSITIONS: Mapping[Event, Transition] = dict(
         ),
         _row(
             Event.ACCEPT,
-            {C: {RECEIVED: frozenset({PROCESSING})}},
+            {C: to(PROCESSING, RECEIVED)},
             refused=NOT_ACCEPTED.format("受理"),
             wrong_kind=NOT_ACCEPTED.format("受理"),
         ),
         _row(
             Event.DECLINE,
-            {C: {RECEIVED: frozenset({CLOSED})}},
+            {C: to(CLOSED, RECEIVED)},
             refused=NOT_ACCEPTED.format("不予受理"),
             wrong_kind=NOT_ACCEPTED.format("不予受理"),
         ),

@@ -513,7 +513,7 @@ def fees_collected(session: Session, year: int) -> Fees:
             CasePause.ended_on.between(*year_bounds(year)),
         )
     ).one()
-    return Fees(count, Decimal(total).quantize(Decimal("0.01")))
+    return Fees(count, Decimal(total or 0).quantize(Decimal("0.01")))
 
 
 def fees_table(fees: Fees) -> Table:

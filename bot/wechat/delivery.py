@@ -286,7 +286,15 @@ class Delivery:
     ) -> None:
         key_list = [keys.delivery, keys.lock, keys.session, keys.seen]
         seen = "" if inbound.is_event else str(int(time.time()))
-        args = [body, REPLY_TTL_MS, token, session or "", SESSION_TTL_S, seen, SEEN_TTL_S]
+        args: list[str | int] = [
+            body,
+            REPLY_TTL_MS,
+            token,
+            session or "",
+            SESSION_TTL_S,
+            seen,
+            SEEN_TTL_S,
+        ]
         if self.reply_skip:
             self._send_without_reply("EVAL", _FINISH, len(key_list), *key_list, *args)
             return

@@ -12,54 +12,36 @@ import shutil
 import subprocess
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import redis
 from flask import Flask
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, make_url, text
 
 import handlers
 from bot import create_app, db
 from bot.engine.router import Router
 from bot.seed import seed
-from bot.wechat.chat import ChatClient, describe
-from bot.wechat.protocol import Keys
 from tests import fake_wechat
 from tests.extra_handlers import capability as extra_capability
+from tests.support import (
+    AES_KEY,
+    APPID,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EMPTY_SCHEMA,
+    IN_CI,
+    Resident,
+    Services,
+    app_on,
+    base_config,
+    needs_program,
+)
 
 for _name in [n for n in os.environ if n.startswith("SUNSHINE_") and "_TEST_" not in n]:
     del os.environ[_name]  # a developer's own settings must not leak into the tests
-
-IN_CI = os.environ.get("CI") == "true"
-TOKEN = "test-token"
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-APPID = fake_wechat.APPID
-PUBLIC_URL = "https://gzl.example.gov.cn"
-CHROMIUM = os.environ.get("SUNSHINE_TEST_CHROMIUM", "/usr/bin/chromium")
-#: Headless on a machine with no network but loopback: no background connections.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-#: Screenshots the browser tests save for people to look at (not committed).
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-
-ProgramPath = TypeVar("ProgramPath", str, Path)
-
-
-@dataclass(frozen=True)
-class Services:
-    redis_url: str | None
-    database_url: str | None
 
 
 def _reachable_redis(url: str | None) -> str | None:
@@ -98,34 +80,6 @@ def services() -> Services:
     if IN_CI and not (redis_url and database_url):
         pytest.exit("CI=true but SUNSHINE_TEST_REDIS_URL/SUNSHINE_TEST_DATABASE_URL unset", 3)
     return Services(_reachable_redis(redis_url), _reachable_database(database_url))
-
-
-def needs_program(path: ProgramPath | None, reason: str) -> ProgramPath:
-    """A system program a test runs: skipped without it, except under CI=true (``.ci/run``
-    installs every one, so a missing program there is a broken CI machine)."""
-    if path is None:
-        if IN_CI:
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
-    return path
-
-
-def needs_redis(services: Services) -> str:
-    """Skip (or, in CI, fail) a test that needs a store shared between processes."""
-    return _needs(services.redis_url, "Redis", "SUNSHINE_TEST_REDIS_URL")
-
-
-def needs_postgresql(services: Services) -> str:
-    """Skip (or, in CI, fail) a test that needs PostgreSQL itself (row locks, time-outs)."""
-    return _needs(services.database_url, "PostgreSQL", "SUNSHINE_TEST_DATABASE_URL")
-
-
-def _needs(url: str | None, service: str, variable: str) -> str:
-    if url is None:
-        if IN_CI:
-            pytest.fail(f"CI=true: this test needs real {service}")
-        pytest.skip(f"needs real {service} (set {variable})")
-    return url
 
 
 @pytest.fixture(scope="session")
@@ -175,19 +129,6 @@ def fresh_store(services: Services) -> str | None:
     return services.redis_url
 
 
-def base_config(database_url: str, redis_url: str | None, tmp_path: Path) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "WECHAT_TOKEN": TOKEN,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "PUBLIC_URL": PUBLIC_URL,
-        "SECRET_KEY": "test-secret-key",
-        "WECHAT_MAX_SKEW": 300,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-    }
-
-
 @pytest.fixture
 def make_app(
     fresh_database: str, fresh_store: str | None, tmp_path: Path
@@ -217,32 +158,8 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 
 
 @pytest.fixture
-def client(app: Flask):  # type: ignore[no-untyped-def]
+def client(app: Flask):
     return app.test_client()
-
-
-def flask_transport(app: Flask) -> Callable[[dict[str, str], bytes], tuple[int, str]]:
-    test_client = app.test_client()
-
-    def post(query: dict[str, str], body: bytes) -> tuple[int, str]:
-        response = test_client.post(
-            "/wechat", query_string=query, data=body, content_type="text/xml"
-        )
-        return response.status_code, response.get_data(as_text=True)
-
-    return post
-
-
-class Resident:
-    """A resident's phone, talking to an app through the real webhook."""
-
-    def __init__(self, app: Flask, *, openid: str = "o-resident-1", safe_mode: bool = False):
-        config = app.config
-        keys = Keys(config["WECHAT_TOKEN"], config["WECHAT_AES_KEY"], config["WECHAT_APPID"])
-        self.chat = ChatClient(flask_transport(app), keys, safe_mode=safe_mode, openid=openid)
-
-    def says(self, line: str) -> str:
-        return describe(self.chat.line(line))
 
 
 @pytest.fixture
@@ -253,6 +170,33 @@ def resident(app: Flask) -> Resident:
 @pytest.fixture
 def safe_app(make_app: Callable[..., Flask]) -> Flask:
     return make_app(WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_app(
+    request: pytest.FixtureRequest, services: Services, tmp_path: Path
+) -> Iterator[Flask]:
+    """An app on an empty database: a SQLite file, or a schema of its own in PostgreSQL."""
+    if request.param == "sqlite":
+        app = app_on(f"sqlite:///{tmp_path / 'release.sqlite'}", tmp_path)
+        yield app
+        app.extensions["sunshine.engine"].dispose()
+        return
+    if services.database_url is None:
+        pytest.skip("PostgreSQL not configured (set SUNSHINE_TEST_DATABASE_URL)")
+    url = make_url(services.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    isolated = url.update_query_dict({"options": f"-csearch_path={EMPTY_SCHEMA}"})
+    app = app_on(isolated.render_as_string(hide_password=False), tmp_path)
+    engine: Engine = app.extensions["sunshine.engine"]
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {EMPTY_SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {EMPTY_SCHEMA}"))
+    try:
+        yield app
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {EMPTY_SCHEMA} CASCADE"))
+        engine.dispose()
 
 
 @pytest.fixture

@@ -1,8 +1,4 @@
-"""The staff console's door: login, lock-out, CSRF, logout, session expiry, cookies, roles.
-
-``Console`` and ``add_staff`` are also used by ``test_admin_audit.py`` and
-``test_admin_browser.py``.
-"""
+"""The staff console's door: login, lock-out, CSRF, logout, session expiry, cookies, roles."""
 
 from __future__ import annotations
 
@@ -21,72 +17,17 @@ from werkzeug.test import TestResponse
 from bot import clock, db
 from bot.admin import accounts, auth
 from bot.admin.console import PermissionDenied
-from bot.models.staff import Staff
 from bot.staff.roles import GRANTS, PERMISSIONS, Role, UnknownPermission, can
-from tests.conftest import Resident
 from tests.servers import ROOT, free_port
-
-PASSWORD = "long enough 10"
-CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def add_staff(
-    app: Flask,
-    username: str,
-    role: str = "admin",
-    *,
-    name: str | None = None,
-    password: str = PASSWORD,
-) -> int:
-    with app.app_context():
-        session = db.get_session()
-        staff = accounts.create_staff(session, username, role, password, name)
-        session.commit()
-        return staff.id
-
-
-def staff_row(app: Flask, username: str) -> Staff:
-    with app.app_context():
-        return accounts.get(db.get_session(), username)
-
-
-class Console:
-    """A browser's view of the console, through Flask's test client."""
-
-    def __init__(self, app: Flask, **client_options: object) -> None:
-        self.client = app.test_client(**client_options)
-
-    def token(self, path: str = "/admin/login") -> str:
-        page = self.client.get(path).get_data(as_text=True)
-        match = CSRF_FIELD.search(page)
-        assert match, f"no CSRF field on {path}"
-        return match.group(1)
-
-    def login(
-        self, username: str, password: str = PASSWORD, *, next: str | None = None
-    ) -> TestResponse:
-        path = "/admin/login" + (f"?next={next}" if next else "")
-        return self.client.post(
-            path, data={"username": username, "password": password, "csrf_token": self.token(path)}
-        )
-
-    def logout(self) -> TestResponse:
-        return self.client.post("/admin/logout", data={"csrf_token": self.token("/admin/")})
-
-    def page(self, path: str) -> str:
-        response = self.client.get(path, follow_redirects=True)
-        return response.get_data(as_text=True)
-
-    def logged_in(self) -> bool:
-        return self.client.get("/admin/").status_code == 200
-
-    def age_session(self, **seconds: float) -> None:
-        """Move the login's clocks back: ``login=``, ``seen=`` seconds ago."""
-        with self.client.session_transaction() as session:
-            if "login" in seconds:
-                session[auth.LOGIN_AT] = time.time() - seconds["login"]
-            if "seen" in seconds:
-                session[auth.SEEN_AT] = time.time() - seconds["seen"]
+from tests.support import (
+    CSRF_FIELD,
+    PASSWORD,
+    Console,
+    Resident,
+    add_staff,
+    from_address,
+    staff_row,
+)
 
 
 @pytest.fixture
@@ -296,12 +237,6 @@ def test_unknown_known_disabled_and_locked_names_cost_one_and_the_same_hash(app,
     for address, username, password in attempts:
         from_address(app, address).login(username, password)
     assert len(verified) == len(attempts) and len(set(verified)) == 1
-
-
-def from_address(app: Flask, address: str) -> Console:
-    console = Console(app)
-    console.client.environ_base["REMOTE_ADDR"] = address
-    return console
 
 
 def disable(app: Flask, username: str) -> None:

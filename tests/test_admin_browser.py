@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tests.conftest import ARTIFACTS
 from tests.servers import serve_in_thread
-from tests.test_admin_auth import PASSWORD, add_staff
-
-OFFICE_PC = {"width": 1366, "height": 768}
+from tests.support import ARTIFACTS, OFFICE_PC, PASSWORD, add_staff
 
 
-def test_a_member_logs_in_looks_around_and_logs_out(browser, app: Flask) -> None:  # type: ignore[no-untyped-def]
+def test_a_member_logs_in_looks_around_and_logs_out(browser, app: Flask) -> None:
     add_staff(app, "wang", "approver", name="王芳")
     ARTIFACTS.mkdir(exist_ok=True)
     with serve_in_thread(app) as base:

@@ -22,10 +22,15 @@ from sqlalchemy import select
 from bot import db
 from bot.content.reports import stored_report
 from bot.models.content import ItemStatus, Report
-from tests.conftest import PUBLIC_URL, Resident
-from tests.test_admin_auth import add_staff
-from tests.test_admin_items import Desk, audit_actions, visible_text
-from tests.test_content_reports import pdf_text
+from tests.support import (
+    PUBLIC_URL,
+    Desk,
+    Resident,
+    add_staff,
+    audit_actions,
+    pdf_text,
+    visible_text,
+)
 
 YEAR = 2025
 AT = f"/admin/reports/{YEAR}"
@@ -119,7 +124,7 @@ def tables_provider(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     fake = types.ModuleType("bot.annual.tables")
     fake.__spec__ = importlib.machinery.ModuleSpec("bot.annual.tables", None)
-    fake.statutory_tables = statutory_tables  # type: ignore[attr-defined]
+    fake.statutory_tables = statutory_tables
     monkeypatch.setitem(sys.modules, "bot.annual.tables", fake)
     return asked
 

@@ -18,7 +18,7 @@ from bot.models.cases import Attachment, Case
 from bot.store import KEY_PREFIX
 from bot.wechat.chat import describe
 from bot.wechat.protocol import Keys, message_xml, sign_delivery
-from tests.conftest import TOKEN, Resident, flask_transport, needs_redis
+from tests.support import TOKEN, Resident, flask_transport, needs_redis
 
 STEPS = ["投诉", "路灯坏了", "/image https://mmbiz.qpic.cn/a.jpg", "好了", "跳过"]
 OPENID = "o-resident-1"

@@ -19,10 +19,17 @@ from bot import db
 from bot.cases.privacy import has_id_number, mask_id_numbers, originals
 from bot.models.cases import Case, CaseSupplement
 from bot.store import KEY_PREFIX
-from tests.conftest import Resident
-from tests.test_admin_cases import audit_entries, case_row, logged_in, number_in, post
-from tests.test_cases_apply import ID_NUMBER, PHONE, fill
-from tests.test_migrations import empty_app  # noqa: F401 (a fixture)
+from tests.support import (
+    ID_NUMBER,
+    PHONE,
+    Resident,
+    audit_entries,
+    case_row,
+    fill,
+    logged_in,
+    number_in,
+    post,
+)
 
 MASKED = "220381********1230"
 #: The ways residents type an ID number (ID_NUMBER's check digit is 0; these need none).
@@ -232,7 +239,7 @@ def insert_case_of_0010(engine: Engine) -> None:
         )
 
 
-def test_the_migration_seals_id_numbers_already_stored_in_clear(empty_app):  # noqa: F811
+def test_the_migration_seals_id_numbers_already_stored_in_clear(empty_app):
     engine: Engine = empty_app.extensions["sunshine.engine"]
     db.upgrade(engine, "0010")
     insert_case_of_0010(engine)

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from bot import db
 from bot.models import Office
-from tests.conftest import AES_KEY, APPID, TOKEN
 from tests.servers import ROOT, free_port, serve_in_thread, wait_until_healthy
+from tests.support import AES_KEY, APPID, TOKEN
 
 SUNSHINE = [sys.executable, "-c", "from bot.launch import main; main()"]
 

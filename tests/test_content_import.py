@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from bot import db
 from bot.content.catalogue import canonical_doc_number
 from bot.models.content import Item
-from tests.conftest import Resident
+from tests.support import Resident
 
 HEADER = ["序号", "标题", "类别", "文号", "发布机构", "发布日期", "渠道", "摘要", "附件"]
 
@@ -24,7 +24,7 @@ def write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8-sig")
     return path
 
 
-def run_import(app: Flask, path: Path):  # type: ignore[no-untyped-def]
+def run_import(app: Flask, path: Path):
     return app.test_cli_runner().invoke(args=["items", "import", str(path)])
 
 

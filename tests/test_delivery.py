@@ -18,8 +18,8 @@ from bot.wechat.chat import describe
 from bot.wechat.delivery import BUSY, when_answered
 from bot.wechat.protocol import Keys, message_xml, sign_delivery
 from bot.wechat.window import last_message_at
-from tests.conftest import TOKEN, Resident, needs_redis
 from tests.servers import gunicorn, serve_in_thread
+from tests.support import TOKEN, Resident, needs_redis
 
 KEYS = Keys(TOKEN)
 
@@ -203,15 +203,15 @@ def test_work_left_for_after_the_reply_runs_only_when_that_reply_is_sent(
 ):
     ran: list[str] = []
 
-    def answers(ctx):  # type: ignore[no-untyped-def]
+    def answers(ctx):
         when_answered(lambda: ran.append("after 联系"))
         return "好的"
 
-    def fails(ctx):  # type: ignore[no-untyped-def]
+    def fails(ctx):
         when_answered(lambda: ran.append("after a failure"))
         raise RuntimeError("broken after it had shown something")
 
-    def stumbles_after(ctx):  # type: ignore[no-untyped-def]
+    def stumbles_after(ctx):
         when_answered(lambda: 1 / 0)
         return "照常回复"
 

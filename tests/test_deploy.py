@@ -40,8 +40,8 @@ from bot.config import DEFAULTS, STRING_SETTINGS
 from bot.urls import public_url
 from bot.wechat.chat import ChatClient, Transport, describe, http_transport
 from bot.wechat.protocol import Keys, sign_delivery
-from tests.conftest import TOKEN, needs_program
 from tests.servers import find_nginx, free_port, serve_in_thread, wait_until_healthy
+from tests.support import TOKEN, needs_program
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -140,7 +140,7 @@ def test_links_follow_proxy_headers_only_when_configured(
     assert seen == {"link": link, "client": client}
 
 
-def probe():  # type: ignore[no-untyped-def]
+def probe():
     return jsonify(link=public_url("/report/2017"), client=request.remote_addr)
 
 

@@ -7,7 +7,7 @@ import json
 from bot import db
 from bot.models import DialogueMark
 from bot.store import KEY_PREFIX
-from tests.conftest import Resident
+from tests.support import Resident
 
 
 def redis_of(app):

@@ -36,14 +36,6 @@ from bot.wechat.chat import ChatClient, ChatError, describe
 from bot.wechat.delivery import BUSY
 from bot.wechat.protocol import Keys
 from tests.apps import PAUSE_AT, PAUSE_POINTS, PAUSED_PID_FILE
-from tests.conftest import (
-    TOKEN,
-    Resident,
-    Services,
-    needs_postgresql,
-    needs_program,
-    needs_redis,
-)
 from tests.servers import (
     REDIS_SERVER,
     OwnRedis,
@@ -51,7 +43,15 @@ from tests.servers import (
     gunicorn_instances,
     postgres_bindir,
 )
-from tests.test_cases_apply import PERSON_STEPS
+from tests.support import (
+    PERSON_STEPS,
+    TOKEN,
+    Resident,
+    Services,
+    needs_postgresql,
+    needs_program,
+    needs_redis,
+)
 
 COMPLAINT = ["投诉", "村口路灯坏了三天了，晚上很黑", "/image", "好了", "跳过", "确认"]
 APPLICATION = [*PERSON_STEPS, "确认"]

@@ -14,8 +14,8 @@ from wechatpy.exceptions import WeChatClientException
 from bot.wechat.api import WeChatUnavailable, get_client
 from bot.wechat.menu import build_menu, menu_problems
 from tests import fake_wechat
-from tests.conftest import PUBLIC_URL, needs_redis
 from tests.servers import ROOT
+from tests.support import PUBLIC_URL, needs_redis
 
 
 @pytest.fixture

@@ -232,7 +232,12 @@ class Delivery:
         """One round trip for a stateless answer outside a dialogue; None: take the full path."""
         try:
             reply = responder.respond_statelessly(inbound)
-        except Exception:  # the full path runs the handler again, and reports what fails
+        except Exception as error:  # the full path runs the handler again and reports it
+            log.info(
+                "stateless answer failed (%s); taking the full path",
+                type(error).__name__,
+                exc_info=log.isEnabledFor(logging.DEBUG),  # the traceback: once is enough
+            )
             return None
         if reply is None:
             return None

@@ -17,11 +17,15 @@ from typing import Any
 
 import pytest
 import redis
+from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import Engine, create_engine, inspect, make_url, text
+from sqlalchemy.orm import Session
 
 import handlers
 from bot import create_app, db
+from bot.admin import accounts
+from bot.cases.calendar import seed_calendar
 from bot.engine.router import Router
 from bot.seed import seed
 from tests import fake_wechat
@@ -33,12 +37,15 @@ from tests.support import (
     CHROMIUM_ARGS,
     EMPTY_SCHEMA,
     IN_CI,
+    CompiledTemplates,
     Resident,
     Services,
     app_on,
     base_config,
     needs_program,
 )
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 for _name in [n for n in os.environ if n.startswith("SUNSHINE_") and "_TEST_" not in n]:
     del os.environ[_name]  # a developer's own settings must not leak into the tests
@@ -82,9 +89,25 @@ def services() -> Services:
     return Services(_reachable_redis(redis_url), _reachable_database(database_url))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def production_hasher() -> Iterator[PasswordHasher]:
+    """Staff passwords are hashed at argon2id's lowest cost in this process (at the production
+    cost, a fifth of a second a hash here, the console tests spent half their time hashing).
+    Yields the production hasher for the test that checks it; subprocesses keep it."""
+    production = accounts._hasher
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        )
+        accounts.dummy_hash.cache_clear()
+        yield production
+    accounts.dummy_hash.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def database_template(services: Services, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Migrate once per run: a SQLite file to copy, or the PostgreSQL schema itself."""
+    """Migrate once per run: a SQLite file to copy (with the working-day calendar that
+    ``seed`` would load into each test's database), or the PostgreSQL schema itself."""
     if services.database_url:
         engine = create_engine(
             services.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -98,13 +121,17 @@ def database_template(services: Services, tmp_path_factory: pytest.TempPathFacto
     path = tmp_path_factory.mktemp("template") / "sunshine.sqlite"
     engine = create_engine(f"sqlite:///{path}")
     db.upgrade(engine)
+    with Session(engine) as session:  # the shipped schedules, two thirds of what `seed` costs
+        seed_calendar(session)
+        session.commit()
     engine.dispose()
     return str(path)
 
 
 @pytest.fixture
 def fresh_database(services: Services, database_template: str, tmp_path: Path) -> str:
-    """A database URL with the schema and no rows."""
+    """A database URL with the schema and no rows (on SQLite, the calendar's only: ``seed``
+    would load it)."""
     if services.database_url:
         engine = create_engine(
             services.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -138,6 +165,7 @@ def make_app(
 
     def build(extra_handlers: bool = True, **overrides: Any) -> Flask:
         app = create_app({**base_config(fresh_database, fresh_store, tmp_path), **overrides})
+        app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
         if extra_handlers:
             capabilities = [*handlers.CAPABILITIES, extra_capability]
             app.extensions["sunshine.router"] = Router(capabilities)
@@ -172,7 +200,7 @@ def safe_app(make_app: Callable[..., Flask]) -> Flask:
     return make_app(WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
 def empty_app(
     request: pytest.FixtureRequest, services: Services, tmp_path: Path
 ) -> Iterator[Flask]:

@@ -55,6 +55,7 @@ def test_staff_add_reads_the_password_from_stdin_and_audits(app):
     assert Console(app).login("wang").status_code == 302
 
 
+@pytest.mark.slow
 def test_the_real_command_reads_a_piped_password(app):
     """``echo pw | sunshine staff add ...`` in a shell, with the app's own database."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SUNSHINE_")}

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from argon2 import profiles
 from flask import Flask, g
 from werkzeug.test import TestResponse
 
@@ -250,6 +251,26 @@ def test_the_dummy_hash_is_made_when_the_app_starts(make_app):
     accounts.dummy_hash.cache_clear()
     make_app()
     assert accounts.dummy_hash.cache_info().currsize == 1
+
+
+def test_passwords_are_argon2id_at_rfc_9106s_cost_and_rehashed_when_it_changes(
+    app, monkeypatch, production_hasher
+):
+    """The tests hash at the lowest cost (conftest.py); a login with the production hasher
+    brings a hash made at another cost up to it."""
+    low_memory = profiles.RFC_9106_LOW_MEMORY
+    assert production_hasher.type is low_memory.type
+    assert production_hasher.time_cost == low_memory.time_cost
+    assert production_hasher.memory_cost == low_memory.memory_cost
+    assert production_hasher.parallelism == low_memory.parallelism
+    add_staff(app, "wang")
+    monkeypatch.setattr(accounts, "_hasher", production_hasher)
+
+    assert Console(app).login("wang").status_code == 302
+
+    rehashed = staff_row(app, "wang").password_hash
+    assert rehashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert accounts.verify_password(rehashed, PASSWORD)
 
 
 def test_with_redis_down_a_login_is_refused_in_chinese_not_a_500(make_app):
@@ -541,6 +562,7 @@ def test_role_required_lets_only_the_named_roles_through(app):
 # ---- the demo ----
 
 
+@pytest.mark.slow
 def test_sunshine_demo_prints_a_staff_login_that_works(tmp_path):
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("SUNSHINE_")} | {

@@ -7,10 +7,13 @@ fails. Screenshots are saved in ``tests/artifacts/admin-*.png``.
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from tests.servers import serve_in_thread
 from tests.support import ARTIFACTS, OFFICE_PC, PASSWORD, add_staff
+
+pytestmark = pytest.mark.browser
 
 
 def test_a_member_logs_in_looks_around_and_logs_out(browser, app: Flask) -> None:

@@ -10,6 +10,7 @@ Screenshots: ``tests/artifacts/cases-*.png``.
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from tests import fake_wechat
@@ -23,6 +24,8 @@ from tests.support import (
     backdate,
     file_complaint,
 )
+
+pytestmark = pytest.mark.browser
 
 RESIDENT = "o-resident-browser"
 

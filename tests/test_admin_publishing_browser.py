@@ -5,10 +5,13 @@ is previewed, reviewed and published. Screenshots go to ``tests/artifacts/publis
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from tests.servers import serve_in_thread
 from tests.support import ARTIFACTS, PASSWORD, PUBLIC_URL, Resident, add_staff
+
+pytestmark = pytest.mark.browser
 
 OFFICE_PC = {"width": 1366, "height": 768}
 TITLE = "关于开展冬季森林防火专项检查的通知"

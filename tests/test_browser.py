@@ -15,6 +15,8 @@ from flask import Flask
 from tests.servers import serve_in_thread
 from tests.support import ARTIFACTS
 
+pytestmark = pytest.mark.browser
+
 PHONE = {"width": 360, "height": 740}
 
 

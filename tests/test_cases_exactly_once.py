@@ -9,6 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import clock, db
@@ -100,6 +101,7 @@ def test_a_confirm_replayed_after_its_reply_was_lost_gets_the_same_receipt(app, 
     assert count(app) == 1 and count(app, Attachment) == 1
 
 
+@pytest.mark.services
 def test_steps_alternating_between_two_instances_file_one_case(make_app, services):
     needs_redis(services)
     one, two = make_app(), make_app()

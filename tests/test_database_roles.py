@@ -146,6 +146,7 @@ def roles(services: Services) -> Iterator[Roles]:
         superuser.dispose()
 
 
+@pytest.mark.services
 def test_the_app_runs_as_a_role_that_cannot_alter_drop_or_empty_tables(
     roles: Roles, fresh_store: str | None, tmp_path: Path
 ) -> None:

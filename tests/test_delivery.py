@@ -126,6 +126,8 @@ def test_when_the_store_is_down_the_resident_is_told_plainly(make_app, resident)
     assert reply == "系统繁忙，刚才的消息没有处理，请稍后再发一次。"
 
 
+@pytest.mark.slow
+@pytest.mark.services
 def test_two_gunicorn_workers_on_real_redis_take_each_delivery_once(
     services, fresh_database, fresh_store
 ):

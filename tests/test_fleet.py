@@ -43,6 +43,8 @@ from tests.support import (
     needs_redis,
 )
 
+pytestmark = [pytest.mark.slow, pytest.mark.services]
+
 COMPLAINT = ["投诉", "村口路灯坏了三天了，晚上很黑", "/image", "好了", "跳过", "确认"]
 RECEIPT_NUMBER = re.compile(r"编号：((?:TS|SQ)\d{8}-\d{4})")
 

@@ -51,6 +51,8 @@ from tests.support import (
     file_complaint,
 )
 
+pytestmark = pytest.mark.slow
+
 LIMIT = 256 * 1024
 PLAIN_KEYS = Keys(TOKEN)
 SAFE_KEYS = Keys(TOKEN, AES_KEY, APPID)

@@ -102,6 +102,7 @@ def assert_kept(before: dict, after: dict) -> None:
 # ---- the tests ----
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("release", REVISIONS, ids=lambda script: script.revision)
 def test_upgrading_a_database_of_an_earlier_release_keeps_every_row(
     empty_app: Flask, release: Script

@@ -7,6 +7,8 @@ import pytest
 from tests.servers import REDIS_SERVER, OwnRedis
 from tests.support import Resident, needs_program
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def own_redis():

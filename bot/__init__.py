@@ -56,7 +56,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     proxies = int(app.config["PROXY_FIX"])
     if proxies > 0:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
         )
     if not app.config["SECRET_KEY"]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import click
 import requests
@@ -18,6 +18,9 @@ from bot.seed import seed
 from bot.wechat.chat import COMMANDS, ChatClient, ChatError, describe, http_transport
 from bot.wechat.menu import build_menu, menu_problems
 from bot.wechat.protocol import Keys
+
+if TYPE_CHECKING:
+    from bot.wechat.api import SharedTokenClient
 
 
 def init_app(app: Flask) -> None:
@@ -99,7 +102,7 @@ def menu_push() -> None:
     click.echo("Menu pushed. WeChat shows it to followers within a few minutes.")
 
 
-def _call_wechat(call):  # type: ignore[no-untyped-def]
+def _call_wechat(call: Callable[[SharedTokenClient], Any]) -> Any:
     from bot.wechat.api import WeChatUnavailable, get_client
 
     try:

@@ -24,7 +24,10 @@ from alembic.config import Config
 from flask import Flask, current_app, g, has_app_context
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy import exc as errors
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPIConnection, DBAPICursor
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from bot.logs import Throttled
 
@@ -111,11 +114,11 @@ def _left_ms(deadline: float) -> int:
     return max(1, int((deadline - time.monotonic()) * 1000))
 
 
-def _new_transaction(connection) -> None:  # type: ignore[no-untyped-def]
+def _new_transaction(connection: Connection) -> None:
     connection.info.pop(_LIMITS_SET_AT, None)  # SET LOCAL ended with the last transaction
 
 
-def _bound_postgresql(connection, cursor, *_statement) -> None:  # type: ignore[no-untyped-def]
+def _bound_postgresql(connection: Connection, cursor: DBAPICursor, *_statement: object) -> None:
     deadline = _deadline()
     if deadline is None:
         return
@@ -131,7 +134,7 @@ def _bound_postgresql(connection, cursor, *_statement) -> None:  # type: ignore[
     connection.info[_LIMITS_SET_AT] = now
 
 
-def _bound_sqlite(connection, cursor, *_statement) -> None:  # type: ignore[no-untyped-def]
+def _bound_sqlite(connection: Connection, cursor: DBAPICursor, *_statement: object) -> None:
     deadline = _deadline()
     if deadline is None and connection.info.get(_BUSY_MS, SQLITE_BUSY_MS) == SQLITE_BUSY_MS:
         return
@@ -157,14 +160,14 @@ def _close_session(_: BaseException | None = None) -> None:
         session.close()
 
 
-def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
-def alembic_config(connection) -> Config:  # type: ignore[no-untyped-def]
+def alembic_config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection

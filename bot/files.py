@@ -54,7 +54,7 @@ def write_output(output: Path | None, fmt: str, write: Callable[[IO[Any]], None]
         if output:
             write_private(output, binary.getvalue())
         else:
-            click.get_binary_stream("stdout").write(binary.getvalue())
+            click.echo(binary.getvalue(), nl=False)  # bytes go to the binary stdout
         return
     text = io.StringIO(newline="")
     write(text)

@@ -15,7 +15,7 @@ import re
 import secrets
 import sys
 import time
-from typing import Any
+from typing import Any, TextIO
 
 from flask import Flask, Response, g, has_request_context, request
 
@@ -103,14 +103,17 @@ class Throttled:
             self.logger.error(message, *args)
 
 
+class _ProcessHandler(logging.StreamHandler[TextIO]):
+    """The handler ``configure`` installs, recognised so that it is installed once."""
+
+
 def configure(level: str = "INFO", fmt: str = "text") -> None:
     """Send the process's logs to stderr in ``fmt`` (once), at ``level`` (the latest asked for)."""
     root = logging.getLogger()
     root.setLevel(level.upper())
-    if any(getattr(h, "sunshine", False) for h in root.handlers):
+    if any(isinstance(h, _ProcessHandler) for h in root.handlers):
         return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.sunshine = True  # type: ignore[attr-defined]
+    handler = _ProcessHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root.addHandler(handler)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 from prometheus_client import (
@@ -22,7 +22,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 WEBHOOK_SECONDS = Histogram(
@@ -69,7 +69,7 @@ def live_gauge(
 
 
 class _LiveGauges(Collector):
-    def collect(self):  # type: ignore[no-untyped-def]
+    def collect(self) -> Iterator[Metric]:
         for name, (documentation, compute) in _live_gauges.items():
             yield GaugeMetricFamily(name, documentation, value=compute())
 
@@ -80,9 +80,11 @@ def init_app(app: Flask) -> None:
 
 def holds_metrics_token() -> bool:
     """Whether the request carries ``Authorization: Bearer SUNSHINE_METRICS_TOKEN`` (set)."""
-    token = current_app.config.get("METRICS_TOKEN")
+    token: str | None = current_app.config.get("METRICS_TOKEN")
+    if not token:
+        return False
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    return bool(token) and hmac.compare_digest(given.encode(), token.encode())
+    return hmac.compare_digest(given.encode(), token.encode())
 
 
 @bp.get("/metrics")

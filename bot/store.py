@@ -12,7 +12,7 @@ import fcntl
 import logging
 import os
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import fakeredis
 import redis
@@ -62,11 +62,11 @@ class InProcessStore(fakeredis.FakeRedis):
         self._instance = instance
         self._checked_pid = 0
 
-    def execute_command(self, *args, **options):  # type: ignore[no-untyped-def]
+    def execute_command(self, *args: Any, **options: Any) -> Any:
         if self._checked_pid != os.getpid():
             self._checked_pid = os.getpid()
             _claim_single_process(self._instance)
-        return super().execute_command(*args, **options)
+        return super().execute_command(*args, **options)  # type: ignore[no-untyped-call]  # unannotated in redis-py
 
 
 def _claim_single_process(instance: Path) -> None:

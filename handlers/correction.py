@@ -31,7 +31,7 @@ def correct(ctx: Context) -> str:
         return limits.TOO_OFTEN
     found = _LEADING_NUMBER.match(ctx.argument)
     number = read_number(found.group(1)) if found else None
-    if number is None:
+    if found is None or number is None:
         return HOW
     content = ctx.argument[found.end() :].strip()
     session = get_session()

@@ -20,8 +20,8 @@ def statistics(ctx: Context) -> str:
         lines.append(f"【{period.source}】{period.period}共{period.total}条：")
         lines.append(_shares(period))
     held = stats.held_by_year(session)
-    if held:
-        combined = stats.combined(held)
+    combined = stats.combined(held)  # None when nothing is held
+    if combined is not None:
         lines.append(f"【本系统收录】共{combined.total}条" + _examples(combined) + "：")
         for year in held[:MAX_YEARS]:
             lines.append(f"{year.period}{year.total}条：{_shares(year)}{_examples(year)}")

@@ -12,54 +12,43 @@ import shutil
 import subprocess
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import redis
+from argon2 import PasswordHasher
 from flask import Flask
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, make_url, text
+from sqlalchemy.orm import Session
 
 import handlers
 from bot import create_app, db
+from bot.admin import accounts
+from bot.cases.calendar import seed_calendar
 from bot.engine.router import Router
 from bot.seed import seed
-from bot.wechat.chat import ChatClient, describe
-from bot.wechat.protocol import Keys
 from tests import fake_wechat
 from tests.extra_handlers import capability as extra_capability
+from tests.support import (
+    AES_KEY,
+    APPID,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EMPTY_SCHEMA,
+    IN_CI,
+    CompiledTemplates,
+    Resident,
+    Services,
+    app_on,
+    base_config,
+    needs_program,
+)
+
+COMPILED_TEMPLATES = CompiledTemplates()
 
 for _name in [n for n in os.environ if n.startswith("SUNSHINE_") and "_TEST_" not in n]:
     del os.environ[_name]  # a developer's own settings must not leak into the tests
-
-IN_CI = os.environ.get("CI") == "true"
-TOKEN = "test-token"
-AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-APPID = fake_wechat.APPID
-PUBLIC_URL = "https://gzl.example.gov.cn"
-CHROMIUM = os.environ.get("SUNSHINE_TEST_CHROMIUM", "/usr/bin/chromium")
-#: Headless on a machine with no network but loopback: no background connections.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-#: Screenshots the browser tests save for people to look at (not committed).
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-
-ProgramPath = TypeVar("ProgramPath", str, Path)
-
-
-@dataclass(frozen=True)
-class Services:
-    redis_url: str | None
-    database_url: str | None
 
 
 def _reachable_redis(url: str | None) -> str | None:
@@ -100,37 +89,25 @@ def services() -> Services:
     return Services(_reachable_redis(redis_url), _reachable_database(database_url))
 
 
-def needs_program(path: ProgramPath | None, reason: str) -> ProgramPath:
-    """A system program a test runs: skipped without it, except under CI=true (``.ci/run``
-    installs every one, so a missing program there is a broken CI machine)."""
-    if path is None:
-        if IN_CI:
-            pytest.fail(f"CI=true: {reason}")
-        pytest.skip(reason)
-    return path
-
-
-def needs_redis(services: Services) -> str:
-    """Skip (or, in CI, fail) a test that needs a store shared between processes."""
-    return _needs(services.redis_url, "Redis", "SUNSHINE_TEST_REDIS_URL")
-
-
-def needs_postgresql(services: Services) -> str:
-    """Skip (or, in CI, fail) a test that needs PostgreSQL itself (row locks, time-outs)."""
-    return _needs(services.database_url, "PostgreSQL", "SUNSHINE_TEST_DATABASE_URL")
-
-
-def _needs(url: str | None, service: str, variable: str) -> str:
-    if url is None:
-        if IN_CI:
-            pytest.fail(f"CI=true: this test needs real {service}")
-        pytest.skip(f"needs real {service} (set {variable})")
-    return url
+@pytest.fixture(scope="session", autouse=True)
+def production_hasher() -> Iterator[PasswordHasher]:
+    """Staff passwords are hashed at argon2id's lowest cost in this process (at the production
+    cost, a fifth of a second a hash here, the console tests spent half their time hashing).
+    Yields the production hasher for the test that checks it; subprocesses keep it."""
+    production = accounts._hasher
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        )
+        accounts.dummy_hash.cache_clear()
+        yield production
+    accounts.dummy_hash.cache_clear()
 
 
 @pytest.fixture(scope="session")
 def database_template(services: Services, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """Migrate once per run: a SQLite file to copy, or the PostgreSQL schema itself."""
+    """Migrate once per run: a SQLite file to copy (with the working-day calendar that
+    ``seed`` would load into each test's database), or the PostgreSQL schema itself."""
     if services.database_url:
         engine = create_engine(
             services.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -144,13 +121,17 @@ def database_template(services: Services, tmp_path_factory: pytest.TempPathFacto
     path = tmp_path_factory.mktemp("template") / "sunshine.sqlite"
     engine = create_engine(f"sqlite:///{path}")
     db.upgrade(engine)
+    with Session(engine) as session:  # the shipped schedules, two thirds of what `seed` costs
+        seed_calendar(session)
+        session.commit()
     engine.dispose()
     return str(path)
 
 
 @pytest.fixture
 def fresh_database(services: Services, database_template: str, tmp_path: Path) -> str:
-    """A database URL with the schema and no rows."""
+    """A database URL with the schema and no rows (on SQLite, the calendar's only: ``seed``
+    would load it)."""
     if services.database_url:
         engine = create_engine(
             services.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -175,19 +156,6 @@ def fresh_store(services: Services) -> str | None:
     return services.redis_url
 
 
-def base_config(database_url: str, redis_url: str | None, tmp_path: Path) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "WECHAT_TOKEN": TOKEN,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "PUBLIC_URL": PUBLIC_URL,
-        "SECRET_KEY": "test-secret-key",
-        "WECHAT_MAX_SKEW": 300,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-    }
-
-
 @pytest.fixture
 def make_app(
     fresh_database: str, fresh_store: str | None, tmp_path: Path
@@ -197,6 +165,7 @@ def make_app(
 
     def build(extra_handlers: bool = True, **overrides: Any) -> Flask:
         app = create_app({**base_config(fresh_database, fresh_store, tmp_path), **overrides})
+        app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
         if extra_handlers:
             capabilities = [*handlers.CAPABILITIES, extra_capability]
             app.extensions["sunshine.router"] = Router(capabilities)
@@ -217,32 +186,8 @@ def app(make_app: Callable[..., Flask]) -> Flask:
 
 
 @pytest.fixture
-def client(app: Flask):  # type: ignore[no-untyped-def]
+def client(app: Flask):
     return app.test_client()
-
-
-def flask_transport(app: Flask) -> Callable[[dict[str, str], bytes], tuple[int, str]]:
-    test_client = app.test_client()
-
-    def post(query: dict[str, str], body: bytes) -> tuple[int, str]:
-        response = test_client.post(
-            "/wechat", query_string=query, data=body, content_type="text/xml"
-        )
-        return response.status_code, response.get_data(as_text=True)
-
-    return post
-
-
-class Resident:
-    """A resident's phone, talking to an app through the real webhook."""
-
-    def __init__(self, app: Flask, *, openid: str = "o-resident-1", safe_mode: bool = False):
-        config = app.config
-        keys = Keys(config["WECHAT_TOKEN"], config["WECHAT_AES_KEY"], config["WECHAT_APPID"])
-        self.chat = ChatClient(flask_transport(app), keys, safe_mode=safe_mode, openid=openid)
-
-    def says(self, line: str) -> str:
-        return describe(self.chat.line(line))
 
 
 @pytest.fixture
@@ -253,6 +198,33 @@ def resident(app: Flask) -> Resident:
 @pytest.fixture
 def safe_app(make_app: Callable[..., Flask]) -> Flask:
     return make_app(WECHAT_AES_KEY=AES_KEY, WECHAT_APPID=APPID)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.services)])
+def empty_app(
+    request: pytest.FixtureRequest, services: Services, tmp_path: Path
+) -> Iterator[Flask]:
+    """An app on an empty database: a SQLite file, or a schema of its own in PostgreSQL."""
+    if request.param == "sqlite":
+        app = app_on(f"sqlite:///{tmp_path / 'release.sqlite'}", tmp_path)
+        yield app
+        app.extensions["sunshine.engine"].dispose()
+        return
+    if services.database_url is None:
+        pytest.skip("PostgreSQL not configured (set SUNSHINE_TEST_DATABASE_URL)")
+    url = make_url(services.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    isolated = url.update_query_dict({"options": f"-csearch_path={EMPTY_SCHEMA}"})
+    app = app_on(isolated.render_as_string(hide_password=False), tmp_path)
+    engine: Engine = app.extensions["sunshine.engine"]
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {EMPTY_SCHEMA} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {EMPTY_SCHEMA}"))
+    try:
+        yield app
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {EMPTY_SCHEMA} CASCADE"))
+        engine.dispose()
 
 
 @pytest.fixture

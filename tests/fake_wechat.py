@@ -17,6 +17,8 @@ from typing import Any
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.servers import SHUTDOWN_POLL_S
+
 APPID = "wx-test-appid"
 SECRET = "test-secret"
 PHOTO = b"\xff\xd8\xff\xe0fake-jpeg-bytes\xff\xd9"
@@ -110,7 +112,11 @@ class FakeWeChatServer:
         self.api = FakeWeChat()
         self._server = make_server("127.0.0.1", 0, self.api, threaded=True)
         self.base_url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL_S},
+            daemon=True,
+        )
 
     def __enter__(self) -> FakeWeChatServer:
         self._thread.start()

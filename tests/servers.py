@@ -23,13 +23,17 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parent.parent
+#: How often a server in a thread looks for its shutdown (werkzeug's 0.5 s ended each test late).
+SHUTDOWN_POLL_S = 0.05
 
 
 @contextmanager
 def serve_in_thread(app: Flask) -> Iterator[str]:
     """Serve ``app`` on a free loopback port; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": SHUTDOWN_POLL_S}, daemon=True
+    )
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

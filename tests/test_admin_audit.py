@@ -22,7 +22,7 @@ from bot.admin import cli as staff_commands
 from bot.models.staff import AuditEntry, AuditLogIsAppendOnly
 from bot.staff import audit
 from tests.servers import ROOT
-from tests.test_admin_auth import PASSWORD, Console, add_staff, from_address, staff_row
+from tests.support import PASSWORD, Console, add_staff, from_address, staff_row
 
 
 def entries(app: Flask, action: str | None = None) -> list[AuditEntry]:
@@ -33,7 +33,7 @@ def entries(app: Flask, action: str | None = None) -> list[AuditEntry]:
         return list(db.get_session().scalars(query))
 
 
-def staff_cli(app: Flask, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+def staff_cli(app: Flask, *args: str, stdin: str | None = None):
     return app.test_cli_runner().invoke(args=["staff", *args], input=stdin)
 
 
@@ -55,6 +55,7 @@ def test_staff_add_reads_the_password_from_stdin_and_audits(app):
     assert Console(app).login("wang").status_code == 302
 
 
+@pytest.mark.slow
 def test_the_real_command_reads_a_piped_password(app):
     """``echo pw | sunshine staff add ...`` in a shell, with the app's own database."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SUNSHINE_")}

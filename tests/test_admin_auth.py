@@ -1,8 +1,4 @@
-"""The staff console's door: login, lock-out, CSRF, logout, session expiry, cookies, roles.
-
-``Console`` and ``add_staff`` are also used by ``test_admin_audit.py`` and
-``test_admin_browser.py``.
-"""
+"""The staff console's door: login, lock-out, CSRF, logout, session expiry, cookies, roles."""
 
 from __future__ import annotations
 
@@ -15,77 +11,23 @@ from datetime import timedelta
 
 import pytest
 import requests
+from argon2 import profiles
 from flask import Flask
 from werkzeug.test import TestResponse
 
 from bot import clock, db
 from bot.admin import accounts, auth
-from bot.models.staff import Staff
 from bot.staff.roles import GRANTS, PERMISSIONS, Role, UnknownPermission, can
-from tests.conftest import Resident
 from tests.servers import ROOT, free_port
-
-PASSWORD = "long enough 10"
-CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
-
-
-def add_staff(
-    app: Flask,
-    username: str,
-    role: str = "admin",
-    *,
-    name: str | None = None,
-    password: str = PASSWORD,
-) -> int:
-    with app.app_context():
-        session = db.get_session()
-        staff = accounts.create_staff(session, username, role, password, name)
-        session.commit()
-        return staff.id
-
-
-def staff_row(app: Flask, username: str) -> Staff:
-    with app.app_context():
-        return accounts.get(db.get_session(), username)
-
-
-class Console:
-    """A browser's view of the console, through Flask's test client."""
-
-    def __init__(self, app: Flask, **client_options: object) -> None:
-        self.client = app.test_client(**client_options)
-
-    def token(self, path: str = "/admin/login") -> str:
-        page = self.client.get(path).get_data(as_text=True)
-        match = CSRF_FIELD.search(page)
-        assert match, f"no CSRF field on {path}"
-        return match.group(1)
-
-    def login(
-        self, username: str, password: str = PASSWORD, *, next: str | None = None
-    ) -> TestResponse:
-        path = "/admin/login" + (f"?next={next}" if next else "")
-        return self.client.post(
-            path, data={"username": username, "password": password, "csrf_token": self.token(path)}
-        )
-
-    def logout(self) -> TestResponse:
-        return self.client.post("/admin/logout", data={"csrf_token": self.token("/admin/")})
-
-    def page(self, path: str) -> str:
-        response = self.client.get(path, follow_redirects=True)
-        return response.get_data(as_text=True)
-
-    def logged_in(self) -> bool:
-        return self.client.get("/admin/").status_code == 200
-
-    def age_session(self, **seconds: float) -> None:
-        """Move the login's clocks back: ``login=``, ``seen=`` seconds ago."""
-        with self.client.session_transaction() as session:
-            if "login" in seconds:
-                session[auth.LOGIN_AT] = time.time() - seconds["login"]
-            if "seen" in seconds:
-                session[auth.SEEN_AT] = time.time() - seconds["seen"]
+from tests.support import (
+    CSRF_FIELD,
+    PASSWORD,
+    Console,
+    Resident,
+    add_staff,
+    from_address,
+    staff_row,
+)
 
 
 @pytest.fixture
@@ -297,12 +239,6 @@ def test_unknown_known_disabled_and_locked_names_cost_one_and_the_same_hash(app,
     assert len(verified) == len(attempts) and len(set(verified)) == 1
 
 
-def from_address(app: Flask, address: str) -> Console:
-    console = Console(app)
-    console.client.environ_base["REMOTE_ADDR"] = address
-    return console
-
-
 def disable(app: Flask, username: str) -> None:
     with app.app_context():
         session = db.get_session()
@@ -314,6 +250,26 @@ def test_the_dummy_hash_is_made_when_the_app_starts(make_app):
     accounts.dummy_hash.cache_clear()
     make_app()
     assert accounts.dummy_hash.cache_info().currsize == 1
+
+
+def test_passwords_are_argon2id_at_rfc_9106s_cost_and_rehashed_when_it_changes(
+    app, monkeypatch, production_hasher
+):
+    """The tests hash at the lowest cost (conftest.py); a login with the production hasher
+    brings a hash made at another cost up to it."""
+    low_memory = profiles.RFC_9106_LOW_MEMORY
+    assert production_hasher.type is low_memory.type
+    assert production_hasher.time_cost == low_memory.time_cost
+    assert production_hasher.memory_cost == low_memory.memory_cost
+    assert production_hasher.parallelism == low_memory.parallelism
+    add_staff(app, "wang")
+    monkeypatch.setattr(accounts, "_hasher", production_hasher)
+
+    assert Console(app).login("wang").status_code == 302
+
+    rehashed = staff_row(app, "wang").password_hash
+    assert rehashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    assert accounts.verify_password(rehashed, PASSWORD)
 
 
 def test_with_redis_down_a_login_is_refused_in_chinese_not_a_500(make_app):
@@ -586,6 +542,7 @@ def test_the_navigation_shows_only_pages_the_role_may_open(app, role, shown):
 # ---- the demo ----
 
 
+@pytest.mark.slow
 def test_sunshine_demo_prints_a_staff_login_that_works(tmp_path):
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("SUNSHINE_")} | {

@@ -7,16 +7,16 @@ fails. Screenshots are saved in ``tests/artifacts/admin-*.png``.
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
-from tests.conftest import ARTIFACTS
 from tests.servers import serve_in_thread
-from tests.test_admin_auth import PASSWORD, add_staff
+from tests.support import ARTIFACTS, OFFICE_PC, PASSWORD, add_staff
 
-OFFICE_PC = {"width": 1366, "height": 768}
+pytestmark = pytest.mark.browser
 
 
-def test_a_member_logs_in_looks_around_and_logs_out(browser, app: Flask) -> None:  # type: ignore[no-untyped-def]
+def test_a_member_logs_in_looks_around_and_logs_out(browser, app: Flask) -> None:
     add_staff(app, "wang", "approver", name="王芳")
     ARTIFACTS.mkdir(exist_ok=True)
     with serve_in_thread(app) as base:

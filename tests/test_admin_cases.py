@@ -1,123 +1,37 @@
-"""The inbox and a case's page as staff use them, and who may see a resident's identity.
-
-``file_application``, ``file_complaint``, ``backdate``, ``case_row`` and ``logged_in``
-are also used by the other ``test_admin_cases_*`` files and the browser test.
-"""
+"""The inbox and a case's page as staff use them, and who may see a resident's identity."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from bot import clock, db
 from bot.admin.cases import actions
 from bot.models.cases import STORED, Attachment, Case
-from bot.models.staff import AuditEntry
 from tests import fake_wechat
-from tests.conftest import Resident
-from tests.test_admin_auth import Console, add_staff
-from tests.test_cases_apply import ID_NUMBER, PERSON_STEPS, PHONE
-from tests.test_cases_complaint import wait_for_fetch
-
-REPORTER_PHONE = "13987654321"
-REPORTER_NAME = "李举报"
-PHOTO_URL = "https://mmbiz.qpic.cn/mmbiz_jpg/public-photo.jpg"
-
+from tests.support import (
+    ID_NUMBER,
+    PHONE,
+    PHOTO_URL,
+    REPORTER_NAME,
+    REPORTER_PHONE,
+    Resident,
+    add_staff,
+    audit_entries,
+    backdate,
+    case_row,
+    file_application,
+    file_complaint,
+    logged_in,
+    post,
+    wait_for_fetch,
+)
 
 # ---- helpers ----
-
-
-def number_in(receipt: str) -> str:
-    found = re.search(r"编号：((?:SQ|TS)\d{8}-\d{4})", receipt)
-    assert found, receipt
-    return found.group(1)
-
-
-def file_application(resident: Resident, text: str = "2025年村务公开的财务收支明细") -> str:
-    steps = [*PERSON_STEPS]
-    steps[6] = text
-    for line in steps:
-        resident.says(line)
-    return number_in(resident.says("确认"))
-
-
-def file_complaint(
-    resident: Resident,
-    text: str = "村口路灯坏了三天了",
-    *,
-    category: str = "投诉",
-    phone: str | None = REPORTER_PHONE,
-    name: str | None = REPORTER_NAME,
-    photo: bool = False,
-    location: bool = False,
-) -> str:
-    resident.says(category)
-    resident.says(text)
-    if photo:
-        resident.says(f"/image {PHOTO_URL}")
-    if location:
-        resident.says("/location 43.52 124.81 毛城子镇前进村")
-    resident.says("好了")
-    if phone is None:
-        resident.says("跳过")
-    else:
-        resident.says(phone)
-        resident.says(name or "跳过")
-    return number_in(resident.says("确认"))
-
-
-def case_row(app: Flask, number: str) -> Case:
-    """The case as stored, with what hangs on it, to read outside the app context."""
-    loaded = [
-        selectinload(getattr(Case, name))
-        for name in (
-            "replies",
-            "assignment",
-            "rating",
-            "extensions",
-            "supplements",
-            "notes",
-            "pauses",
-        )
-    ]
-    with app.app_context():
-        query = select(Case).options(*loaded).where(Case.number == number)
-        return db.get_session().scalars(query).one()
-
-
-def backdate(app: Flask, number: str, days: int) -> None:
-    """As if the case had been received ``days`` days earlier."""
-    with app.app_context():
-        session = db.get_session()
-        case = session.scalars(select(Case).where(Case.number == number)).one()
-        case.received_on -= timedelta(days=days)
-        case.due_on -= timedelta(days=days)
-        if case.accept_due_on:
-            case.accept_due_on -= timedelta(days=days)
-        session.commit()
-
-
-def logged_in(app: Flask, username: str, role: str, name: str | None = None) -> Console:
-    add_staff(app, username, role, name=name)
-    console = Console(app)
-    console.login(username)
-    return console
-
-
-def post(console: Console, path: str, **data: str):  # type: ignore[no-untyped-def]
-    token = console.token("/admin/cases")
-    return console.client.post(path, data={"csrf_token": token, **data})
-
-
-def audit_entries(app: Flask, action: str) -> list[AuditEntry]:
-    with app.app_context():
-        query = select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-        return list(db.get_session().scalars(query))
 
 
 def assign(app: Flask, number: str, username: str, *, by: str | None = None) -> None:

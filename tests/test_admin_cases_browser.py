@@ -10,19 +10,27 @@ Screenshots: ``tests/artifacts/cases-*.png``.
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
 from tests import fake_wechat
-from tests.conftest import ARTIFACTS, Resident
 from tests.servers import serve_in_thread
-from tests.test_admin_auth import PASSWORD, add_staff
-from tests.test_admin_browser import OFFICE_PC
-from tests.test_admin_cases import backdate, file_complaint
+from tests.support import (
+    ARTIFACTS,
+    OFFICE_PC,
+    PASSWORD,
+    Resident,
+    add_staff,
+    backdate,
+    file_complaint,
+)
+
+pytestmark = pytest.mark.browser
 
 RESIDENT = "o-resident-browser"
 
 
-def test_a_complaint_from_the_chat_to_its_closing(browser, make_app, fake_api) -> None:  # type: ignore[no-untyped-def]
+def test_a_complaint_from_the_chat_to_its_closing(browser, make_app, fake_api) -> None:
     app: Flask = make_app(
         WECHAT_APPID=fake_wechat.APPID,
         WECHAT_SECRET=fake_wechat.SECRET,

@@ -12,8 +12,8 @@ from bot.cases.deadlines import add_working_days
 from bot.cases.outcomes import COMPLAINT_REMEDY
 from bot.cases.texts import day_text
 from bot.clock import beijing_date
-from tests.conftest import Resident
-from tests.test_admin_cases import (
+from tests.support import (
+    Resident,
     audit_entries,
     backdate,
     case_row,
@@ -24,11 +24,11 @@ from tests.test_admin_cases import (
 )
 
 
-def today():  # type: ignore[no-untyped-def]
+def today():
     return beijing_date(clock.now())
 
 
-def working_days_after(app, start, days: int):  # type: ignore[no-untyped-def]
+def working_days_after(app, start, days: int):
     with app.app_context():
         return add_working_days(start, days, work_calendar(db.get_session(), start)).due
 
@@ -336,7 +336,7 @@ def test_an_application_that_is_a_complaint_moves_to_the_complaint_track(app, re
     assert entry.details["complaint"] == complaint_number
 
 
-def case_row_staff(app, username: str) -> int:  # type: ignore[no-untyped-def]
+def case_row_staff(app, username: str) -> int:
     from bot.admin import accounts
 
     with app.app_context():

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 
 from bot import clock
 from bot.cases.deadlines import Pause, WorkCalendar, paused_days
-from tests.test_admin_cases import audit_entries, backdate, case_row, file_application, logged_in
-from tests.test_admin_cases import post as console_post
+from tests.support import audit_entries, backdate, case_row, file_application, logged_in
+from tests.support import post as console_post
 
 #: Monday 2 March 2026, 10:00 in Beijing: 20 working days end on Monday 30 March.
 RECEIVED = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)

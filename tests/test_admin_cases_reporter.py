@@ -12,10 +12,10 @@ from bot import clock, db
 from bot.admin import accounts
 from bot.cases import export
 from bot.models.cases import Case, CaseAssignment
-from tests.test_admin_auth import Console
-from tests.test_admin_cases import (
+from tests.support import (
     REPORTER_NAME,
     REPORTER_PHONE,
+    Console,
     audit_entries,
     case_row,
     file_application,

@@ -1,128 +1,32 @@
 """Items in the console: a clerk drafts, a second person with the approver role reviews
 (预先审查, then 保密审查) and publishes; only then do residents find it, in the chat and on
-``/items``. ``Desk`` is also used by ``test_admin_reports.py`` and the browser test.
+``/items``.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from werkzeug.test import TestResponse
 
 from bot import db
-from bot.content.review import Stage, records_of, standing
-from bot.models.content import Item, ItemStatus, Report, ReviewRecordsAreAppendOnly
-from bot.models.staff import AuditEntry
-from tests.conftest import Resident
-from tests.test_admin_auth import Console, add_staff
-
-TITLE = "关于开展秸秆禁烧专项巡查的通告"
-FORM = {
-    "title": TITLE,
-    "category": "公示公告",
-    "doc_number": "毛政发[2026]31号",
-    "publisher": "毛城子镇人民政府",
-    "published_on": "2026-11-20",
-    "channel": "wechat",
-    "summary": "11月20日起开展秸秆禁烧专项巡查。",
-    "body": "各村：\n为改善空气质量，自11月20日起开展秸秆禁烧专项巡查。",
-    "link": "",
-    "attachments": "巡查安排.xlsx|https://example.gov.cn/files/xuncha.xlsx",
-}
-
-
-def visible_text(html: str) -> str:
-    """The page's text as a reader sees it, in one line."""
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)).strip()
-
-
-class Desk:
-    """A staff member at the console (Flask's test client), logged in."""
-
-    def __init__(self, app: Flask, username: str) -> None:
-        self.app = app
-        self.console = Console(app)
-        response = self.console.login(username)
-        assert response.status_code == 302, f"{username} could not log in"
-
-    def get(self, path: str) -> TestResponse:
-        return self.console.client.get(path)
-
-    def page(self, path: str) -> str:
-        return visible_text(self.console.page(path))
-
-    def post(self, path: str, data: dict[str, Any] | None = None, **options: Any) -> TestResponse:
-        token = self.console.token("/admin/")
-        return self.console.client.post(path, data={"csrf_token": token, **(data or {})}, **options)
-
-    def says(self, path: str, data: dict[str, Any] | None = None) -> str:
-        """Post, follow the redirect and return the page's text (with its flash message)."""
-        return visible_text(self.post(path, data, follow_redirects=True).get_data(as_text=True))
-
-    # ---- items ----
-
-    def create_item(self, **fields: str) -> int:
-        response = self.post("/admin/items/new", {**FORM, **fields})
-        assert response.status_code == 302, visible_text(response.get_data(as_text=True))
-        return int(response.headers["Location"].rsplit("/", 1)[1])
-
-    def edit_item(self, item_id: int, **fields: str) -> str:
-        data = {**FORM, "revision": revision_of(self.app, f"/admin/items/{item_id}"), **fields}
-        return self.says(f"/admin/items/{item_id}/edit", data)
-
-    def review(self, target: str, step: str, decision: str = "pass", comment: str = "") -> str:
-        """Decide a review step of ``target`` (``/admin/items/ID`` or ``/admin/reports/YEAR``)."""
-        return self.act(target, "review", step=step, decision=decision, comment=comment)
-
-    def act(self, target: str, action: str, **data: str) -> str:
-        """Post one of the review panel's forms for the current revision of ``target``."""
-        revision = revision_of(self.app, target)
-        return self.says(f"{target}/{action}", {"revision": revision, **data})
-
-
-def at(item_id: int) -> str:
-    """The console page of an item."""
-    return f"/admin/items/{item_id}"
-
-
-def revision_of(app: Flask, target: str) -> int:
-    """The current revision of ``/admin/items/ID`` or ``/admin/reports/YEAR``."""
-    kind, key = target.rstrip("/").split("/")[-2:]
-    with app.app_context():
-        session = db.get_session()
-        if kind == "items":
-            return session.get(Item, int(key)).revision
-        return session.scalars(select(Report).where(Report.year == int(key))).one().revision
-
-
-def item_row(app: Flask, item_id: int) -> Item:
-    with app.app_context():
-        found = db.get_session().get(Item, item_id)
-        assert found is not None
-        return found
-
-
-def stage_of(app: Flask, item_id: int) -> Stage:
-    with app.app_context():
-        session = db.get_session()
-        found = session.get(Item, item_id)
-        return standing(found, records_of(session, found)).stage
-
-
-def audit_actions(app: Flask, target_type: str, target_id: object) -> list[tuple[str, str]]:
-    with app.app_context():
-        entries = db.get_session().scalars(
-            select(AuditEntry)
-            .where(AuditEntry.target_type == target_type, AuditEntry.target_id == str(target_id))
-            .order_by(AuditEntry.id)
-        )
-        return [(entry.actor, entry.action) for entry in entries]
+from bot.content.review import Stage, records_of
+from bot.models.content import Item, ItemStatus, ReviewRecordsAreAppendOnly
+from tests.support import (
+    FORM,
+    TITLE,
+    Desk,
+    Resident,
+    add_staff,
+    at,
+    audit_actions,
+    item_row,
+    stage_of,
+    visible_text,
+)
 
 
 def resident_finds(app: Flask, words: str = "秸秆禁烧专项巡查") -> bool:

@@ -16,9 +16,7 @@ from bot import db
 from bot.content.review import Stage
 from bot.models.content import Item, ItemStatus
 from bot.models.staff import AuditEntry
-from tests.conftest import Resident
-from tests.test_admin_auth import add_staff
-from tests.test_admin_items import Desk, at, item_row, stage_of, visible_text
+from tests.support import Desk, Resident, add_staff, at, item_row, stage_of, visible_text
 
 HEADER = ["序号", "标题", "类别", "文号", "发布机构", "发布日期", "渠道", "摘要", "附件", "状态"]
 GOOD = [
@@ -168,7 +166,7 @@ def test_excel_workbooks_and_gb18030_csv_files_import(app: Flask) -> None:
     assert "2026年冬季供暖保障工作安排" in held
 
 
-def test_an_upload_over_the_size_limit_is_refused_with_a_page(make_app) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_over_the_size_limit_is_refused_with_a_page(make_app) -> None:
     app = make_app(MAX_CONTENT_LENGTH=64 * 1024)
     clerk, _ = make_office(app)
     response = clerk.post(
@@ -198,7 +196,7 @@ def test_the_import_template_can_be_downloaded_and_imported(app: Flask) -> None:
     assert item_row(app, max(i.id for i in imported(app).values())).status == ItemStatus.DRAFT
 
 
-def test_the_command_line_import_is_audited_too(app: Flask, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_command_line_import_is_audited_too(app: Flask, tmp_path) -> None:
     path = tmp_path / "catalogue.csv"
     path.write_bytes(csv_file(GOOD))
     result = app.test_cli_runner().invoke(args=["items", "import", str(path)])

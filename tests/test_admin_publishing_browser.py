@@ -5,17 +5,19 @@ is previewed, reviewed and published. Screenshots go to ``tests/artifacts/publis
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 
-from tests.conftest import ARTIFACTS, PUBLIC_URL, Resident
 from tests.servers import serve_in_thread
-from tests.test_admin_auth import PASSWORD, add_staff
+from tests.support import ARTIFACTS, PASSWORD, PUBLIC_URL, Resident, add_staff
+
+pytestmark = pytest.mark.browser
 
 OFFICE_PC = {"width": 1366, "height": 768}
 TITLE = "关于开展冬季森林防火专项检查的通知"
 
 
-def log_in(browser, base: str, username: str):  # type: ignore[no-untyped-def]
+def log_in(browser, base: str, username: str):
     context = browser.new_context(viewport=OFFICE_PC, locale="zh-CN")
     page = context.new_page()
     page.goto(base + "/admin/login")
@@ -26,12 +28,12 @@ def log_in(browser, base: str, username: str):  # type: ignore[no-untyped-def]
     return context, page
 
 
-def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+def shot(page, name: str) -> None:
     page.screenshot(path=ARTIFACTS / f"publishing-{name}.png", full_page=True)
 
 
 def test_a_clerk_writes_an_approver_reviews_and_publishes_a_resident_finds_it(
-    browser,  # type: ignore[no-untyped-def]
+    browser,
     app: Flask,
 ) -> None:
     add_staff(app, "wang", "clerk", name="王芳")
@@ -106,7 +108,7 @@ def test_a_clerk_writes_an_approver_reviews_and_publishes_a_resident_finds_it(
 
 
 def test_a_report_draft_is_previewed_reviewed_and_published(
-    browser,  # type: ignore[no-untyped-def]
+    browser,
     app: Flask,
 ) -> None:
     add_staff(app, "wang", "clerk", name="王芳")
@@ -152,7 +154,7 @@ def test_a_report_draft_is_previewed_reviewed_and_published(
         assert f"{PUBLIC_URL}/report/2025" in reply
 
 
-def test_an_import_with_mistakes_lists_them_by_row(browser, app: Flask, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_import_with_mistakes_lists_them_by_row(browser, app: Flask, tmp_path) -> None:
     add_staff(app, "wang", "clerk", name="王芳")
     ARTIFACTS.mkdir(exist_ok=True)
     sheet = tmp_path / "第四季度.csv"

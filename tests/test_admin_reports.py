@@ -20,10 +20,15 @@ from bot import db
 from bot.annual import tables as annual_tables
 from bot.content.reports import stored_report
 from bot.models.content import ItemStatus, Report
-from tests.conftest import PUBLIC_URL, Resident
-from tests.test_admin_auth import add_staff
-from tests.test_admin_items import Desk, audit_actions, visible_text
-from tests.test_content_reports import pdf_text
+from tests.support import (
+    PUBLIC_URL,
+    Desk,
+    Resident,
+    add_staff,
+    audit_actions,
+    pdf_text,
+    visible_text,
+)
 
 YEAR = 2025
 AT = f"/admin/reports/{YEAR}"

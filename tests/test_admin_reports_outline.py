@@ -10,7 +10,7 @@ from bot.content.pdf import render_report
 from bot.content.reports import parse_report
 from bot.models.content import Report
 from bot.seed import report_text
-from tests.test_content_reports import pdf_text
+from tests.support import pdf_text
 
 
 def test_the_2017_report_goes_through_the_editor_unchanged() -> None:

@@ -115,3 +115,21 @@ def test_no_module_imports_itself_back_through_others() -> None:
         if module not in state:
             visit(module)
     assert not cycles, "import cycles:\n" + "\n".join(" → ".join(c) for c in cycles)
+
+
+def test_test_modules_share_helpers_through_the_support_module_only() -> None:
+    """What several test modules use is in ``tests/support.py`` (fixtures in ``conftest.py``):
+    a test module imported by another drags its fixtures and its module code along."""
+    borrowed = [
+        f"{path.name} imports {name}"
+        for path in sorted((ROOT / "tests").glob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for name in (
+            [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else [a.name for a in node.names]
+        )
+        if name.startswith(("tests.test_", "tests.conftest"))
+    ]
+    assert not borrowed, "test modules importing others:\n" + "\n".join(borrowed)

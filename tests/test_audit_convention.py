@@ -22,7 +22,7 @@ from bot.models.cases import COMPLAINT, RECEIVED, Case
 from bot.models.content import Item, ItemStatus, ReviewAction, ReviewDecision, ReviewStep
 from bot.models.staff import AuditEntry
 from bot.staff import audit, office
-from tests.test_content_import import GOOD, write_csv
+from tests.support import GOOD, write_csv
 
 PASSWORD = "long enough 10"
 

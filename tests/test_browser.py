@@ -12,14 +12,16 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 
-from tests.conftest import ARTIFACTS
 from tests.servers import serve_in_thread
+from tests.support import ARTIFACTS
+
+pytestmark = pytest.mark.browser
 
 PHONE = {"width": 360, "height": 740}
 
 
 @pytest.fixture
-def phone(browser, app: Flask) -> Iterator[tuple[object, str]]:  # type: ignore[no-untyped-def]
+def phone(browser, app: Flask) -> Iterator[tuple[object, str]]:
     ARTIFACTS.mkdir(exist_ok=True)
     with serve_in_thread(app) as base:
         context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="zh-CN")
@@ -28,7 +30,7 @@ def phone(browser, app: Flask) -> Iterator[tuple[object, str]]:  # type: ignore[
         context.close()
 
 
-def no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-def]
+def no_horizontal_scroll(page) -> None:
     widths = page.evaluate(
         "[document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]"
     )
@@ -45,7 +47,7 @@ def no_horizontal_scroll(page) -> None:  # type: ignore[no-untyped-def]
         ("missing", "/report/2001", "没有找到2001年的年度报告"),
     ],
 )
-def test_pages_fit_a_phone_screen(phone, name: str, path: str, heading: str) -> None:  # type: ignore[no-untyped-def]
+def test_pages_fit_a_phone_screen(phone, name: str, path: str, heading: str) -> None:
     page, base = phone
     page.goto(base + path)
     assert page.locator("h1").inner_text() == heading
@@ -53,7 +55,7 @@ def test_pages_fit_a_phone_screen(phone, name: str, path: str, heading: str) -> 
     page.screenshot(path=str(ARTIFACTS / f"{name}-360.png"), full_page=True)
 
 
-def test_the_pdf_link_on_the_report_page_works(phone) -> None:  # type: ignore[no-untyped-def]
+def test_the_pdf_link_on_the_report_page_works(phone) -> None:
     page, base = phone
     page.goto(base + "/report/2017")
     link = page.locator("a#pdf")
@@ -71,7 +73,7 @@ def test_the_pdf_link_on_the_report_page_works(phone) -> None:  # type: ignore[n
     assert fetched.body().startswith(b"%PDF-")
 
 
-def test_the_catalogue_search_form_works(phone) -> None:  # type: ignore[no-untyped-def]
+def test_the_catalogue_search_form_works(phone) -> None:
     page, base = phone
     page.goto(base + "/items")
     page.fill("input[name=q]", "危改")

@@ -37,8 +37,7 @@ from bot.cases.outcomes import (
 from bot.clock import BEIJING
 from bot.models.cases import APPLICATION, COMPLAINT, ORGANISATION, PERSON, Case
 from bot.models.content import Item
-from tests.test_admin_auth import add_staff
-from tests.test_admin_cases import audit_entries, logged_in, post
+from tests.support import add_staff, audit_entries, logged_in, post
 
 YEAR = 2025
 #: (name, received, applicant: PERSON or an organisation kind, closed or None, outcome)

@@ -16,25 +16,9 @@ from bot.cases.privacy import unseal
 from bot.cases.texts import day_text
 from bot.models.cases import ORGANISATION, PERSON, Case
 from bot.store import KEY_PREFIX
-from tests.conftest import Resident
+from tests.support import ADDRESS, ID_NUMBER, PERSON_STEPS, PHONE, Resident, fill
 
-ID_NUMBER = "220381198001011230"
-PHONE = "13812341234"
 CREDIT_CODE = "91350100M000100Y43"
-ADDRESS = "吉林省公主岭市毛城子镇某村3组"
-#: A person applying with an ID card and a phone, for paper copies by post.
-PERSON_STEPS = [
-    "申请",
-    "1",
-    "张三",
-    "1",
-    ID_NUMBER,
-    PHONE,
-    "2025年村务公开的财务收支明细",
-    "1",
-    "1",
-    ADDRESS,
-]
 
 
 def cases_of(app) -> list[Case]:
@@ -45,13 +29,6 @@ def cases_of(app) -> list[Case]:
 def session_of(app, resident: Resident) -> dict:
     raw = app.extensions["sunshine.redis"].get(f"{KEY_PREFIX}session:{resident.chat.openid}")
     return json.loads(raw) if raw else {}
-
-
-def fill(resident: Resident, steps: list[str]) -> str:
-    reply = ""
-    for line in steps:
-        reply = resident.says(line)
-    return reply
 
 
 def test_a_person_applies_and_gets_a_receipt_with_the_statutory_date(app, resident):

@@ -11,20 +11,7 @@ from bot import clock, db
 from bot.cases.calendar import work_calendar
 from bot.cases.numbers import allocate, read_number
 from bot.models.cases import Case
-from tests.conftest import Resident
-from tests.test_cases_apply import PERSON_STEPS
-
-#: What the State Council might publish for 2027 (the test needs days only, not the real ones).
-SCHEDULE_2027 = {
-    "year": 2027,
-    "source": "国务院办公厅关于2027年部分节假日安排的通知（测试）",
-    "days_off": {"2027-01-01..2027-01-03": "元旦", "2027-02-05..2027-02-13": "春节"},
-    "working_days": {"2027-02-14": "春节"},
-}
-
-
-def cli(app, *args: str):
-    return app.test_cli_runner().invoke(args=list(args))
+from tests.support import PERSON_STEPS, SCHEDULE_2027, Resident, cli
 
 
 def test_seed_loads_the_shipped_years_once(app):

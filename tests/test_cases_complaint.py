@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 import stat
-import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import db
 from bot.cases import media
-from bot.models.cases import EXPIRED, PENDING, STORED, Attachment, Case
+from bot.models.cases import EXPIRED, PENDING, STORED, Case
 from tests import fake_wechat
-from tests.conftest import Resident
+from tests.support import Resident, fill, wait_for_fetch
 
 PHONE = "13912345678"
 PHOTO_URL = "https://mmbiz.qpic.cn/mmbiz_jpg/lamp.jpg"
@@ -25,13 +24,6 @@ def cases_of(app) -> list[Case]:
         return list(db.get_session().scalars(query))
 
 
-def fill(resident: Resident, steps: list[str]) -> str:
-    reply = ""
-    for line in steps:
-        reply = resident.says(line)
-    return reply
-
-
 def api_app(make_app, fake_api, **overrides):
     return make_app(
         WECHAT_APPID=fake_wechat.APPID,
@@ -39,16 +31,6 @@ def api_app(make_app, fake_api, **overrides):
         WECHAT_API_BASE=fake_api.base_url,
         **overrides,
     )
-
-
-def wait_for_fetch(app, timeout: float = 5.0) -> list[Attachment]:
-    deadline = time.monotonic() + timeout
-    while True:
-        with app.app_context():
-            attachments = list(db.get_session().scalars(select(Attachment)))
-        if all(a.fetch_state != PENDING for a in attachments) or time.monotonic() > deadline:
-            return attachments
-        time.sleep(0.05)
 
 
 def test_a_complaint_with_text_photo_location_and_contact(app, resident):

@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot import clock
-from tests.test_admin_cases import case_row, file_complaint, logged_in, post
-from tests.test_cases_calendar import cli
+from tests.support import case_row, cli, file_complaint, logged_in, post
 
 #: Monday 2 March 2026, 10:00 in Beijing; day 14 is Monday 16 March.
 RECEIVED = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)

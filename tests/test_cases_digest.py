@@ -10,7 +10,7 @@ from bot import db
 from bot.cases.deadlines import WorkCalendar
 from bot.cases.digest import working_days_between
 from bot.models.cases import Case
-from tests.test_cases_progress import file_complaint
+from tests.support import file_anonymous_complaint
 
 
 def backdate(app, number: str, days: int) -> None:
@@ -24,8 +24,8 @@ def backdate(app, number: str, days: int) -> None:
 
 
 def test_digest_lists_overdue_cases_first_then_those_due_soon(app, resident):
-    late = file_complaint(resident, "垃圾没人清")
-    fresh = file_complaint(resident, "路灯坏了")
+    late = file_anonymous_complaint(resident, "垃圾没人清")
+    fresh = file_anonymous_complaint(resident, "路灯坏了")
     backdate(app, late, 40)
     result = app.test_cli_runner().invoke(args=["digest"])
     assert result.exit_code == 0, result.output
@@ -37,7 +37,7 @@ def test_digest_lists_overdue_cases_first_then_those_due_soon(app, resident):
 
 
 def test_the_overdue_gauge_counts_late_open_cases(app, resident, client):
-    backdate(app, file_complaint(resident), 40)
+    backdate(app, file_anonymous_complaint(resident), 40)
     metrics = client.get("/metrics").get_data(as_text=True)
     assert "sunshine_overdue_cases 1.0" in metrics
 

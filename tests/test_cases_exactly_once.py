@@ -9,6 +9,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from bot import clock, db
@@ -18,7 +19,7 @@ from bot.models.cases import Attachment, Case
 from bot.store import KEY_PREFIX
 from bot.wechat.chat import describe
 from bot.wechat.protocol import Keys, message_xml, sign_delivery
-from tests.conftest import TOKEN, Resident, flask_transport, needs_redis
+from tests.support import TOKEN, Resident, flask_transport, needs_redis
 
 STEPS = ["投诉", "路灯坏了", "/image https://mmbiz.qpic.cn/a.jpg", "好了", "跳过"]
 OPENID = "o-resident-1"
@@ -100,6 +101,7 @@ def test_a_confirm_replayed_after_its_reply_was_lost_gets_the_same_receipt(app, 
     assert count(app) == 1 and count(app, Attachment) == 1
 
 
+@pytest.mark.services
 def test_steps_alternating_between_two_instances_file_one_case(make_app, services):
     needs_redis(services)
     one, two = make_app(), make_app()

@@ -13,8 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.cases.export import COLUMNS
-from tests.conftest import Resident
-from tests.test_admin_cases import audit_entries, logged_in
+from tests.support import Resident, audit_entries, logged_in
 
 ID_NUMBER = "220381198001011230"
 APPLICANT_PHONE = "13812341234"

@@ -29,10 +29,17 @@ from bot.models.cases import Case
 from bot.models.content import Report
 from bot.pdf import SYSTEM_FALLBACK_FONTS
 from bot.seed import report_text
-from tests.conftest import Resident, needs_program
-from tests.test_admin_cases import audit_entries, case_row, file_application, logged_in, post
-from tests.test_content_reports import pdf_text
-from tests.test_migrations import empty_app, generated_row  # noqa: F401  (empty_app: a fixture)
+from tests.support import (
+    Resident,
+    audit_entries,
+    case_row,
+    file_application,
+    generated_row,
+    logged_in,
+    needs_program,
+    pdf_text,
+    post,
+)
 
 BODY = "公主岭市人民政府"
 REFUSAL = {
@@ -295,7 +302,7 @@ def test_an_open_application_has_no_link(app, resident):
 
 
 def test_upgrading_fills_the_offices_bodies_the_closed_answers_and_the_printed_sentence(
-    empty_app: Flask,  # noqa: F811
+    empty_app: Flask,
 ) -> None:
     engine = empty_app.extensions["sunshine.engine"]
     db.upgrade(engine, "0010")

@@ -19,10 +19,18 @@ from bot import db
 from bot.cases.privacy import has_id_number, mask_id_numbers, originals
 from bot.models.cases import Case, CaseSupplement
 from bot.store import KEY_PREFIX
-from tests.conftest import Resident
-from tests.test_admin_cases import audit_entries, case_row, logged_in, number_in, post
-from tests.test_cases_apply import ID_NUMBER, PHONE, fill
-from tests.test_migrations import empty_app  # noqa: F401 (a fixture)
+from tests.support import (
+    ID_NUMBER,
+    PHONE,
+    Resident,
+    audit_entries,
+    case_row,
+    fill,
+    logged_in,
+    number_in,
+    post,
+    redis_dump,
+)
 
 MASKED = "220381********1230"
 #: The ways residents type an ID number (ID_NUMBER's check digit is 0; these need none).
@@ -66,25 +74,6 @@ def test_other_numbers_are_left_alone(text):
 
 
 # ---- the application dialogue ----
-
-
-def redis_dump(app: Flask) -> bytes:
-    """Every value in the store, as a dump of it would show them."""
-    store = app.extensions["sunshine.redis"]
-    values = []
-    for key in store.scan_iter():
-        kind = store.type(key)
-        if kind == b"string":
-            values.append(store.get(key))
-        elif kind == b"hash":
-            values += [name + b"=" + value for name, value in store.hgetall(key).items()]
-        elif kind == b"list":
-            values += store.lrange(key, 0, -1)
-        elif kind == b"set":
-            values += store.smembers(key)
-        elif kind == b"zset":
-            values += store.zrange(key, 0, -1)
-    return b"\n".join(values)
 
 
 def session_of(app: Flask, resident: Resident) -> bytes:
@@ -233,7 +222,7 @@ def insert_case_of_0010(engine: Engine) -> None:
         )
 
 
-def test_the_migration_seals_id_numbers_already_stored_in_clear(empty_app):  # noqa: F811
+def test_the_migration_seals_id_numbers_already_stored_in_clear(empty_app):
     engine: Engine = empty_app.extensions["sunshine.engine"]
     db.upgrade(engine, "0010")
     insert_case_of_0010(engine)

@@ -36,7 +36,7 @@ from bot.models.cases import (
     CasePause,
 )
 from bot.models.staff import Staff
-from tests.test_admin_cases import logged_in
+from tests.support import logged_in
 
 TODAY = date(2026, 3, 16)
 SEQUENCE = count(1)

@@ -14,14 +14,7 @@ from bot.cases import links
 from bot.cases.texts import NOT_FOUND
 from bot.models.cases import Case, CaseReply
 from bot.privacy import openid_hash
-from tests.conftest import PUBLIC_URL, Resident
-
-
-def file_complaint(resident: Resident, text: str = "路灯坏了") -> str:
-    for line in ("投诉", text, "好了", "跳过"):
-        resident.says(line)
-    receipt = resident.says("确认")
-    return receipt.split("编号：")[1].split("\n")[0]
+from tests.support import PUBLIC_URL, Resident, file_anonymous_complaint
 
 
 def add_replies(app, number: str, *bodies: str) -> None:
@@ -42,7 +35,7 @@ def add_replies(app, number: str, *bodies: str) -> None:
 
 
 def test_progress_shows_status_deadlines_and_replies(app, resident):
-    number = file_complaint(resident)
+    number = file_anonymous_complaint(resident)
     shown = resident.says(f"进度 {number}")
     assert f"编号：{number}（投诉）" in shown
     assert "状态：已收到，等待办理" in shown and "是否受理：15日内" in shown
@@ -55,7 +48,7 @@ def test_progress_shows_status_deadlines_and_replies(app, resident):
 
 
 def test_only_the_latest_replies_are_shown_and_long_ones_are_cut(app, resident):
-    number = file_complaint(resident)
+    number = file_anonymous_complaint(resident)
     add_replies(app, number, "第一条", "第二条", "第三条", "长" * 400)
     shown = resident.says(f"进度 {number}")
     assert "共4条" in shown and "第一条" not in shown and "第二条" in shown
@@ -63,14 +56,14 @@ def test_only_the_latest_replies_are_shown_and_long_ones_are_cut(app, resident):
 
 
 def test_a_number_is_read_however_it_is_typed(resident):
-    number = file_complaint(resident)
+    number = file_anonymous_complaint(resident)
     sloppy = "ｔｓ" + number[2:10] + " " + number[11:]
     assert f"编号：{number}" in resident.says(f"进度{sloppy}")
     assert f"编号：{number}" in resident.says(f"查询进度 {number.lower()}")
 
 
 def test_someone_elses_case_is_exactly_as_unknown_as_a_wrong_number(app, resident):
-    number = file_complaint(resident)
+    number = file_anonymous_complaint(resident)
     stranger = Resident(app, openid="o-stranger")
     others = stranger.says(f"进度 {number}")
     wrong = stranger.says(f"进度 {number[:-4]}9999")
@@ -81,9 +74,9 @@ def test_someone_elses_case_is_exactly_as_unknown_as_a_wrong_number(app, residen
 
 
 def test_mine_lists_only_my_cases_newest_first(app, resident):
-    first = file_complaint(resident, "路灯坏了")
-    second = file_complaint(resident, "垃圾没人收")
-    file_complaint(Resident(app, openid="o-neighbour"), "邻居的事")
+    first = file_anonymous_complaint(resident, "路灯坏了")
+    second = file_anonymous_complaint(resident, "垃圾没人收")
+    file_anonymous_complaint(Resident(app, openid="o-neighbour"), "邻居的事")
     listed = resident.says("我的")
     assert "您提交的事项（共2件）：" in listed
     assert listed.index(second) < listed.index(first)
@@ -98,7 +91,7 @@ def test_mine_without_cases_says_how_to_start(app):
 
 
 def test_a_closed_case_shows_no_deadline(app, resident):
-    number = file_complaint(resident)
+    number = file_anonymous_complaint(resident)
     with app.app_context():
         session = db.get_session()
         session.scalars(select(Case).where(Case.number == number)).one().status = "closed"
@@ -123,7 +116,7 @@ def full_text_link(resident: Resident, number: str) -> str:
 
 
 def test_a_cut_reply_links_to_every_reply_in_full(app, resident):
-    number = file_complaint(resident)
+    number = file_anonymous_complaint(resident)
     add_replies(app, number, "第一条", "第二条", "第三条", LONG)
     path = full_text_link(resident, number)
 
@@ -138,17 +131,17 @@ def test_a_cut_reply_links_to_every_reply_in_full(app, resident):
 
 
 def test_a_summary_with_nothing_cut_has_no_link(app, resident):
-    number = file_complaint(resident)
+    number = file_anonymous_complaint(resident)
     add_replies(app, number, "路灯已于今日修复。")
     assert "全文" not in resident.says(f"进度 {number}")
 
 
 def test_a_link_changed_or_made_for_another_case_shows_nothing(app, resident):
-    number = file_complaint(resident)
+    number = file_anonymous_complaint(resident)
     add_replies(app, number, LONG)
     path = full_text_link(resident, number)
     neighbour = Resident(app, openid="o-neighbour")
-    theirs = file_complaint(neighbour, "垃圾没人清")
+    theirs = file_anonymous_complaint(neighbour, "垃圾没人清")
     add_replies(app, theirs, "邻居的答复")
     client = app.test_client()
     with app.test_request_context():
@@ -167,7 +160,7 @@ def test_a_link_changed_or_made_for_another_case_shows_nothing(app, resident):
 
 
 def test_an_expired_link_says_how_to_get_a_new_one(app, resident, monkeypatch):
-    number = file_complaint(resident)
+    number = file_anonymous_complaint(resident)
     add_replies(app, number, LONG)
     path = full_text_link(resident, number)
     later = time.time() + links.LINK_DAYS * 24 * 3600 + 60

@@ -14,8 +14,7 @@ import pytest
 
 from bot import clock
 from bot.cases.calendar import shipped_schedules, statutory_days_off
-from tests.test_admin_cases import file_application, logged_in
-from tests.test_cases_calendar import SCHEDULE_2027, cli
+from tests.support import SCHEDULE_2027, cli, file_application, logged_in
 
 
 def test_the_statutory_holidays_of_2027():

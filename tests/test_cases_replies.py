@@ -15,8 +15,8 @@ from bot.models.cases import CaseReply
 from bot.store import EXTENSION as STORE
 from bot.wechat.window import seen_key
 from tests import fake_wechat
-from tests.conftest import Resident
-from tests.test_admin_cases import (
+from tests.support import (
+    Resident,
     audit_entries,
     case_row,
     file_application,
@@ -29,7 +29,7 @@ OPENID = "o-resident-1"
 
 
 @pytest.fixture
-def api_app(make_app, fake_api) -> Flask:  # type: ignore[no-untyped-def]
+def api_app(make_app, fake_api) -> Flask:
     return make_app(
         WECHAT_APPID=fake_wechat.APPID,
         WECHAT_SECRET=fake_wechat.SECRET,
@@ -42,7 +42,7 @@ def close_window(app: Flask, openid: str = OPENID) -> None:
     app.extensions[STORE].delete(seen_key(openid))
 
 
-def texts_sent(fake_api, openid: str = OPENID) -> list[str]:  # type: ignore[no-untyped-def]
+def texts_sent(fake_api, openid: str = OPENID) -> list[str]:
     return [m["text"]["content"] for m in fake_api.api.sent_messages if m["touser"] == openid]
 
 

@@ -8,13 +8,14 @@ import subprocess
 import sys
 import time
 
+import pytest
 import requests
 from sqlalchemy import func, select
 
 from bot import db
 from bot.models import Office
-from tests.conftest import AES_KEY, APPID, TOKEN
 from tests.servers import ROOT, free_port, serve_in_thread, wait_until_healthy
+from tests.support import AES_KEY, APPID, TOKEN
 
 SUNSHINE = [sys.executable, "-c", "from bot.launch import main; main()"]
 
@@ -47,6 +48,7 @@ def test_db_upgrade_and_current(app):
     assert re.fullmatch(r"\w+", current)
 
 
+@pytest.mark.slow
 def test_chat_reads_lines_and_prints_replies(app):
     with serve_in_thread(app) as base:
         result = run(
@@ -59,6 +61,7 @@ def test_chat_reads_lines_and_prints_replies(app):
     assert "请回复下面的词" in result.stdout
 
 
+@pytest.mark.slow
 def test_chat_in_safe_mode_encrypts_and_decrypts(safe_app):
     with serve_in_thread(safe_app) as base:
         result = run(
@@ -74,6 +77,7 @@ def test_chat_in_safe_mode_encrypts_and_decrypts(safe_app):
     assert "0434-6631321" in result.stdout
 
 
+@pytest.mark.slow
 def test_chat_with_the_wrong_token_says_the_server_refused(app):
     with serve_in_thread(app) as base:
         result = run(
@@ -83,6 +87,7 @@ def test_chat_with_the_wrong_token_says_the_server_refused(app):
     assert "HTTP 403" in result.stderr
 
 
+@pytest.mark.slow
 def test_chat_without_a_server_explains(app):
     result = run(
         ["chat", "--url", "http://127.0.0.1:1/wechat"], {"SUNSHINE_WECHAT_TOKEN": TOKEN}, "帮助\n"
@@ -91,6 +96,7 @@ def test_chat_without_a_server_explains(app):
     assert "cannot reach the server" in result.stderr
 
 
+@pytest.mark.slow
 def test_demo_without_a_terminal_seeds_and_serves(tmp_path):
     port = free_port()
     process = subprocess.Popen(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
@@ -13,18 +12,10 @@ from sqlalchemy import func, select
 from bot import db
 from bot.content.catalogue import canonical_doc_number
 from bot.models.content import Item
-from tests.conftest import Resident
-
-HEADER = ["序号", "标题", "类别", "文号", "发布机构", "发布日期", "渠道", "摘要", "附件"]
+from tests.support import GOOD, Resident, write_csv
 
 
-def write_csv(path: Path, rows: list[list[object]], encoding: str = "utf-8-sig") -> Path:
-    with path.open("w", newline="", encoding=encoding) as file:
-        csv.writer(file).writerows([HEADER, *rows])
-    return path
-
-
-def run_import(app: Flask, path: Path):  # type: ignore[no-untyped-def]
+def run_import(app: Flask, path: Path):
     return app.test_cli_runner().invoke(args=["items", "import", str(path)])
 
 
@@ -32,13 +23,6 @@ def items(app: Flask) -> dict[str, Item]:
     with app.app_context():
         found = db.get_session().scalars(select(Item).where(Item.is_example.is_(False)))
         return {item.title: item for item in found}
-
-
-GOOD = [
-    [1, "2018年第一季度低保资金发放情况", "民生保障", "毛民发[2018]3号", "镇民政办", "2018/4/2", "网站",
-     "本季度低保资金发放明细。", "发放表|https://example.gov.cn/a.xlsx"],
-    [2, "2018年春季防汛物资储备情况", "应急管理", "", "镇政府办公室", "2018年4月9日", "微信", "", ""],
-]  # fmt: skip
 
 
 def test_a_csv_is_imported_and_found_in_chat(app: Flask, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from flask import Flask
@@ -21,14 +20,7 @@ from bot.content.reports import (
 from bot.content.stats import errata
 from bot.models.content import Item, Report
 from bot.seed import report_text, seed
-from tests.conftest import PUBLIC_URL, Resident
-
-
-def pdf_text(data: bytes) -> str:
-    """The text a reader extracts from the PDF, whitespace removed (extractors space CJK)."""
-    reader = PdfReader(io.BytesIO(data))
-    return re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
-
+from tests.support import PUBLIC_URL, Resident, pdf_text
 
 # -- reading the text -------------------------------------------------------------------------
 
@@ -110,7 +102,7 @@ def test_an_unknown_year_lists_the_years_held(resident: Resident) -> None:
 # -- the page ---------------------------------------------------------------------------------
 
 
-def test_the_report_page_shows_the_parts_the_chart_and_the_pdf_link(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_report_page_shows_the_parts_the_chart_and_the_pdf_link(client) -> None:
     page = client.get("/report/2017").get_data(as_text=True)
     for text in ("一、基本做法", "二、主动公开信息情况", "三、存在的主要问题及改进措施"):
         assert text in page
@@ -121,14 +113,14 @@ def test_the_report_page_shows_the_parts_the_chart_and_the_pdf_link(client) -> N
     assert client.get("/report").headers["Location"].endswith("/report/2017")
 
 
-def test_a_missing_report_is_a_friendly_404(client) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_report_is_a_friendly_404(client) -> None:
     for url in ("/report/2016", "/report/2016.pdf"):
         response = client.get(url)
         assert response.status_code == 404
         assert "没有找到2016年的年度报告" in response.get_data(as_text=True)
 
 
-def test_the_2017_page_keeps_the_printed_34_percent_and_notes_the_computed_share(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_2017_page_keeps_the_printed_34_percent_and_notes_the_computed_share(client) -> None:
     page = client.get("/report/2017").get_data(as_text=True)
     assert "其他发布91条，占比34%。" in page, "the signed text, as printed"
     assert "勘误说明：原文“其他发布91条，占比34%”有误，按条数计算应为91÷256＝35.5%" in page
@@ -149,7 +141,7 @@ def test_an_erratum_is_computed_from_the_counts_at_the_precision_printed() -> No
 # -- the PDF ----------------------------------------------------------------------------------
 
 
-def test_the_generated_pdf_embeds_the_font_and_its_text_extracts(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_generated_pdf_embeds_the_font_and_its_text_extracts(client) -> None:
     response = client.get("/report/2017.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"

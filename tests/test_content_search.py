@@ -15,7 +15,7 @@ from bot.content import search
 from bot.content.search import Entry, SearchIndex, get_index, normalise
 from bot.models.content import CatalogueRevision, Item, catalogue_revision
 from bot.wechat.replies import TEXT_MAX_BYTES
-from tests.conftest import PUBLIC_URL, Resident
+from tests.support import PUBLIC_URL, Resident
 
 
 def index_of(

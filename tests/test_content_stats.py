@@ -10,7 +10,7 @@ from flask import Flask
 from bot import db
 from bot.content import stats
 from bot.models.content import Item
-from tests.conftest import Resident
+from tests.support import Resident
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_held_counts_follow_the_items(app: Flask) -> None:
     assert "2018年3条：网站0（0.0%），微信2（66.7%），其他1（33.3%）" in Resident(app).says("统计")
 
 
-def test_the_catalogue_shows_the_same_figures_as_a_chart(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_catalogue_shows_the_same_figures_as_a_chart(client) -> None:
     page = client.get("/items").get_data(as_text=True)
     assert 'id="stats"' in page
     assert 'class="bar-fill c-website" style="width: 43.4%"' in page

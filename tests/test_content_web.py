@@ -10,14 +10,14 @@ from flask import Flask
 from bot import db
 from bot.models.content import Item
 from bot.wechat.menu import build_menu, menu_problems
-from tests.conftest import PUBLIC_URL, Resident
+from tests.support import PUBLIC_URL, Resident
 
 
 def titles(html: str) -> list[str]:
     return re.findall(r'<a class="title" href="/items/\d+">([^<]+)</a>', html)
 
 
-def test_the_catalogue_lists_newest_first_with_examples_marked(client) -> None:  # type: ignore[no-untyped-def]
+def test_the_catalogue_lists_newest_first_with_examples_marked(client) -> None:
     page = client.get("/items").get_data(as_text=True)
     listed = titles(page)
     assert len(listed) == 14 and listed[0] == "2017年第三季度城乡最低生活保障资金发放情况"
@@ -33,7 +33,7 @@ def test_web_search_is_the_chat_search(app: Flask) -> None:
     assert all(title in chat for title in found)
 
 
-def test_filters_by_category_and_year(client) -> None:  # type: ignore[no-untyped-def]
+def test_filters_by_category_and_year(client) -> None:
     by_category = titles(client.get("/items?category=财政预决算").get_data(as_text=True))
     assert by_category == ["2016年度部门决算公开", "2017年财政预算公开"]
     by_year = titles(client.get("/items?year=2015").get_data(as_text=True))
@@ -66,7 +66,7 @@ def test_pages_of_twenty(app: Flask) -> None:
     assert len(titles(client.get("/items?q=防汛&page=99").get_data(as_text=True))) == 10
 
 
-def test_an_item_page_shows_its_fields_and_says_it_is_an_example(client) -> None:  # type: ignore[no-untyped-def]
+def test_an_item_page_shows_its_fields_and_says_it_is_an_example(client) -> None:
     page = client.get("/items/1").get_data(as_text=True)
     assert "<h1>2017年第三季度城乡最低生活保障资金发放情况</h1>" in page
     assert "示例〔2017〕21号" in page and "2017-10-12" in page and "网站" in page
@@ -95,7 +95,7 @@ def test_unpublished_and_unknown_items_are_friendly_404s(app: Flask) -> None:
         assert "没有找到这条信息" in response.get_data(as_text=True)
 
 
-def test_odd_parameters_do_not_break_the_page(client) -> None:  # type: ignore[no-untyped-def]
+def test_odd_parameters_do_not_break_the_page(client) -> None:
     for query in ("q=%00%FF", "year=abc", "page=-3", "category=不存在", "q=" + "低" * 500):
         assert client.get(f"/items?{query}").status_code == 200
     for query in (f"year={2**64}", f"page={2**64}", "year=-" + "9" * 40):
@@ -105,7 +105,7 @@ def test_odd_parameters_do_not_break_the_page(client) -> None:  # type: ignore[n
 OUT_OF_RANGE = (str(2**31), str(2**63), str(2**64), "9" * 40, "-1", "１２")
 
 
-def test_ids_no_database_column_holds_are_friendly_404s(client) -> None:  # type: ignore[no-untyped-def]
+def test_ids_no_database_column_holds_are_friendly_404s(client) -> None:
     for number in OUT_OF_RANGE:
         for path in (f"/items/{number}", f"/report/{number}", f"/report/{number}.pdf"):
             response = client.get(path)

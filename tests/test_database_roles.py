@@ -24,8 +24,16 @@ from sqlalchemy.exc import DBAPIError
 from bot import create_app, db
 from bot.models.content import ReviewRecord
 from bot.models.staff import AuditEntry
-from tests.conftest import IN_CI, Resident, Services, base_config, needs_program
-from tests.test_admin_cases import file_application, logged_in, post
+from tests.support import (
+    IN_CI,
+    Resident,
+    Services,
+    base_config,
+    file_application,
+    logged_in,
+    needs_program,
+    post,
+)
 
 ROLES_SQL = Path(__file__).resolve().parent.parent / "deploy" / "postgres" / "roles.sql"
 
@@ -138,6 +146,7 @@ def roles(services: Services) -> Iterator[Roles]:
         superuser.dispose()
 
 
+@pytest.mark.services
 def test_the_app_runs_as_a_role_that_cannot_alter_drop_or_empty_tables(
     roles: Roles, fresh_store: str | None, tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 import time
@@ -15,11 +16,11 @@ from bot import db
 from bot.engine.router import Command
 from bot.store import KEY_PREFIX
 from bot.wechat.chat import describe
-from bot.wechat.delivery import BUSY, when_answered
+from bot.wechat.delivery import BUSY, STILL_WORKING, when_answered
 from bot.wechat.protocol import Keys, message_xml, sign_delivery
 from bot.wechat.window import last_message_at
-from tests.conftest import TOKEN, Resident, needs_redis
 from tests.servers import gunicorn, serve_in_thread
+from tests.support import TOKEN, Resident, needs_redis
 
 KEYS = Keys(TOKEN)
 
@@ -125,6 +126,8 @@ def test_when_the_store_is_down_the_resident_is_told_plainly(make_app, resident)
     assert reply == "系统繁忙，刚才的消息没有处理，请稍后再发一次。"
 
 
+@pytest.mark.slow
+@pytest.mark.services
 def test_two_gunicorn_workers_on_real_redis_take_each_delivery_once(
     services, fresh_database, fresh_store
 ):
@@ -195,6 +198,78 @@ def test_a_retry_never_answers_with_silence_while_the_first_copy_still_runs(make
     assert effects(app) == 0
 
 
+# ---- the one-round-trip answer to a stateless command (帮助, 联系, 年报, 统计, their keys) ----
+
+
+def test_a_stateless_command_is_answered_without_the_lock_or_the_session(
+    app, resident, monkeypatch
+):
+    def full_path(*_: object) -> None:
+        raise AssertionError("the full path ran")
+
+    monkeypatch.setattr(app.extensions["sunshine.router"], "respond", full_path)
+    assert resident.says("帮助").startswith("请回复下面的词")
+    assert "0434-6631321" in resident.says("/click CONTACT")
+
+
+def test_in_a_dialogue_a_stateless_command_is_left_to_the_dialogue(resident):
+    resident.says("登记")
+    assert resident.says("帮助").startswith("（第1步，共4步）"), "the step again, not the commands"
+    reply = resident.says("/click CONTACT")
+    assert "0434-6631321" in reply and "您正在填写的“测试登记”还在" in reply
+
+
+def test_a_stateless_command_waits_for_the_residents_message_in_hand(make_app):
+    app = make_app(LOCK_WAIT=0.2)
+    resident = Resident(app)
+    store = app.extensions["sunshine.redis"]
+    lock = f"{KEY_PREFIX}lock:{resident.chat.openid}"
+    store.set(lock, b"another-worker", px=60_000)  # its message (登记, say) is being handled
+    assert resident.says("帮助") == STILL_WORKING
+    store.delete(lock)
+    assert resident.says("帮助").startswith("请回复下面的词")
+
+
+def test_a_retry_of_a_stateless_command_still_running_is_not_answered_anew(make_app):
+    app = make_app(RETRY_WAIT=0.2)
+    resident = Resident(app)
+    fields = text_fields("帮助", 4040, openid=resident.chat.openid)
+    claim_as_a_dead_worker(app, fields, lock_held=True)  # as if it were still running
+    assert describe(resident.chat.send(fields)) == STILL_WORKING
+
+
+def test_a_retry_of_a_stateless_command_gets_the_first_copys_reply(resident):
+    resident.says("登记")
+    fields = text_fields("帮助", 4041, openid=resident.chat.openid)
+    step = describe(resident.chat.send(fields))
+    assert step.startswith("（第1步，共4步）")
+    resident.says("取消")
+    assert describe(resident.chat.send(fields)) == step, "not the commands, though now it would be"
+
+
+def test_a_failing_stateless_answer_is_logged_and_the_full_path_runs(
+    app, resident, monkeypatch, caplog
+):
+    ran: list[str] = []
+
+    def broken(ctx):
+        ran.append(ctx.text)
+        raise RuntimeError("broken")
+
+    router = app.extensions["sunshine.router"]
+    monkeypatch.setitem(router.words, "帮助", Command("帮助", broken, False, None))
+    monkeypatch.setattr(router, "stateless", {broken})
+    with caplog.at_level(logging.INFO, logger="bot.wechat.delivery"):
+        assert "没有生效" in resident.says("帮助")
+    assert ran == ["帮助", "帮助"], "once on each path"
+    logged = [r for r in caplog.records if r.name == "bot.wechat.delivery"]
+    [swallowed] = [r for r in logged if r.levelno == logging.INFO]
+    assert swallowed.getMessage() == "stateless answer failed (RuntimeError); taking the full path"
+    assert not swallowed.exc_info, "the traceback is the full path's to log"
+    [reported] = [r for r in logged if r.levelno == logging.ERROR]
+    assert reported.exc_info is not None
+
+
 # ---- what a handler leaves for after its reply (docs/security.md, "The webhook, the database, logins and crafted input") ----
 
 
@@ -203,15 +278,15 @@ def test_work_left_for_after_the_reply_runs_only_when_that_reply_is_sent(
 ):
     ran: list[str] = []
 
-    def answers(ctx):  # type: ignore[no-untyped-def]
+    def answers(ctx):
         when_answered(lambda: ran.append("after 联系"))
         return "好的"
 
-    def fails(ctx):  # type: ignore[no-untyped-def]
+    def fails(ctx):
         when_answered(lambda: ran.append("after a failure"))
         raise RuntimeError("broken after it had shown something")
 
-    def stumbles_after(ctx):  # type: ignore[no-untyped-def]
+    def stumbles_after(ctx):
         when_answered(lambda: 1 / 0)
         return "照常回复"
 

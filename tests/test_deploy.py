@@ -40,8 +40,8 @@ from bot.config import DEFAULTS, STRING_SETTINGS
 from bot.urls import public_url
 from bot.wechat.chat import ChatClient, Transport, describe, http_transport
 from bot.wechat.protocol import Keys, sign_delivery
-from tests.conftest import TOKEN, needs_program
 from tests.servers import find_nginx, free_port, serve_in_thread, wait_until_healthy
+from tests.support import TOKEN, needs_program
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -140,7 +140,7 @@ def test_links_follow_proxy_headers_only_when_configured(
     assert seen == {"link": link, "client": client}
 
 
-def probe():  # type: ignore[no-untyped-def]
+def probe():
     return jsonify(link=public_url("/report/2017"), client=request.remote_addr)
 
 
@@ -199,6 +199,7 @@ def test_gunicorn_workers_come_from_the_cores_unless_set(monkeypatch: pytest.Mon
     assert deploy_config(monkeypatch, "3").cfg.workers == 3
 
 
+@pytest.mark.slow
 def test_gunicorn_with_the_deploy_config_serves_the_app(
     fresh_database: str, fresh_store: str | None, tmp_path: Path
 ) -> None:
@@ -440,6 +441,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 10) -> 
     raise RuntimeError(f"nginx did not listen on {port} within {timeout}s")
 
 
+@pytest.mark.slow
 def test_through_nginx_a_resident_gets_replies_over_tls(behind_nginx: tuple[Flask, Site]) -> None:
     _, site = behind_nginx
     assert site.session().get(f"{site.https}/healthz", timeout=10).status_code == 200
@@ -447,6 +449,7 @@ def test_through_nginx_a_resident_gets_replies_over_tls(behind_nginx: tuple[Flas
     assert "帮助" in describe(resident.text("帮助"))
 
 
+@pytest.mark.slow
 def test_nginx_sends_plain_http_to_https(behind_nginx: tuple[Flask, Site]) -> None:
     _, site = behind_nginx
     response = requests.get(f"{site.http}/items?q=1", allow_redirects=False, timeout=10)
@@ -454,6 +457,7 @@ def test_nginx_sends_plain_http_to_https(behind_nginx: tuple[Flask, Site]) -> No
     assert response.headers["Location"] == "https://127.0.0.1/items?q=1"
 
 
+@pytest.mark.slow
 def test_nginx_and_the_app_agree_on_the_webhook_body_limit(
     behind_nginx: tuple[Flask, Site],
 ) -> None:
@@ -465,6 +469,7 @@ def test_nginx_and_the_app_agree_on_the_webhook_body_limit(
         assert response.status_code == expected, size
 
 
+@pytest.mark.slow
 def test_behind_nginx_links_are_https_and_clients_cannot_forge_their_address(
     behind_nginx: tuple[Flask, Site],
 ) -> None:
@@ -474,6 +479,7 @@ def test_behind_nginx_links_are_https_and_clients_cannot_forge_their_address(
     assert seen == {"link": f"https://{SERVER_NAME}/report/2017", "client": "127.0.0.1"}
 
 
+@pytest.mark.slow
 def test_nginx_keeps_metrics_to_this_host(behind_nginx: tuple[Flask, Site]) -> None:
     _, site = behind_nginx
     status, body = site.get_from("127.0.0.2", "/metrics")
@@ -482,6 +488,7 @@ def test_nginx_keeps_metrics_to_this_host(behind_nginx: tuple[Flask, Site]) -> N
     assert "<center>nginx" not in body  # the app's answer, whatever it is
 
 
+@pytest.mark.slow
 def test_nginx_serves_static_files_and_leaves_the_rest_to_the_app(
     behind_nginx: tuple[Flask, Site],
 ) -> None:

@@ -8,7 +8,7 @@ from bot import db
 from bot.engine.dialogue import CONFIRM_HINT
 from bot.models import DialogueMark
 from bot.store import KEY_PREFIX
-from tests.conftest import Resident
+from tests.support import Resident
 
 
 def redis_of(app):

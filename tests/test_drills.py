@@ -36,14 +36,6 @@ from bot.wechat.chat import ChatClient, ChatError, describe
 from bot.wechat.delivery import BUSY
 from bot.wechat.protocol import Keys
 from tests.apps import PAUSE_AT, PAUSE_POINTS, PAUSED_PID_FILE
-from tests.conftest import (
-    TOKEN,
-    Resident,
-    Services,
-    needs_postgresql,
-    needs_program,
-    needs_redis,
-)
 from tests.servers import (
     REDIS_SERVER,
     OwnRedis,
@@ -51,7 +43,17 @@ from tests.servers import (
     gunicorn_instances,
     postgres_bindir,
 )
-from tests.test_cases_apply import PERSON_STEPS
+from tests.support import (
+    PERSON_STEPS,
+    TOKEN,
+    Resident,
+    Services,
+    needs_postgresql,
+    needs_program,
+    needs_redis,
+)
+
+pytestmark = pytest.mark.slow
 
 COMPLAINT = ["投诉", "村口路灯坏了三天了，晚上很黑", "/image", "好了", "跳过", "确认"]
 APPLICATION = [*PERSON_STEPS, "确认"]
@@ -115,6 +117,7 @@ def wait_for_file(path: Path, timeout: float = 15) -> str:
 # ---- a worker killed in the middle of 确认 ----
 
 
+@pytest.mark.services
 @pytest.mark.parametrize("moment", PAUSE_POINTS)
 def test_a_worker_killed_inside_the_filing_leaves_one_case_or_a_request_to_resend(
     services: Services, make_app: Callable[..., Flask], tmp_path: Path, moment: str
@@ -453,6 +456,7 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         cluster.remove()
 
 
+@pytest.mark.services
 def test_postgresql_restarted_while_residents_file(
     services: Services,
     private_postgres: PrivatePostgres,
@@ -542,6 +546,7 @@ def timed(send: Callable[[], str]) -> tuple[str, float]:
     return reply, time.monotonic() - started
 
 
+@pytest.mark.services
 def test_a_row_lock_held_elsewhere_never_costs_a_resident_the_answer(
     services: Services, make_app: Callable[..., Flask], tmp_path: Path
 ) -> None:

@@ -33,9 +33,17 @@ from bot.models.cases import STORED, Case
 from bot.wechat.chat import ChatClient, describe
 from bot.wechat.protocol import Keys
 from tests import fake_wechat
-from tests.conftest import TOKEN, Services, needs_postgresql, needs_program, needs_redis
 from tests.servers import UPSTREAM_HEADER, Instance, balancer, find_nginx, gunicorn_instances
-from tests.test_cases_apply import PERSON_STEPS
+from tests.support import (
+    PERSON_STEPS,
+    TOKEN,
+    Services,
+    needs_postgresql,
+    needs_program,
+    needs_redis,
+)
+
+pytestmark = [pytest.mark.slow, pytest.mark.services]
 
 COMPLAINT = ["投诉", "村口路灯坏了三天了，晚上很黑", "/image", "好了", "跳过", "确认"]
 RECEIPT_NUMBER = re.compile(r"编号：((?:TS|SQ)\d{8}-\d{4})")

@@ -40,9 +40,18 @@ from bot.models.cases import Case
 from bot.models.content import Item, Report
 from bot.wechat.protocol import Keys, message_xml, open_reply, sign, xml_element
 from bot.wechat.replies import SILENCE_BODY, TEXT_MAX_BYTES, cdata_safe
-from tests.conftest import AES_KEY, APPID, TOKEN, Resident
-from tests.test_admin_auth import PASSWORD, add_staff
-from tests.test_admin_cases import file_application, file_complaint
+from tests.support import (
+    AES_KEY,
+    APPID,
+    PASSWORD,
+    TOKEN,
+    Resident,
+    add_staff,
+    file_application,
+    file_complaint,
+)
+
+pytestmark = pytest.mark.slow
 
 LIMIT = 256 * 1024
 PLAIN_KEYS = Keys(TOKEN)

@@ -12,11 +12,7 @@ row in ``ROWS``. Runs on SQLite and, when configured, on PostgreSQL.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from decimal import Decimal
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -25,24 +21,17 @@ from alembic.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from flask import Flask
 from sqlalchemy import (
-    JSON,
-    Column,
-    Connection,
     Engine,
     MetaData,
-    Table,
     inspect,
-    make_url,
     select,
-    text,
 )
 from sqlalchemy.exc import IntegrityError
 
-from bot import create_app, db
+from bot import db
 from bot.models import Base, DialogueMark, Office
-from tests.conftest import Services
+from tests.support import generated_row
 
-SCHEMA = "sunshine_migrations"
 SCRIPTS = ScriptDirectory.from_config(db.alembic_config(None))
 #: Base first, heads last: a valid order in which to apply them.
 REVISIONS: list[Script] = list(reversed(list(SCRIPTS.walk_revisions())))
@@ -67,95 +56,8 @@ ROWS: dict[str, dict[str, Any]] = {
     },
 }
 
-SAMPLE_TEXT = "阳光 O'Brien ]]> <b>&amp; 0434-6100000"
 
-
-# ---- databases ----
-
-
-def app_on(url: str, tmp_path: Path) -> Flask:
-    """The app the way ``sunshine db upgrade`` builds it (same engine, same SQLite pragmas)."""
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": url,
-            "INSTANCE_PATH": str(tmp_path),
-            "WECHAT_TOKEN": "test-token",
-        }
-    )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_app(
-    request: pytest.FixtureRequest, services: Services, tmp_path: Path
-) -> Iterator[Flask]:
-    """An app on an empty database: a SQLite file, or a schema of its own in PostgreSQL."""
-    if request.param == "sqlite":
-        app = app_on(f"sqlite:///{tmp_path / 'release.sqlite'}", tmp_path)
-        yield app
-        app.extensions["sunshine.engine"].dispose()
-        return
-    if services.database_url is None:
-        pytest.skip("PostgreSQL not configured (set SUNSHINE_TEST_DATABASE_URL)")
-    url = make_url(services.database_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    isolated = url.update_query_dict({"options": f"-csearch_path={SCHEMA}"})
-    app = app_on(isolated.render_as_string(hide_password=False), tmp_path)
-    engine: Engine = app.extensions["sunshine.engine"]
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    try:
-        yield app
-    finally:
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
-
-
-# ---- rows a release would hold ----
-
-
-def generated_value(
-    connection: Connection, table: Table, column: Column, checks: list[dict]
-) -> Any:
-    """A value the column accepts: an allowed literal, a referenced key, or one of its type."""
-    for check in checks:  # "status IN ('draft', ...)", or PostgreSQL's "... = ANY (ARRAY[...])"
-        literals = re.findall(r"'([^']*)'", check["sqltext"])
-        if literals and re.search(rf"\b{re.escape(column.name)}\b", check["sqltext"]):
-            return literals[0]
-    if column.foreign_keys:
-        target = next(iter(column.foreign_keys)).column
-        return connection.execute(select(target).limit(1)).scalar_one()
-    if isinstance(column.type, JSON):
-        return {"键": ["值", 1]}
-    kind = column.type.python_type
-    if kind is str:
-        length = getattr(column.type, "length", None)
-        return SAMPLE_TEXT[:length] if length else SAMPLE_TEXT * 3
-    if kind is bool:
-        return True
-    if kind is int:
-        return 2017
-    if kind is float:
-        return 43.5
-    if kind is Decimal:
-        return Decimal("12.50")
-    if kind is datetime:
-        return datetime(2017, 12, 31, 8, 30, tzinfo=UTC)
-    if kind is date:
-        return date(2017, 12, 31)
-    if kind is bytes:
-        return b"%PDF-1.4\x00\xff"
-    raise NotImplementedError(f"{table.name}.{column.name}: add a row for it to ROWS")
-
-
-def generated_row(connection: Connection, table: Table) -> dict[str, Any]:
-    checks = inspect(connection).get_check_constraints(table.name)
-    return {
-        column.name: generated_value(connection, table, column, checks)
-        for column in table.columns
-        if not (column.primary_key and (column.server_default or column.identity))
-    }  # a key the database numbers itself (PostgreSQL's serial) is left to it, as the app does
+# ---- rows a release would hold (``generated_row`` is in tests/support.py) ----
 
 
 def seed_new_tables(engine: Engine, seeded: set[str]) -> None:
@@ -200,6 +102,7 @@ def assert_kept(before: dict, after: dict) -> None:
 # ---- the tests ----
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("release", REVISIONS, ids=lambda script: script.revision)
 def test_upgrading_a_database_of_an_earlier_release_keeps_every_row(
     empty_app: Flask, release: Script

@@ -14,7 +14,7 @@ from bot.logs import JsonFormatter, RequestIdFilter, TextFormatter
 from bot.models.staff import Staff
 from bot.privacy import openid_hash
 from bot.wechat.delivery import BUSY
-from tests.conftest import Resident
+from tests.support import Resident
 
 
 def sample(name: str, **labels: str) -> float:

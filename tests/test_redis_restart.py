@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Resident, needs_program
 from tests.servers import REDIS_SERVER, OwnRedis
+from tests.support import Resident, needs_program
+
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

@@ -20,9 +20,7 @@ from bot.cases.privacy import unseal
 from bot.models.cases import Case
 from bot.store import KEY_PREFIX
 from bot.wechat.chat import describe
-from tests.conftest import AES_KEY, APPID, Resident
-from tests.test_admin_cases import logged_in
-from tests.test_cases_id_numbers import redis_dump
+from tests.support import AES_KEY, APPID, Resident, logged_in, redis_dump
 
 PHONE = "13812341234"
 ID_NUMBER = "220381198001011230"

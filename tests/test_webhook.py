@@ -12,8 +12,8 @@ from bot.engine.router import Command
 from bot.wechat.chat import describe
 from bot.wechat.protocol import Keys, message_xml, open_reply, sign, sign_delivery
 from bot.wechat.replies import TEXT_MAX_BYTES, TRUNCATION_MARK, Article, News, Text, render
-from tests.conftest import AES_KEY, APPID, TOKEN, Resident
 from tests.servers import serve_in_thread
+from tests.support import AES_KEY, APPID, TOKEN, Resident
 
 KEYS = Keys(TOKEN)
 

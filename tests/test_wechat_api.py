@@ -14,8 +14,8 @@ from wechatpy.exceptions import WeChatClientException
 from bot.wechat.api import WeChatUnavailable, get_client
 from bot.wechat.menu import build_menu, menu_problems
 from tests import fake_wechat
-from tests.conftest import PUBLIC_URL, needs_redis
 from tests.servers import ROOT
+from tests.support import PUBLIC_URL, needs_redis
 
 
 @pytest.fixture
@@ -63,6 +63,8 @@ def test_threads_of_one_process_fetch_the_token_once(api_app, fake_api):
     assert fake_api.api.token_fetches == 1
 
 
+@pytest.mark.slow
+@pytest.mark.services
 def test_concurrent_processes_fetch_the_token_once(services, fake_api, fresh_database, fresh_store):
     redis_url = needs_redis(services)
     script = (

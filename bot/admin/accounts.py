@@ -299,7 +299,7 @@ def _audited(attempt: LoginAttempt, username: str, policy: LockoutPolicy) -> Log
     with the name typed."""
     staff = attempt.staff
     target = staff.id if staff else None
-    if attempt.outcome is Outcome.OK:
+    if attempt.outcome is Outcome.OK and staff is not None:  # a success names its member
         audit.record(staff, "auth.login", "staff", target)
         return attempt
     typed = username[:40]

@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import ParamSpec
 from urllib.parse import urlsplit
 
 import redis
@@ -43,7 +43,8 @@ from bot.models.staff import Staff
 from bot.staff.roles import check_permission
 from bot.store import get_redis
 
-View = TypeVar("View", bound=Callable[..., Any])
+Params = ParamSpec("Params")
+View = Callable[Params, ResponseReturnValue]
 
 log = logging.getLogger(__name__)
 
@@ -150,30 +151,30 @@ def _to_login() -> ResponseReturnValue:
 # ---- decorators ----
 
 
-def login_required(view: View) -> View:
+def login_required(view: View[Params]) -> View[Params]:
     """Send a visitor who is not logged in to the login page, and back here afterwards."""
 
     @functools.wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
+    def wrapped(*args: Params.args, **kwargs: Params.kwargs) -> ResponseReturnValue:
         if g.staff is None:
             return _to_login()
         return view(*args, **kwargs)
 
-    return wrapped  # type: ignore[return-value]
+    return wrapped
 
 
-def permission_required(permission: str) -> Callable[[View], View]:
+def permission_required(permission: str) -> Callable[[View[Params]], View[Params]]:
     """Allow members whose role grants ``permission``; others get a 403 page saying who may."""
     check_permission(permission)
 
-    def decorate(view: View) -> View:
+    def decorate(view: View[Params]) -> View[Params]:
         @functools.wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: Params.args, **kwargs: Params.kwargs) -> ResponseReturnValue:
             if not g.staff.can(permission):
                 raise PermissionDenied(permission)
             return view(*args, **kwargs)
 
-        return login_required(wrapped)  # type: ignore[return-value]
+        return login_required(wrapped)
 
     return decorate
 

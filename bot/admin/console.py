@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
@@ -104,7 +104,7 @@ class ConsoleSessionInterface(NoCookieSessionOnWebhook):
     """Flask's signed-cookie session, marked Secure on HTTPS requests even when not configured
     (and, as for every app, not opened for WeChat's deliveries)."""
 
-    def get_cookie_secure(self, app) -> bool:  # type: ignore[no-untyped-def]
+    def get_cookie_secure(self, app: Flask) -> bool:
         return super().get_cookie_secure(app) or request.is_secure
 
 

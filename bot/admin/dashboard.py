@@ -74,7 +74,7 @@ def monthly_trend(session: Session, on: date) -> list[Month]:
             counted[key] = counted.get(key, 0) + 1
         return counted
 
-    got, done = per_month(list(received)), per_month(list(closed))
+    got, done = per_month(list(received)), per_month([day for day in closed if day is not None])
     return [Month(first, got.get(first, 0), done.get(first, 0)) for first in starts]
 
 
@@ -135,7 +135,7 @@ class Waiting:
 
 
 def waiting_work(session: Session) -> Waiting:
-    def count(query: Select[tuple[int]]) -> int:
+    def count(query: Select[int]) -> int:
         return session.scalar(query) or 0
 
     return Waiting(

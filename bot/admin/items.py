@@ -259,7 +259,7 @@ def items() -> ResponseReturnValue:
         {int(y) for y in session.scalars(select(extract("year", Item.published_on)).distinct())},
         reverse=True,
     )
-    filters = {
+    filters: dict[str, Any] = {  # also given to url_for as keywords
         "status": status or None,
         "category": category or None,
         "year": year,

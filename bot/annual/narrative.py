@@ -37,7 +37,7 @@ def fees_collected(session: Session, year: int) -> Fees:
             CasePause.ended_on.between(date(year, 1, 1), date(year, 12, 31)),
         )
     ).one()
-    return Fees(count, Decimal(total).quantize(Decimal("0.01")))
+    return Fees(count, Decimal(total or 0).quantize(Decimal("0.01")))
 
 
 def fees_table(fees: Fees) -> dict[str, Any]:

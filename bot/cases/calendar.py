@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
+from typing import Any
 
 import chinese_calendar
 from sqlalchemy import delete, insert, select
@@ -75,7 +76,7 @@ def _days(key: str, year: int) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
 
-def _section(data: dict, name: str, year: int) -> dict[date, str]:
+def _section(data: dict[str, Any], name: str, year: int) -> dict[date, str]:
     section = data.get(name, {})
     if not isinstance(section, dict):
         raise ScheduleError(f'"{name}" must be an object of "date or range": "holiday name"')
@@ -217,7 +218,7 @@ def seed_calendar(session: Session) -> int:
 
 
 @cache
-def _statutory_data() -> dict:
+def _statutory_data() -> dict[str, Any]:
     raw = resources.files(DATA_FOLDER[0]).joinpath(STATUTORY_FILE).read_text(encoding="utf-8")
     return json.loads(raw)
 

@@ -7,8 +7,10 @@ import io
 import logging
 import shlex
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import IO, Any
 
 import click
 from flask import current_app
@@ -79,7 +81,12 @@ def export_command(fmt: str, output: Path | None, with_contact: bool) -> None:
     session.commit()
     if with_contact:
         log.warning("cases exported with contact details in full (%d records)", len(rows))
-    writer = {"xlsx": export.write_xlsx, "json": export.write_json, "csv": export.write_csv}[fmt]
+    writers: dict[str, Callable[[list[dict[str, Any]], IO[Any]], None]] = {
+        "xlsx": export.write_xlsx,
+        "json": export.write_json,
+        "csv": export.write_csv,
+    }
+    writer = writers[fmt]
     write_output(output, fmt, lambda stream: writer(rows, stream))
     if output:
         click.echo(f"Exported {len(rows)} case(s) to {output}.", err=True)

@@ -166,11 +166,11 @@ def _case(kind: str, category: str | None, openid: str, submission_id: str, now:
 
 def filed_that_day(session: Session, openid: str, day: date) -> int:
     """Cases the resident filed on ``day`` (an application moved to the complaint track once)."""
-    return session.scalar(
+    return session.execute(
         select(func.count())
         .select_from(Case)
         .where(Case.openid == openid, Case.received_on == day, Case.transferred_to.is_(None))
-    )
+    ).scalar_one()
 
 
 def _file(session: Session, prefix: str, case: Case, daily_limit: int) -> Filed:

@@ -62,7 +62,7 @@ def fetch_soon(case: Case) -> None:
     """Download ``case``'s photos in the background, if the WeChat API is configured."""
     if not case.attachments:
         return
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy typed as Flask
     if app.extensions[WECHAT_CLIENT] is None:
         log.info(
             "case %s: %d photo(s) wait for `sunshine media fetch` (WeChat API not configured)",

@@ -28,10 +28,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import requests
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from wechatpy.exceptions import WeChatClientException
 
@@ -229,7 +230,7 @@ def deliver(session: Session, reply: CaseReply, now: datetime | None = None) -> 
     console and the timer never push the same reply twice.
     """
     now = now or clock.now()
-    claimed = session.execute(
+    claimed = session.execute(  # an UPDATE's result is a CursorResult, with a rowcount
         update(CaseReply)
         .where(
             CaseReply.id == reply.id,
@@ -242,7 +243,7 @@ def deliver(session: Session, reply: CaseReply, now: datetime | None = None) -> 
         .execution_options(synchronize_session=False)
     )
     session.commit()
-    if claimed.rowcount != 1:
+    if cast(CursorResult[Any], claimed).rowcount != 1:
         return False
     session.refresh(reply)
     openid = reply.case.openid

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -60,7 +60,7 @@ MAX_COMMENT = 500
 class Reviewable(Protocol):
     """An ``Item`` or a ``Report``."""
 
-    review_subject: str
+    review_subject: ClassVar[str]
     id: int
     title: str
     status: str

@@ -198,10 +198,11 @@ def _indexable(gram: str) -> bool:
     return SEP not in gram and WORD_GAP not in gram
 
 
-def _positions(postings: Iterable[array | None]) -> set[int]:
+def _positions(postings: Iterable[array[int] | None]) -> set[int]:
     """Intersect posting lists, smallest first; empty if any is missing."""
-    lists = sorted(postings, key=lambda p: -1 if p is None else len(p))
-    if not lists or lists[0] is None:
+    given = list(postings)
+    lists = sorted((p for p in given if p is not None), key=len)
+    if not lists or len(lists) < len(given):
         return set()
     found = set(lists[0])
     for positions in lists[1:]:
@@ -271,7 +272,7 @@ class SearchIndex:
         return self._find(form, self._text, self.TEXT_GRAM, self._texts)
 
     def _find(
-        self, form: str, postings: dict[str, array], gram: int, fields: list[str]
+        self, form: str, postings: dict[str, array[int]], gram: int, fields: list[str]
     ) -> set[int]:
         if form.isdigit():  # a whole number: its own key, nothing to confirm
             return set(postings.get(NUMBER + form, ()))
@@ -538,7 +539,7 @@ class IndexCache:
         with self._lock:
             if self.rebuilding is not None and self.rebuilding.is_alive():
                 return
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy typed as Flask
             self.rebuilding = threading.Thread(
                 target=self._rebuild, args=(app,), name="search-index", daemon=True
             )

@@ -59,8 +59,9 @@ def errata(text: str, total: int) -> list[Erratum]:
     found = []
     for share in _PRINTED_SHARE.finditer(text):
         printed = Decimal(share["printed"])
+        # rounded to as many decimals as were printed
         computed = (Decimal(int(share["count"])) * 100 / Decimal(total)).quantize(
-            Decimal(1).scaleb(printed.as_tuple().exponent), ROUND_HALF_UP
+            printed, ROUND_HALF_UP
         )
         if computed != printed:
             found.append(Erratum(share.group(0).strip(), int(share["count"]), total))
@@ -121,6 +122,7 @@ def report_history(session: Session) -> list[ChannelCounts]:
     periods: dict[tuple[int, int, int], dict[Channel, int]] = defaultdict(dict)
     for year, figure in rows:
         counts = periods[(year, figure.first_year, figure.last_year)]
+        assert figure.channel is not None  # the query keeps figures with a channel
         channel = Channel(figure.channel)
         counts[channel] = counts.get(channel, 0) + figure.count
     return [

@@ -15,9 +15,9 @@ search. A voice note with a transcript is that text, in and out of dialogues.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app, g
 
@@ -28,6 +28,8 @@ from bot.metrics import DIALOGUES
 from bot.wechat.messages import Inbound
 from bot.wechat.replies import SILENCE, Reply, Text
 
+#: A handler as declared, its type kept by the decorators that register it.
+Declared = TypeVar("Declared", bound=Handler)
 ANY_MESSAGE = "*"
 
 
@@ -61,7 +63,7 @@ class Capability:
         prefix: bool = False,
         help: str | None = None,
         stateless: bool = False,
-    ) -> Callable[[Handler], Handler]:
+    ) -> Callable[[Declared], Declared]:
         """Answer text equal to one of ``words`` (or starting with one, when ``prefix``).
 
         ``stateless``: the answer depends on the text alone — the handler neither reads
@@ -69,7 +71,7 @@ class Capability:
         in one round trip to the store (its menu keys too).
         """
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: Declared) -> Declared:
             for index, word in enumerate(words):
                 shown = help if index == 0 else None
                 self.commands.append(Command(normalise(word), handler, prefix, shown))
@@ -79,37 +81,37 @@ class Capability:
 
         return register
 
-    def menu(self, *keys: str) -> Callable[[Handler], Handler]:
+    def menu(self, *keys: str) -> Callable[[Declared], Declared]:
         """Answer a click on the menu buttons with these event keys."""
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: Declared) -> Declared:
             for key in keys:
                 self.menu_keys[key] = handler
             return handler
 
         return register
 
-    def event(self, *names: str) -> Callable[[Handler], Handler]:
+    def event(self, *names: str) -> Callable[[Declared], Declared]:
         """Answer these events (``subscribe``, ...), by wechatpy's lower-case name."""
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: Declared) -> Declared:
             for name in names:
                 self.events[name] = handler
             return handler
 
         return register
 
-    def message(self, *types: str) -> Callable[[Handler], Handler]:
+    def message(self, *types: str) -> Callable[[Declared], Declared]:
         """Answer non-text messages of these types outside a dialogue (``*``: any)."""
 
-        def register(handler: Handler) -> Handler:
+        def register(handler: Declared) -> Declared:
             for kind in types:
                 self.message_types[kind] = handler
             return handler
 
         return register
 
-    def fallback(self, handler: Handler) -> Handler:
+    def fallback(self, handler: Declared) -> Declared:
         """Answer any other text outside a dialogue."""
         self.fallbacks.append(handler)
         return handler
@@ -174,7 +176,7 @@ class Capability:
 
 
 class Router:
-    def __init__(self, capabilities: list[Capability]) -> None:
+    def __init__(self, capabilities: Iterable[Capability]) -> None:
         self.capabilities = sorted(capabilities, key=lambda c: (c.order, c.name))
         self.words: dict[str, Command] = {}
         self.menu_keys: dict[str, Handler] = {}

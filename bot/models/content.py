@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    CursorResult,
     Date,
     ForeignKey,
     Index,
@@ -278,7 +279,7 @@ def bump_catalogue_revision(session: Session) -> None:
         .values(revision=CatalogueRevision.revision + 1)
         .execution_options(synchronize_session=False)
     )
-    if bumped.rowcount == 0:
+    if cast(CursorResult[Any], bumped).rowcount == 0:  # what an UPDATE returns
         session.execute(insert(CatalogueRevision).values(id=1, revision=1))
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import requests
@@ -57,11 +57,11 @@ class ChatClient:
     safe_mode: bool = False
     openid: str = DEMO_OPENID
     account: str = DEMO_ACCOUNT
-    _ids: Iterable[int] = field(default_factory=lambda: itertools.count(secrets.randbits(40)))
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(secrets.randbits(40)))
 
     def send(self, fields: dict[str, str | int]) -> str:
         """Deliver one message; return the plain reply body (XML, or ``success``)."""
-        envelope = {
+        envelope: dict[str, str | int] = {
             "ToUserName": self.account,
             "FromUserName": self.openid,
             "CreateTime": int(time.time()),

@@ -258,7 +258,12 @@ class Delivery:
         """One round trip for a stateless answer outside a dialogue; None: take the full path."""
         try:
             reply = responder.respond_statelessly(inbound)
-        except Exception:  # the full path runs the handler again, and reports what fails
+        except Exception as error:  # the full path runs the handler again and reports it
+            log.info(
+                "stateless answer failed (%s); taking the full path",
+                type(error).__name__,
+                exc_info=log.isEnabledFor(logging.DEBUG),  # the traceback: once is enough
+            )
             return None
         if reply is None:
             return None
@@ -312,7 +317,15 @@ class Delivery:
     ) -> None:
         key_list = [keys.delivery, keys.lock, keys.session, keys.seen]
         seen = "" if inbound.is_event else str(int(time.time()))
-        args = [body, REPLY_TTL_MS, token, session or "", SESSION_TTL_S, seen, SEEN_TTL_S]
+        args: list[str | int] = [
+            body,
+            REPLY_TTL_MS,
+            token,
+            session or "",
+            SESSION_TTL_S,
+            seen,
+            SEEN_TTL_S,
+        ]
         if self.reply_skip:
             self._send_without_reply("EVAL", _FINISH, len(key_list), *key_list, *args)
             return

@@ -11,6 +11,8 @@ Revises: 0007
 Create Date: 2026-11-27
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,7 +22,7 @@ branch_labels = None
 depends_on = None
 
 
-def case_columns() -> list[sa.Column]:
+def case_columns() -> list[sa.Column[Any]]:
     """New columns of ``case_record`` (built per call: a Column belongs to one table)."""
     return [
         sa.Column("clock_started_on", sa.Date()),
@@ -34,7 +36,7 @@ def case_columns() -> list[sa.Column]:
     ]
 
 
-def reply_columns() -> list[sa.Column]:
+def reply_columns() -> list[sa.Column[Any]]:
     return [
         sa.Column("final", sa.Boolean(), nullable=False, server_default=sa.false()),
         # Replies written before this revision were never pushed and are not pushed now.
@@ -51,7 +53,7 @@ APPEAL_KINDS = ("reconsideration", "lawsuit", "lawsuit_after_reconsideration")
 APPEAL_RESULTS = ("upheld", "corrected", "other", "pending")
 
 
-def _case_id() -> sa.Column:
+def _case_id() -> sa.Column[Any]:
     return sa.Column(
         "case_id",
         sa.Integer(),

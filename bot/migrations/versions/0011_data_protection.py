@@ -50,9 +50,9 @@ def upgrade() -> None:
     for table in TYPED:
         op.add_column(table, sa.Column("originals_sealed", sa.Text()))
     for name, rows in concealed.items():
-        table = typed_table(name)
+        typed = typed_table(name)
         for row_id, values in rows.items():
-            op.get_bind().execute(table.update().where(table.c.id == row_id).values(**values))
+            op.get_bind().execute(typed.update().where(typed.c.id == row_id).values(**values))
     dialect = op.get_bind().dialect.name
     if dialect == "postgresql":
         # audit_entry_append_only() exists since 0007; review_record gets its twin.

@@ -16,6 +16,8 @@ Revises: 0013
 Create Date: 2026-12-03
 """
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -25,7 +27,7 @@ branch_labels = None
 depends_on = None
 
 
-def case_columns() -> list[sa.Column]:
+def case_columns() -> list[sa.Column[Any]]:
     """New columns of ``case_record`` (built per call: a Column belongs to one table)."""
     return [
         sa.Column("accepted_on", sa.Date()),

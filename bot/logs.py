@@ -125,8 +125,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def take_request_id() -> None:
-        given = request.headers.get("X-Request-ID", "")
-        g.request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+        given = request.environ.get("HTTP_X_REQUEST_ID")
+        g.request_id = given if given and _REQUEST_ID.match(given) else secrets.token_hex(8)
 
     @app.after_request
     def return_request_id(response: Response) -> Response:

@@ -8,6 +8,7 @@ Labels never carry resident data.
 
 from __future__ import annotations
 
+import functools
 import hmac
 import os
 from collections.abc import Callable, Iterator
@@ -49,6 +50,19 @@ HANDLER_ERRORS = Counter(
 WECHAT_API_ERRORS = Counter(
     "sunshine_wechat_api_errors_total", "WeChat API calls that failed, by errcode.", ["errcode"]
 )
+
+
+@functools.cache
+def webhook_seconds(status: int) -> Histogram:
+    """``WEBHOOK_SECONDS`` for one status (a child looked up once, not on every message)."""
+    return WEBHOOK_SECONDS.labels(status=str(status))
+
+
+@functools.cache
+def replies(handler: str) -> Counter:
+    """``REPLIES`` for one handler (a child looked up once, not on every message)."""
+    return REPLIES.labels(handler=handler)
+
 
 bp = Blueprint("metrics", __name__)
 

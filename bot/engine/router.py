@@ -215,10 +215,12 @@ class Router:
         self.help_lines = [
             c.help for cap in self.capabilities for c in cap.commands if c.help is not None
         ]
+        lines = "\n".join(f"· {line}" for line in self.help_lines)
+        #: Built once: what was registered does not change while the app runs.
+        self._help_text = f"请回复下面的词：\n{lines}\n也可以直接用一句话说要办的事，或者发语音。"
 
     def help_text(self) -> str:
-        lines = "\n".join(f"· {line}" for line in self.help_lines)
-        return f"请回复下面的词：\n{lines}\n也可以直接用一句话说要办的事，或者发语音。"
+        return self._help_text
 
     def respond(self, inbound: Inbound, session: dict[str, Any]) -> Reply:
         """Answer ``inbound``; ``session`` is changed in place and saved by the caller."""

@@ -27,7 +27,7 @@ from flask import Flask, current_app, g
 
 from bot import db
 from bot.logs import Throttled
-from bot.metrics import DEDUP_HITS, HANDLER_ERRORS, REPLIES, STORE_ERRORS
+from bot.metrics import DEDUP_HITS, HANDLER_ERRORS, STORE_ERRORS, replies
 from bot.privacy import openid_hash
 from bot.store import EXTENSION as STORE
 from bot.store import KEY_PREFIX, store_kind
@@ -368,7 +368,7 @@ def _follow_up(follow_ups: list[Callable[[], None]]) -> None:
 
 
 def _answered(inbound: Inbound) -> None:
-    REPLIES.labels(handler=g.get("handler", "-")).inc()
+    replies(g.get("handler", "-")).inc()
     _log(inbound, "answered")
 
 

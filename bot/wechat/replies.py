@@ -8,6 +8,7 @@ sections and characters XML 1.0 forbids are dropped.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -75,6 +76,13 @@ def trim_text(content: str, limit: int = TEXT_MAX_BYTES) -> str:
     return head.rstrip() + TRUNCATION_MARK
 
 
+@functools.lru_cache(maxsize=256)
+def _safe_text(content: str) -> str:
+    """A text reply's content, trimmed and made safe: kept, since most answers are the same
+    few texts (help, contact, the report) given again and again."""
+    return cdata_safe(trim_text(content))
+
+
 def render(reply: Reply, message: BaseMessage) -> str:
     """Render ``reply`` as the XML body answering ``message`` (or ``success`` for silence)."""
     if isinstance(reply, Silence):
@@ -84,8 +92,7 @@ def render(reply: Reply, message: BaseMessage) -> str:
         "target": cdata_safe(message.source or ""),
     }
     if isinstance(reply, Text):
-        content = cdata_safe(trim_text(reply.content))
-        return TextReply(content=content, **addressing).render()
+        return TextReply(content=_safe_text(reply.content), **addressing).render()
     article = reply.article
     return ArticlesReply(
         articles=[

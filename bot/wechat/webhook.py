@@ -16,7 +16,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from bot.db import bound_waits, log_unavailable, unavailable
-from bot.metrics import WEBHOOK_SECONDS
+from bot.metrics import webhook_seconds
 from bot.wechat.delivery import Responder, get_delivery
 from bot.wechat.messages import MalformedMessage, read_message
 from bot.wechat.protocol import (
@@ -96,9 +96,7 @@ def wechat() -> Response:
     bound_waits(float(current_app.config["WECHAT_DB_DEADLINE"]))
     response = _answer()
     if request.method == "POST":
-        WEBHOOK_SECONDS.labels(status=str(response.status_code)).observe(
-            time.perf_counter() - started
-        )
+        webhook_seconds(response.status_code).observe(time.perf_counter() - started)
     return response
 
 

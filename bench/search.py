@@ -37,9 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from bot import clock, create_app, db  # noqa: E402
 from bot.content import pdf  # noqa: E402
+from bot.content.indexes import index_of  # noqa: E402
 from bot.content.listing import first_page  # noqa: E402
 from bot.content.reports import report_for  # noqa: E402
-from bot.content.search import get_index  # noqa: E402
 from bot.models.content import Item, bump_catalogue_revision  # noqa: E402
 from bot.seed import seed  # noqa: E402
 from bot.wechat.chat import ChatClient, describe  # noqa: E402
@@ -128,7 +128,7 @@ def measure_size(app: Any, size: int, rounds: int) -> dict[str, Any]:
     with app.test_request_context():
         session = db.get_session()
         started = time.perf_counter()
-        index = get_index(session)
+        index = index_of(session)
         result["index_build_s"] = round(time.perf_counter() - started, 3)
         assert len(index) == size
         for _ in range(rounds):

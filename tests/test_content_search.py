@@ -11,8 +11,8 @@ from flask import Flask
 from sqlalchemy import delete, select
 
 from bot import db
-from bot.content import search
-from bot.content.search import Entry, SearchIndex, get_index, normalise
+from bot.content import indexes
+from bot.content.search import Entry, SearchIndex, normalise
 from bot.models.content import CatalogueRevision, Item, catalogue_revision
 from bot.wechat.replies import TEXT_MAX_BYTES
 from tests.support import PUBLIC_URL, Resident
@@ -214,21 +214,70 @@ def test_every_orm_change_to_items_counts_even_without_the_counter_row(app: Flas
         assert catalogue_revision(session) == 1
         session.commit()
         assert catalogue_revision(session) == 1, "a flush without item changes does not count"
-        assert [e.title for e in get_index(session).search("改过的标题")] == ["改过的标题"]
+        assert [e.title for e in indexes.index_of(session).search("改过的标题")] == ["改过的标题"]
 
 
-def test_a_large_catalogue_is_reindexed_in_the_background(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture
+def large(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every catalogue counts as too large to index while a resident waits."""
+    monkeypatch.setattr(indexes, "INLINE_BUILD_ITEMS", 0)
+
+
+@pytest.mark.usefixtures("large")
+def test_a_changed_large_catalogue_answers_from_its_previous_index_while_rebuilt(
+    app: Flask,
 ) -> None:
-    monkeypatch.setattr(search, "INLINE_REBUILD_LIMIT", 0)
     cache = app.extensions["sunshine.search"]
     with app.app_context():
-        assert cache.get(db.get_session()).search("垃圾分类").total == 0  # the first, inline
+        assert indexes.index_of(db.get_session()).search("垃圾分类").total == 0
     add_item(app, "垃圾分类宣传活动通知")
     with app.app_context():
-        cache.get(db.get_session())  # answers from the previous index, starts the rebuild
-        cache.rebuilding.join(timeout=30)
-        assert cache.get(db.get_session()).search("垃圾分类").total == 1
+        assert cache.searcher(db.get_session()).search("垃圾分类").total == 0  # the previous one
+        cache.wait_for_builds()
+        assert cache.searcher(db.get_session()).search("垃圾分类").total == 1
+
+
+@pytest.mark.usefixtures("large")
+def test_a_large_catalogue_is_searched_in_the_database_until_asked_often(
+    app: Flask, resident: Resident
+) -> None:
+    """The first searches after a worker starts wait for no index; asked again, it is built."""
+    cache = app.extensions["sunshine.search"]
+    add_item(app, "垃圾分类宣传活动通知")
+    assert "垃圾分类宣传活动通知" in resident.says("垃圾分类")
+    cache.wait_for_builds()
+    assert cache.items_held == 0, "one search alone builds no index"
+    assert "垃圾分类宣传活动通知" in resident.says("垃圾分类")
+    cache.wait_for_builds()
+    with app.app_context():
+        held = cache.items_held
+        assert held == len(indexes.index_of(db.get_session())) > 1
+
+
+@pytest.mark.usefixtures("large")
+def test_the_latest_items_from_the_database_say_how_many_there_are(
+    app: Flask, resident: Resident, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(indexes, "CANDIDATES", 3)
+    monkeypatch.setattr(indexes, "BUILD_AFTER_MISSES", 100)
+    with app.app_context():
+        total = indexes.published_count(db.get_session(), None)
+    assert total > 3
+    first = resident.says("最新")
+    assert f"共{total}条" in first
+    assert "还在整理" in resident.says("下一页")
+
+
+def test_indexes_beyond_the_budget_drop_the_least_recently_used(app: Flask) -> None:
+    cache = app.extensions["sunshine.search"]
+    with app.app_context():
+        size = len(cache.index_of(db.get_session(), 1))
+        cache.budget_items = 2 * size
+        cache.index_of(db.get_session(), 2)
+        cache.index_of(db.get_session(), 1)  # used again: now the most recent
+        cache.index_of(db.get_session(), 3)
+        assert cache.items_held == 2 * size
+        assert cache.held_scopes() == [1, 3]
 
 
 @pytest.mark.parametrize("text", ["，。！", "a" * 500, "的" * 200, "〔〕", "😀", "2017", "查询   "])

@@ -1,6 +1,6 @@
 """Published information: the catalogue and its search, the annual reports and their PDFs.
 
-``init_app`` starts the per-process search index and registers the ``sunshine
+``init_app`` starts the per-process search indexes and registers the ``sunshine
 items`` commands; the pages are ``bot.public``. The chat side lives in
 ``handlers/search.py``, ``report.py``, ``latest.py`` and ``stats.py``.
 """
@@ -11,11 +11,11 @@ import logging
 
 from flask import Flask
 
-from bot.content import cli, search
+from bot.content import cli, indexes
 
 
 def init_app(app: Flask) -> None:
-    search.init_app(app)
+    indexes.init_app(app)
     app.cli.add_command(cli.items_group)
     # fpdf2 subsets the report font with fontTools, which logs every table it touches at INFO.
     logging.getLogger("fontTools").setLevel(logging.WARNING)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.content.search import Entry, Results, get_index
+from bot.content.indexes import searcher
+from bot.content.search import Entry, Results
 from bot.db import get_session
 from bot.urls import public_url
 from bot.wechat.replies import TEXT_MAX_BYTES
@@ -42,12 +43,14 @@ def next_page(session: dict[str, Any]) -> str:
             f"没有更多了：{_what(results)}共{results.total}条，已经全部列出。"
             "发送其他关键词可以继续查找。"
         )
+    if not results.page(offset, 1):  # the database search holds the newest items only
+        return "更多的信息还在整理，请过一会儿再回复“下一页”。"
     return _page(session, results, offset)
 
 
 def _results(query: str | None) -> Results:
-    index = get_index(get_session())
-    return index.latest() if query is None else index.search(query)
+    found = searcher(get_session())
+    return found.latest() if query is None else found.search(query)
 
 
 def _what(results: Results) -> str:

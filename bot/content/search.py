@@ -2,8 +2,8 @@
 
 Chinese has no spaces, residents type abbreviations (``低保`` for
 ``最低生活保障``) and the same search must run on SQLite and PostgreSQL on the
-webhook's hot path. So each process keeps an in-memory index of the published
-items, rebuilt when ``catalogue_revision`` changes (one single-row read per search):
+webhook's hot path. So each process keeps in-memory indexes of the published
+items (``bot.content.indexes`` decides which answers a message and when one is built):
 
 * every title (with its document number) is indexed by its substrings of one
   to three characters, every category, publisher, summary and body by those of
@@ -33,7 +33,6 @@ from __future__ import annotations
 import logging
 import math
 import re
-import threading
 import unicodedata
 from array import array
 from collections import defaultdict
@@ -41,10 +40,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-
-from flask import Flask, current_app
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.content.vocabulary import (
     DOCUMENT_KINDS,
@@ -54,8 +49,6 @@ from bot.content.vocabulary import (
     SPLITTERS,
     SYNONYMS,
 )
-from bot.db import get_session
-from bot.models.content import Item, ItemStatus, catalogue_revision
 
 #: Fields are joined with this; it never survives ``normalise``, so no pair spans two fields.
 SEP = "|"
@@ -66,8 +59,6 @@ MAX_WORDS = 8
 MAX_GAP = 2
 
 TITLE, ABBREVIATION, TEXT, YEAR = 1.0, 0.8, 0.5, 0.4
-#: Above this many items, a changed catalogue is re-indexed in the background (see IndexCache).
-INLINE_REBUILD_LIMIT = 20_000
 #: An item must match words carrying at least this share of the query's weight.
 COVERAGE = 0.5
 TOPIC_WEIGHT = 1.5
@@ -159,16 +150,21 @@ class Word:
 
 @dataclass(frozen=True)
 class Results:
-    """Matching items, best first, as positions in the index."""
+    """Matching items, best first, as positions in the index.
+
+    ``beyond``: matching items the index does not hold (the newest items of a catalogue
+    searched in the database, ``bot.content.indexes``).
+    """
 
     query: str
     words: tuple[Word, ...]
     positions: Sequence[int]
     index: SearchIndex
+    beyond: int = 0
 
     @property
     def total(self) -> int:
-        return len(self.positions)
+        return len(self.positions) + self.beyond
 
     def page(self, offset: int, limit: int) -> list[Entry]:
         return [self.index.entries[p] for p in self.positions[offset : offset + limit]]
@@ -238,8 +234,11 @@ class SearchIndex:
     TITLE_GRAM = 3
     TEXT_GRAM = 3
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
+    def __init__(self, entries: Sequence[Entry], population: int | None = None) -> None:
         self.entries = tuple(entries)
+        #: How many items the catalogue holds, when this index holds only some of them
+        #: (a database search's candidates): a word's rarity is measured against it.
+        self.population = max(population or 0, len(self.entries))
         self._heads = [entry.head for entry in self.entries]
         self._texts = [entry.text for entry in self.entries]
         head: dict[str, list[int]] = defaultdict(list)
@@ -399,7 +398,7 @@ class SearchIndex:
 
     def _weight(self, word: Word, found: int) -> float:
         """Rarer words weigh more; vocabulary topics more, kinds of document less."""
-        rarity = math.log(1 + len(self.entries) / found)
+        rarity = math.log(1 + self.population / found)
         if word.topic:
             return rarity * TOPIC_WEIGHT
         return rarity * (DOCUMENT_KIND_WEIGHT if word.text in DOCUMENT_KINDS else 1.0)
@@ -500,89 +499,3 @@ def _unknown_word(text: str) -> list[Word]:
     if len(text) < 2:
         return []
     return [Word(text, (text,), abbreviation=len(text) <= 4)]
-
-
-# -- one index per process, rebuilt when the catalogue changes ------------------------------
-
-
-class IndexCache:
-    """The app's current index and the catalogue revision it was built from.
-
-    After a change, an index of up to ``INLINE_REBUILD_LIMIT`` items is rebuilt
-    before answering (a few hundred milliseconds at most); a larger one is rebuilt
-    in a background thread while the previous index keeps answering, so that no
-    resident waits seconds on the webhook. The first index of a process is always
-    built before answering.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._revision: int | None = None
-        self._index: SearchIndex | None = None
-        self.rebuilding: threading.Thread | None = None
-
-    def get(self, session: Session) -> SearchIndex:
-        revision = catalogue_revision(session)
-        index = self._index
-        if index is not None and revision == self._revision:
-            return index
-        if index is not None and len(index) > INLINE_REBUILD_LIMIT:
-            self._rebuild_in_background()
-            return index
-        with self._lock:
-            if self._index is None or revision != self._revision:
-                self._index = build_index(session)
-                self._revision = revision
-            return self._index
-
-    def _rebuild_in_background(self) -> None:
-        with self._lock:
-            if self.rebuilding is not None and self.rebuilding.is_alive():
-                return
-            app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy typed as Flask
-            self.rebuilding = threading.Thread(
-                target=self._rebuild, args=(app,), name="search-index", daemon=True
-            )
-            self.rebuilding.start()
-
-    def _rebuild(self, app: Flask) -> None:
-        with app.app_context():
-            session = get_session()
-            revision = catalogue_revision(session)
-            index = build_index(session)
-        with self._lock:
-            self._index, self._revision = index, revision
-        log.info("search index rebuilt in the background: %d items", len(index))
-
-
-INDEXED_COLUMNS = (
-    Item.id,
-    Item.title,
-    Item.doc_number,
-    Item.category,
-    Item.publisher,
-    Item.summary,
-    Item.body,
-    Item.published_on,
-    Item.channel,
-    Item.is_example,
-)
-
-
-def build_index(session: Session) -> SearchIndex:
-    rows = session.execute(
-        select(*INDEXED_COLUMNS)
-        .where(Item.status == ItemStatus.PUBLISHED)
-        .order_by(Item.published_on.desc(), Item.id.desc())
-    )
-    return SearchIndex([Entry.of(row) for row in rows])
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["sunshine.search"] = IndexCache()
-
-
-def get_index(session: Session) -> SearchIndex:
-    """The current index of published items (rebuilt first if the catalogue changed)."""
-    cache: IndexCache = current_app.extensions["sunshine.search"]
-    return cache.get(session)

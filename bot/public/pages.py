@@ -16,8 +16,9 @@ from werkzeug.wrappers import Response
 
 from bot.annual import statutory
 from bot.content import pdf, stats
+from bot.content.indexes import index_of
 from bot.content.reports import latest_report, report_for, report_years
-from bot.content.search import Entry, get_index
+from bot.content.search import Entry
 from bot.db import get_session
 from bot.models import Office
 from bot.models.content import CHANNEL_LABELS, Channel, Item, ItemStatus, Report
@@ -44,7 +45,7 @@ def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
 @items_bp.get("")
 def catalogue() -> tuple[str, int]:
     session = get_session()
-    index = get_index(session)
+    index = index_of(session)
     query = request.args.get("q", "").strip()[:60]
     category = request.args.get("category", "").strip()
     year = request.args.get("year", type=int)

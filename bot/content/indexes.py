@@ -1,0 +1,302 @@
+"""Which search index answers a message: built in the background, never while a resident waits.
+
+A process keeps the indexes of the catalogues it searches (``SearchIndex``, one per
+catalogue), the least recently used dropped once they hold more than
+``SUNSHINE_SEARCH_CACHE_ITEMS`` items, so that a worker of a deployment with hundreds
+of towns stays within its memory. A message never waits for a large index:
+
+* a catalogue's index in memory and current answers (a few milliseconds);
+* after a change, an index of at most ``INLINE_BUILD_ITEMS`` items is rebuilt at
+  once (tens of milliseconds); a larger one keeps answering while a background
+  thread rebuilds it;
+* with no index in memory, a catalogue of at most ``INLINE_BUILD_ITEMS`` items is
+  indexed at once; a larger one is searched in the database: the items holding
+  the query's pieces, the best ``CANDIDATES`` by how many they hold (a title
+  counting double), ranked by an index of those alone. Its own index is built in
+  the background once it has been asked ``BUILD_AFTER_MISSES`` times within
+  ``MISS_WINDOW_S``: a search in a town nobody else asks about costs one query,
+  not an index that would push a busier town's out.
+
+Web pages (``/items``) and tools ask for the whole index with ``index_of`` and
+may wait for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from flask import Flask, current_app
+from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from bot.content.search import Entry, Results, SearchIndex
+from bot.db import get_session
+from bot.models.content import Item, ItemStatus, catalogue_revision
+
+log = logging.getLogger(__name__)
+
+#: A catalogue of at most this many items is indexed before answering (about 40 ms).
+INLINE_BUILD_ITEMS = 500
+#: Without an index, the database search ranks at most this many items.
+CANDIDATES = 100
+#: Query pieces looked up in the database, at most.
+MAX_TERMS = 12
+#: Searches of a catalogue without an index, within ``MISS_WINDOW_S``, before it is built.
+BUILD_AFTER_MISSES = 2
+MISS_WINDOW_S = 600.0
+
+#: A catalogue: a body's id (``None``: every published item).
+Scope = int | None
+
+INDEXED_COLUMNS = (
+    Item.id,
+    Item.title,
+    Item.doc_number,
+    Item.category,
+    Item.publisher,
+    Item.summary,
+    Item.body,
+    Item.published_on,
+    Item.channel,
+    Item.is_example,
+)
+_HEAD_COLUMNS = (Item.title, Item.doc_number)
+_TEXT_COLUMNS = (Item.category, Item.publisher, Item.summary, Item.body)
+
+
+class Searcher(Protocol):
+    """What answers a search: an index, or the database while none is held."""
+
+    def search(self, query: str) -> Results: ...
+
+    def latest(self) -> Results: ...
+
+
+def published(scope: Scope) -> list[ColumnElement[bool]]:
+    """The conditions selecting the published items of ``scope``."""
+    return [Item.status == ItemStatus.PUBLISHED]
+
+
+def published_count(session: Session, scope: Scope) -> int:
+    return session.scalar(select(func.count()).select_from(Item).where(*published(scope))) or 0
+
+
+def build_index(session: Session, scope: Scope = None) -> SearchIndex:
+    rows = session.execute(
+        select(*INDEXED_COLUMNS)
+        .where(*published(scope))
+        .order_by(Item.published_on.desc(), Item.id.desc())
+    )
+    return SearchIndex([Entry.of(row) for row in rows])
+
+
+def terms(query: str) -> list[str]:
+    """The pieces of ``query`` to look for in the database: its words as an index with no
+    items would cut them (numbers, Latin words, vocabulary topics with their synonyms,
+    Chinese runs), a run longer than three characters as its pairs."""
+    found: dict[str, None] = {}
+    for word in SearchIndex(()).words(query):
+        for form in word.forms:
+            pieces = [form] if len(form) <= 3 else [form[i : i + 2] for i in range(len(form) - 1)]
+            found.update(dict.fromkeys(pieces))
+    return list(found)[:MAX_TERMS]
+
+
+@dataclass
+class DatabaseSearch:
+    """A catalogue searched in the database, for a message that must not wait for its index."""
+
+    session: Session
+    scope: Scope
+
+    def search(self, query: str) -> Results:
+        pieces = terms(query)
+        if not pieces:
+            return SearchIndex(()).search(query)
+        patterns = [f"%{piece}%" for piece in pieces]
+        holds = [
+            case((or_(*(column.like(p) for column in _HEAD_COLUMNS)), 2), else_=0)
+            + case((or_(*(column.like(p) for column in _TEXT_COLUMNS)), 1), else_=0)
+            for p in patterns
+        ]
+        score = holds[0]
+        for hold in holds[1:]:
+            score = score + hold
+        rows = self.session.execute(
+            select(*INDEXED_COLUMNS)
+            .where(
+                *published(self.scope),
+                or_(*(c.like(p) for p in patterns for c in (*_HEAD_COLUMNS, *_TEXT_COLUMNS))),
+            )
+            .order_by(score.desc(), Item.published_on.desc(), Item.id.desc())
+            .limit(CANDIDATES)
+        ).all()
+        return SearchIndex([Entry.of(row) for row in rows], self._size()).search(query)
+
+    def latest(self) -> Results:
+        rows = self.session.execute(
+            select(*INDEXED_COLUMNS)
+            .where(*published(self.scope))
+            .order_by(Item.published_on.desc(), Item.id.desc())
+            .limit(CANDIDATES)
+        ).all()
+        newest = SearchIndex([Entry.of(row) for row in rows]).latest()
+        beyond = self._size() - len(rows)
+        return Results(newest.query, newest.words, newest.positions, newest.index, beyond)
+
+    def _size(self) -> int:
+        return published_count(self.session, self.scope)
+
+
+@dataclass(frozen=True)
+class _Held:
+    revision: int
+    index: SearchIndex
+
+
+class IndexCache:
+    """The process's indexes, least recently used first, and the thread that builds them."""
+
+    def __init__(self, app: Flask, budget_items: int) -> None:
+        self._app = app
+        self.budget_items = budget_items
+        self._held: OrderedDict[Scope, _Held] = OrderedDict()
+        self._lock = threading.Lock()
+        self._misses: dict[Scope, list[float]] = {}
+        self._wanted: queue.SimpleQueue[Scope] = queue.SimpleQueue()
+        self._queued: set[Scope] = set()
+        self._builder: threading.Thread | None = None
+
+    @property
+    def items_held(self) -> int:
+        return sum(len(held.index) for held in list(self._held.values()))
+
+    def held_scopes(self) -> list[Scope]:
+        """The catalogues whose indexes are in memory, least recently used first."""
+        with self._lock:
+            return list(self._held)
+
+    def searcher(self, session: Session, scope: Scope = None) -> Searcher:
+        """What answers a message now: see the module docstring."""
+        revision = catalogue_revision(session)
+        held = self._take(scope)
+        if held is not None:
+            if held.revision == revision:
+                return held.index
+            if len(held.index) <= INLINE_BUILD_ITEMS:
+                return self._keep(scope, revision, build_index(session, scope))
+            self.build_soon(scope)
+            return held.index
+        if published_count(session, scope) <= INLINE_BUILD_ITEMS:
+            return self._keep(scope, revision, build_index(session, scope))
+        if self._missed(scope):
+            self.build_soon(scope)
+        return DatabaseSearch(session, scope)
+
+    def index_of(self, session: Session, scope: Scope = None) -> SearchIndex:
+        """The whole current index of ``scope``, built first if need be (for pages, not messages)."""
+        revision = catalogue_revision(session)
+        held = self._take(scope)
+        if held is not None and held.revision == revision:
+            return held.index
+        return self._keep(scope, revision, build_index(session, scope))
+
+    def build_soon(self, scope: Scope) -> None:
+        """Have the background thread (re)build ``scope``'s index, unless it is queued already."""
+        with self._lock:
+            if scope in self._queued:
+                return
+            self._queued.add(scope)
+            if self._builder is None or not self._builder.is_alive():  # none yet, or forked
+                self._builder = threading.Thread(
+                    target=self._build_wanted, name="search-index", daemon=True
+                )
+                self._builder.start()
+        self._wanted.put(scope)
+
+    def wait_for_builds(self, timeout: float = 30.0) -> None:
+        """Return once nothing is queued or being built (for tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while self._queued and time.monotonic() < deadline:
+            time.sleep(0.005)
+
+    def _take(self, scope: Scope) -> _Held | None:
+        with self._lock:
+            held = self._held.get(scope)
+            if held is not None:
+                self._held.move_to_end(scope)
+            return held
+
+    def _keep(self, scope: Scope, revision: int, index: SearchIndex) -> SearchIndex:
+        with self._lock:
+            self._held[scope] = _Held(revision, index)
+            self._held.move_to_end(scope)
+            self._misses.pop(scope, None)
+            held_items = sum(len(held.index) for held in self._held.values())
+            while held_items > self.budget_items and len(self._held) > 1:
+                _, dropped = self._held.popitem(last=False)
+                held_items -= len(dropped.index)
+        return index
+
+    def _missed(self, scope: Scope) -> bool:
+        """Count a search of ``scope`` without its index; whether it is now asked often enough."""
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._misses.get(scope, ()) if now - t < MISS_WINDOW_S]
+            recent.append(now)
+            self._misses[scope] = recent
+            if len(self._misses) > 4 * max(len(self._held), 256):
+                self._forget_old_misses(now)
+            return len(recent) >= BUILD_AFTER_MISSES
+
+    def _forget_old_misses(self, now: float) -> None:
+        for scope, times in list(self._misses.items()):
+            if not times or now - times[-1] >= MISS_WINDOW_S:
+                del self._misses[scope]
+
+    def _build_wanted(self) -> None:
+        while True:
+            scope = self._wanted.get()
+            started = time.perf_counter()
+            try:
+                with self._app.app_context():
+                    session = get_session()
+                    revision = catalogue_revision(session)
+                    index = build_index(session, scope)
+                self._keep(scope, revision, index)
+                log.info(
+                    "search index of %s built in the background: %d items in %.2f s",
+                    "every item" if scope is None else f"body {scope}",
+                    len(index),
+                    time.perf_counter() - started,
+                )
+            except Exception:
+                log.exception("search index of %s could not be built", scope)
+            finally:
+                with self._lock:
+                    self._queued.discard(scope)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["sunshine.search"] = IndexCache(app, int(app.config["SEARCH_CACHE_ITEMS"]))
+
+
+def cache() -> IndexCache:
+    found: Any = current_app.extensions["sunshine.search"]
+    return found
+
+
+def searcher(session: Session, scope: Scope = None) -> Searcher:
+    """What answers a resident's search now, without waiting for a large index."""
+    return cache().searcher(session, scope)
+
+
+def index_of(session: Session, scope: Scope = None) -> SearchIndex:
+    """The whole current index of published items (built first if the catalogue changed)."""
+    return cache().index_of(session, scope)

@@ -15,7 +15,7 @@ from bot.content import search
 from bot.content.search import Entry, SearchIndex, get_index, normalise
 from bot.models.content import CatalogueRevision, Item, catalogue_revision
 from bot.wechat.replies import TEXT_MAX_BYTES
-from tests.support import PUBLIC_URL, Resident
+from tests.support import PUBLIC_URL, Resident, town_id
 
 
 def index_of(
@@ -48,6 +48,7 @@ def add_item(app: Flask, title: str, **fields: object) -> Item:
     with app.app_context():
         session = db.get_session()
         item = Item(
+            body_id=town_id(session),
             title=title,
             category=fields.pop("category", "民生保障"),
             published_on=fields.pop("published_on", date(2018, 1, 5)),
@@ -207,22 +208,23 @@ def test_every_orm_change_to_items_counts_even_without_the_counter_row(app: Flas
         session = db.get_session()
         session.execute(delete(CatalogueRevision))
         session.commit()
-        assert catalogue_revision(session) == 0
+        town = town_id(session)
+        assert catalogue_revision(session, town) == 0
         item = session.scalars(select(Item).limit(1)).one()
         item.title = "改过的标题"
         session.commit()
-        assert catalogue_revision(session) == 1
+        assert catalogue_revision(session, town) == 1
         session.commit()
-        assert catalogue_revision(session) == 1, "a flush without item changes does not count"
-        assert [e.title for e in get_index(session).search("改过的标题")] == ["改过的标题"]
+        assert catalogue_revision(session, town) == 1, "a flush without item changes does not count"
+        assert [e.title for e in get_index(session, town).search("改过的标题")] == ["改过的标题"]
 
 
 def test_a_large_catalogue_is_reindexed_in_the_background(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(search, "INLINE_REBUILD_LIMIT", 0)
-    cache = app.extensions["sunshine.search"]
     with app.app_context():
+        cache = app.extensions["sunshine.search"].of(town_id(db.get_session()))
         assert cache.get(db.get_session()).search("垃圾分类").total == 0  # the first, inline
     add_item(app, "垃圾分类宣传活动通知")
     with app.app_context():

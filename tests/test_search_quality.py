@@ -19,6 +19,7 @@ from bot.content.listing import PAGE_SIZE
 from bot.content.search import SearchIndex, get_index
 from bot.models.content import Item, bump_catalogue_revision
 from tests.data import town_catalogue
+from tests.support import town_id
 
 CATALOGUE_SIZE = 320
 
@@ -75,8 +76,9 @@ def catalogue_app(make_app: Callable[..., Flask]) -> Flask:
     with app.app_context():
         session = db.get_session()
         session.execute(delete(Item))
-        session.execute(insert(Item), list(town_catalogue.rows(CATALOGUE_SIZE)))
-        bump_catalogue_revision(session)  # a bulk insert bypasses the ORM's flush hook
+        town = town_id(session)
+        session.execute(insert(Item), list(town_catalogue.rows(CATALOGUE_SIZE, body_id=town)))
+        bump_catalogue_revision(session, town)  # a bulk insert bypasses the ORM's flush hook
         session.commit()
     return app
 
@@ -97,7 +99,7 @@ def test_the_test_set_is_large_enough() -> None:
 
 def test_each_query_finds_its_item_on_the_first_page(catalogue_app: Flask) -> None:
     with catalogue_app.app_context():
-        index = get_index(db.get_session())
+        index = get_index(db.get_session(), town_id(db.get_session()))
         assert len(index) == CATALOGUE_SIZE
         ranks = {query: rank(index, query, title) for query, title in PAIRS}
     missed = {q: r for q, r in ranks.items() if r is None or r > PAGE_SIZE}
@@ -108,7 +110,7 @@ def test_each_query_finds_its_item_on_the_first_page(catalogue_app: Flask) -> No
 
 def test_the_first_page_of_a_topic_is_all_about_it(catalogue_app: Flask) -> None:
     with catalogue_app.app_context():
-        index = get_index(db.get_session())
+        index = get_index(db.get_session(), town_id(db.get_session()))
         for query, forms in (
             ("低保", ("低保", "最低生活保障")),
             ("危改", ("危房改造",)),
@@ -123,6 +125,6 @@ def test_the_first_page_of_a_topic_is_all_about_it(catalogue_app: Flask) -> None
 
 def test_things_not_held_find_nothing(catalogue_app: Flask) -> None:
     with catalogue_app.app_context():
-        index = get_index(db.get_session())
+        index = get_index(db.get_session(), town_id(db.get_session()))
         for query in NOTHING_HELD:
             assert index.search(query).total == 0, query

@@ -3,7 +3,8 @@
 Chinese has no spaces, residents type abbreviations (``低保`` for
 ``最低生活保障``) and the same search must run on SQLite and PostgreSQL on the
 webhook's hot path. So each process keeps an in-memory index of the published
-items, rebuilt when ``catalogue_revision`` changes (one single-row read per search):
+items of each body, rebuilt when the body's ``catalogue_revision`` changes (one
+single-row read per search):
 
 * every title (with its document number) is indexed by its substrings of one
   to three characters, every category, publisher, summary and body by those of
@@ -502,11 +503,11 @@ def _unknown_word(text: str) -> list[Word]:
     return [Word(text, (text,), abbreviation=len(text) <= 4)]
 
 
-# -- one index per process, rebuilt when the catalogue changes ------------------------------
+# -- one index per body and process, rebuilt when its catalogue changes --------------------
 
 
 class IndexCache:
-    """The app's current index and the catalogue revision it was built from.
+    """A body's current index and the catalogue revision it was built from.
 
     After a change, an index of up to ``INLINE_REBUILD_LIMIT`` items is rebuilt
     before answering (a few hundred milliseconds at most); a larger one is rebuilt
@@ -515,14 +516,15 @@ class IndexCache:
     built before answering.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, body_id: int) -> None:
+        self.body_id = body_id
         self._lock = threading.Lock()
         self._revision: int | None = None
         self._index: SearchIndex | None = None
         self.rebuilding: threading.Thread | None = None
 
     def get(self, session: Session) -> SearchIndex:
-        revision = catalogue_revision(session)
+        revision = catalogue_revision(session, self.body_id)
         index = self._index
         if index is not None and revision == self._revision:
             return index
@@ -531,7 +533,7 @@ class IndexCache:
             return index
         with self._lock:
             if self._index is None or revision != self._revision:
-                self._index = build_index(session)
+                self._index = build_index(session, self.body_id)
                 self._revision = revision
             return self._index
 
@@ -548,11 +550,13 @@ class IndexCache:
     def _rebuild(self, app: Flask) -> None:
         with app.app_context():
             session = get_session()
-            revision = catalogue_revision(session)
-            index = build_index(session)
+            revision = catalogue_revision(session, self.body_id)
+            index = build_index(session, self.body_id)
         with self._lock:
             self._index, self._revision = index, revision
-        log.info("search index rebuilt in the background: %d items", len(index))
+        log.info(
+            "search index of body %d rebuilt in the background: %d items", self.body_id, len(index)
+        )
 
 
 INDEXED_COLUMNS = (
@@ -569,20 +573,35 @@ INDEXED_COLUMNS = (
 )
 
 
-def build_index(session: Session) -> SearchIndex:
+def build_index(session: Session, body_id: int) -> SearchIndex:
     rows = session.execute(
         select(*INDEXED_COLUMNS)
-        .where(Item.status == ItemStatus.PUBLISHED)
+        .where(Item.body_id == body_id, Item.status == ItemStatus.PUBLISHED)
         .order_by(Item.published_on.desc(), Item.id.desc())
     )
     return SearchIndex([Entry.of(row) for row in rows])
 
 
+class IndexCaches:
+    """The process's ``IndexCache`` of each body, made on the body's first search."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._caches: dict[int, IndexCache] = {}
+
+    def of(self, body_id: int) -> IndexCache:
+        cache = self._caches.get(body_id)
+        if cache is None:
+            with self._lock:
+                cache = self._caches.setdefault(body_id, IndexCache(body_id))
+        return cache
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["sunshine.search"] = IndexCache()
+    app.extensions["sunshine.search"] = IndexCaches()
 
 
-def get_index(session: Session) -> SearchIndex:
-    """The current index of published items (rebuilt first if the catalogue changed)."""
-    cache: IndexCache = current_app.extensions["sunshine.search"]
-    return cache.get(session)
+def get_index(session: Session, body_id: int) -> SearchIndex:
+    """The current index of a body's published items (rebuilt first if its catalogue changed)."""
+    caches: IndexCaches = current_app.extensions["sunshine.search"]
+    return caches.of(body_id).get(session)

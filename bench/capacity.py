@@ -78,6 +78,7 @@ from bench.common import (  # noqa: E402
 )
 from bot.models.cases import Case  # noqa: E402
 from bot.models.content import Item, bump_catalogue_revision  # noqa: E402
+from bot.staff import bodies  # noqa: E402
 from bot.wechat.protocol import Keys  # noqa: E402
 from tests.data import town_catalogue  # noqa: E402
 from tests.servers import balancer, find_nginx  # noqa: E402
@@ -753,8 +754,10 @@ def prepare(args: argparse.Namespace) -> None:
     reset_database(args.database_url)
     engine = create_engine(args.database_url)
     with Session(engine) as session:
-        session.execute(insert(Item), list(town_catalogue.rows(args.catalogue)))
-        bump_catalogue_revision(session)
+        town = bodies.default(session)
+        assert town is not None, "reset_database seeds the first body"
+        session.execute(insert(Item), list(town_catalogue.rows(args.catalogue, body_id=town.id)))
+        bump_catalogue_revision(session, town.id)
         session.commit()
     engine.dispose()
     flush_redis(args.redis_url)

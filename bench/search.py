@@ -45,6 +45,7 @@ from bot.seed import seed  # noqa: E402
 from bot.wechat.chat import ChatClient, describe  # noqa: E402
 from bot.wechat.protocol import Keys  # noqa: E402
 from tests.data import town_catalogue  # noqa: E402
+from tests.support import town_id  # noqa: E402
 from tests.test_search_quality import NOTHING_HELD, PAIRS  # noqa: E402
 
 TOKEN = "bench-token"
@@ -83,10 +84,11 @@ def load_catalogue(app: Any, size: int) -> None:
     with app.app_context():
         session = db.get_session()
         session.execute(delete(Item))
-        rows = list(town_catalogue.rows(size, years=YEARS))
+        town = town_id(session)
+        rows = list(town_catalogue.rows(size, body_id=town, years=YEARS))
         for start in range(0, len(rows), 5000):
             session.execute(insert(Item), rows[start : start + 5000])
-        bump_catalogue_revision(session)
+        bump_catalogue_revision(session, town)
         session.commit()
 
 
@@ -128,13 +130,14 @@ def measure_size(app: Any, size: int, rounds: int) -> dict[str, Any]:
     with app.test_request_context():
         session = db.get_session()
         started = time.perf_counter()
-        index = index_of(session)
+        town = town_id(session)
+        index = index_of(session, town)
         result["index_build_s"] = round(time.perf_counter() - started, 3)
         assert len(index) == size
         for _ in range(rounds):
             for query in QUERIES:
                 engine(index.search, query)
-                handler(first_page, {}, query)
+                handler(first_page, {}, town, query)
     client = webhook_client(app)
     for _ in range(rounds):
         for query in QUERIES:
@@ -152,7 +155,7 @@ def measure_pdf(app: Any, rounds: int) -> dict[str, Any]:
     with app.app_context():
         session = db.get_session()
         for _ in range(rounds):
-            report = report_for(session, 2017)
+            report = report_for(session, town_id(session), 2017)
             report.generated_pdf_key = None
             session.commit()
             started = time.perf_counter()
@@ -160,7 +163,7 @@ def measure_pdf(app: Any, rounds: int) -> dict[str, Any]:
             cold.append(time.perf_counter() - started)
             session.expire_all()
             started = time.perf_counter()
-            pdf.report_pdf(session, report_for(session, 2017))
+            pdf.report_pdf(session, report_for(session, town_id(session), 2017))
             cached.append(time.perf_counter() - started)
     return {"bytes": len(document.data), "cold": summary(cold), "cached": summary(cached)}
 

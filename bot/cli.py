@@ -15,6 +15,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot import db
 from bot.seed import seed
+from bot.staff import audit, bodies
 from bot.wechat.chat import COMMANDS, ChatClient, ChatError, describe, http_transport
 from bot.wechat.menu import build_menu, menu_problems
 from bot.wechat.protocol import Keys
@@ -24,21 +25,75 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    for command in (seed_command, db_group, menu_group, chat_command):
+    for command in (seed_command, body_group, db_group, menu_group, chat_command):
         app.cli.add_command(command)
 
 
 @click.command("seed")
+@click.option(
+    "--body",
+    "body_slug",
+    metavar="SLUG",
+    help="The body to seed (`sunshine body list`); needed when there are several.",
+)
 @with_appcontext
-def seed_command() -> None:
-    """Create the schema if missing and load the 2017 report and example content."""
+def seed_command(body_slug: str | None) -> None:
+    """Create the schema if missing and load the 2017 report and example content.
+
+    On a deployment without a body, the first body is created from the report's
+    contact details (slug SUNSHINE_FIRST_BODY_SLUG, default "town").
+    """
     with db.schema_owner() as engine:
         db.upgrade(engine)
-    seed(db.get_session())
+    session = db.get_session()
+    body = None
+    if body_slug or bodies.default(session) is not None:
+        try:
+            body = bodies.chosen(session, body_slug)
+        except bodies.BodyProblem as problem:
+            raise click.UsageError(str(problem)) from problem
+    body = seed(session, body)
     click.echo(
-        "Seeded: the office's contact details and the 2017 report, example items (into an "
-        "empty catalogue) and the holiday calendars."
+        f"Seeded body {body.slug}: its contact details and the 2017 report, example items "
+        "(into an empty catalogue); and the holiday calendars."
     )
+
+
+@click.group("body")
+def body_group() -> None:
+    """The bodies (行政机关: towns, county departments) this deployment serves."""
+
+
+@body_group.command("add")
+@click.argument("slug")
+@click.option("--name", required=True, help="Its name, e.g. 公主岭市怀德镇人民政府.")
+@with_appcontext
+def body_add(slug: str, name: str) -> None:
+    """Add a body SLUG (lower-case letters, digits, hyphens: it goes in its pages' paths)."""
+    session = db.get_session()
+    try:
+        body = bodies.add(session, audit.CLI, slug, name)
+    except bodies.BodyProblem as problem:
+        raise click.ClickException(str(problem)) from problem
+    session.commit()
+    click.echo(
+        f"Added body {body.slug}: {body.name}. Its pages: /b/{body.slug}/items; "
+        "staff fill its contact details at /admin/office."
+    )
+
+
+@body_group.command("list")
+@with_appcontext
+def body_list() -> None:
+    """List the bodies: slug and name; the default one (served at /wechat) is marked."""
+    listed = bodies.listed(db.get_session())
+    if not listed:
+        click.echo("No body yet: run `sunshine seed` or `sunshine body add SLUG --name NAME`.")
+        return
+    width = max(len(body.slug) for body in listed)
+    for number, body in enumerate(listed):
+        mark = "  (default)" if number == 0 else ""
+        click.echo(f"{body.slug:<{width}}  {body.name}{mark}")
 
 
 @click.group("db")

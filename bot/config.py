@@ -83,6 +83,9 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_IDLE_TIMEOUT": 30 * 60,
     "ADMIN_MAX_FAILED_LOGINS": 5,
     "ADMIN_LOCKOUT": 15 * 60,
+    # Bodies (行政机关): the slug of the first body, the one an upgraded one-town install
+    # (migration 0016) or ``sunshine seed`` on an empty deployment creates.
+    "FIRST_BODY_SLUG": "town",
 }
 
 STRING_SETTINGS = (
@@ -104,6 +107,7 @@ STRING_SETTINGS = (
     "MEDIA_DIR",
     "REPLY_TEMPLATE_ID",
     "REPLY_TEMPLATE_KEYS",
+    "FIRST_BODY_SLUG",
 )
 
 

@@ -184,10 +184,31 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     Hosts that start together wait for each other on PostgreSQL instead of
     running the same migration twice.
     """
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
-        command.upgrade(alembic_config(connection), revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _foreign_keys(connection, enforced=False)
+        try:
+            with connection.begin():
+                if not sqlite:
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+                    )
+                command.upgrade(alembic_config(connection), revision)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
+                    raise RuntimeError("the migration left rows whose foreign keys point nowhere")
+        finally:
+            if sqlite:
+                _foreign_keys(connection, enforced=True)
+
+
+def _foreign_keys(connection: Connection, *, enforced: bool) -> None:
+    """SQLite's rebuild of a table (``batch_alter_table``) drops it, and a dropped table's
+    rows are deleted, with their ``ON DELETE CASCADE`` children when foreign keys are
+    enforced: so migrations run without, and check them at the end (SQLite's documented
+    way to change a table). The pragma is taken outside a transaction only."""
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+    connection.commit()
 
 
 @contextmanager

@@ -12,14 +12,16 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cases.calendar import seed_calendar
 from bot.content.examples import EXAMPLE_ITEMS
 from bot.content.reports import parse_report, save_report, stored_report
-from bot.models import Office
+from bot.models import Body
 from bot.models.content import Item, ItemStatus, Report
+from bot.staff.bodies import town_bodies
 
 REPORT_2017 = "maochengzi-2017-disclosure-report.txt"
 
@@ -30,8 +32,6 @@ _CONTACT = re.compile(
 )
 _ACCOUNT = re.compile(r"微信公众号（(?P<account>[^）]+)）")
 _TITLE = re.compile(r"^(?P<title>.+?政府信息公开)\s*\n\s*\n?\s*工作年度报告", re.M)
-#: A town's name: the county-level part, then the town (``公主岭市`` + ``毛城子镇``).
-_TOWN = re.compile(r"^(?P<county>.+?[市县区旗])(?P<town>.+?(?:镇|乡|街道))")
 
 
 @dataclass(frozen=True)
@@ -69,25 +69,21 @@ def report_title(text: str) -> str:
     return f"{found['title']}工作年度报告" if found else "政府信息公开工作年度报告"
 
 
-def town_bodies(office_name: str) -> tuple[str | None, str | None]:
-    """A town's people's government and the body that hears its reconsiderations: the
-    county-level people's government (《行政复议法》 2023 Art. 24(1)(二)). None for an office
-    that is not a town's: staff enter them at ``/admin/office``."""
-    town = _TOWN.match(office_name)
-    if town is None:
-        return None, None
-    return f"{town['county']}{town['town']}人民政府", f"{town['county']}人民政府"
+def first_body_slug() -> str:
+    return current_app.config["FIRST_BODY_SLUG"] if has_app_context() else "town"
 
 
-def seed_office(session: Session) -> Office:
-    """Create the office from the 2017 report, or leave staff's edits alone if it exists."""
-    office = session.scalars(select(Office).limit(1)).first()
-    if office is not None:
-        return office
+def seed_body(session: Session) -> Body:
+    """The first body, its details read from the 2017 report; a deployment that has a body
+    already keeps its bodies as they are (staff's edits too) and is given the default one."""
+    body = session.scalars(select(Body).order_by(Body.id).limit(1)).first()
+    if body is not None:
+        return body
     text = report_text()
     contact = parse_contact(text)
     authority, reconsideration_body = town_bodies(contact.name)
-    office = Office(
+    body = Body(
+        slug=first_body_slug(),
         name=contact.name,
         account_name=contact.account_name,
         address=contact.address,
@@ -99,32 +95,42 @@ def seed_office(session: Session) -> Office:
         authority=authority,
         reconsideration_body=reconsideration_body,
     )
-    session.add(office)
-    return office
+    session.add(body)
+    session.flush()
+    return body
 
 
-def seed_report(session: Session) -> Report:
-    """Load the 2017 report (sections, figures) from its text, unless it is already held."""
+def seed_report(session: Session, body: Body) -> Report:
+    """Load the 2017 report (sections, figures) from its text, unless the body holds it."""
     text = report_text()
     parsed = parse_report(text)
-    report = stored_report(session, parsed.year)
-    return report if report is not None else save_report(session, parsed, text)
+    report = stored_report(session, body.id, parsed.year)
+    return report if report is not None else save_report(session, body.id, parsed, text)
 
 
-def seed_examples(session: Session) -> int:
-    """Put the example items in an empty catalogue; a catalogue with any item is left alone."""
-    if session.scalar(select(Item.id).limit(1)) is not None:
+def seed_examples(session: Session, body: Body) -> int:
+    """Put the example items in a body's empty catalogue; one with any item is left alone."""
+    if session.scalar(select(Item.id).where(Item.body_id == body.id).limit(1)) is not None:
         return 0
     session.add_all(
-        Item(**fields, is_example=True, status=ItemStatus.PUBLISHED, attachments=[])
+        Item(
+            **fields,
+            body_id=body.id,
+            is_example=True,
+            status=ItemStatus.PUBLISHED,
+            attachments=[],
+        )
         for fields in EXAMPLE_ITEMS
     )
     return len(EXAMPLE_ITEMS)
 
 
-def seed(session: Session) -> None:
-    seed_office(session)
-    seed_report(session)
-    seed_examples(session)
+def seed(session: Session, body: Body | None = None) -> Body:
+    """Seed ``body`` (default: the first body, created from the 2017 report if there is none)
+    with the 2017 report and the example items, and load the holiday calendars."""
+    body = body or seed_body(session)
+    seed_report(session, body)
+    seed_examples(session, body)
     session.commit()
     seed_calendar(session)
+    return body

@@ -321,7 +321,12 @@ def application_form(data: dict[str, Any]) -> ApplicationForm:
 
 def submit(ctx: Context, data: dict[str, Any]) -> str:
     filed = intake.file_application(
-        get_session(), ctx.openid, submission_id(ctx), application_form(data), limits.daily_limit()
+        get_session(),
+        ctx.body,
+        ctx.openid,
+        submission_id(ctx),
+        application_form(data),
+        limits.daily_limit(),
     )
     return texts.receipt(filed.case)
 

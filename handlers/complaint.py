@@ -368,6 +368,7 @@ def submit_for(category: str) -> Any:
     def submit(ctx: Context, data: dict[str, Any]) -> str:
         filed = intake.file_complaint(
             get_session(),
+            ctx.body,
             ctx.openid,
             submission_id(ctx),
             complaint_form(category, data),
@@ -474,7 +475,7 @@ def offer(ctx: Context) -> str:
         "这件事可以作为投诉交给镇里办理：回复“投诉”，您刚才说的就作为投诉内容，"
         "还可以补充照片和位置。"
     )
-    related = best_match(matter)
+    related = best_match(ctx.body.id, matter)
     return f"{reply}\n也许有用的公开信息：{related}" if related else reply
 
 

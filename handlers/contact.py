@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import clock
@@ -17,7 +16,6 @@ from bot.cases.calendar import work_calendar
 from bot.db import get_session
 from bot.engine.router import Capability, Context
 from bot.engine.sentences import Stage
-from bot.models import Office
 
 capability = Capability("联系我们", order=800)
 
@@ -75,9 +73,7 @@ REACHING = (
 )
 def contact(ctx: Context) -> str:
     session = get_session()
-    office = session.scalars(select(Office).limit(1)).first()
-    if office is None:
-        return "联系方式还没有登记，请稍后再试。发送“帮助”可查看其他功能。"
+    office = ctx.body
     lines = [office.name]
     for label, value in (
         ("地址", office.address),

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from bot.db import get_session
 from bot.engine.router import ANY_MESSAGE, Capability, Context
 from bot.engine.sentences import Stage
-from bot.models import Office
 
 capability = Capability("帮助", order=900)
 
@@ -88,8 +84,8 @@ def show_help(ctx: Context) -> str:
 
 @capability.event("subscribe", "subscribe_scan")
 def welcome(ctx: Context) -> str:
-    office = get_session().scalars(select(Office).limit(1)).first()
-    name = office.account_name or office.name if office else "本服务号"
+    office = ctx.body
+    name = office.account_name or office.name
     return (
         f"您好，欢迎关注{name}！在这里可以查找政府公开的信息、查看年度报告、"
         f"申请信息公开、投诉和提建议。\n{ctx.router.help_text()}"

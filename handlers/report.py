@@ -55,9 +55,10 @@ def wanted_year(text: str, today: date) -> int | None:
 def annual_report(ctx: Context) -> News | str:
     session = get_session()
     year = wanted_year(ctx.argument, clock.today())
-    report = report_for(session, year) if year else latest_report(session)
+    body_id = ctx.body.id
+    report = report_for(session, body_id, year) if year else latest_report(session, body_id)
     if report is None:
-        years = report_years(session)
+        years = report_years(session, body_id)
         if not years:
             return "还没有发布年度报告。发送“帮助”查看其他功能。"
         listed = "、".join(f"{year}年" for year in years)

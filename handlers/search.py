@@ -32,7 +32,7 @@ def search_command(ctx: Context) -> str:
 
 @capability.command("下一页", "更多")
 def more(ctx: Context) -> str:
-    return next_page(ctx.session)
+    return next_page(ctx.session, ctx.body.id)
 
 
 @capability.fallback
@@ -41,7 +41,7 @@ def search_text(ctx: Context) -> str:
 
 
 def _search(ctx: Context, query: str) -> str:
-    reply, found = first_page(ctx.session, query)
+    reply, found = first_page(ctx.session, ctx.body.id, query)
     if found:
         return reply
     quoted = mask_id_numbers(query)  # the reply is cached in Redis for WeChat's retries

@@ -16,10 +16,10 @@ MAX_YEARS = 6
 def statistics(ctx: Context) -> str:
     session = get_session()
     lines = ["政府信息公开统计（百分比按条数计算）"]
-    for period in stats.report_history(session):
+    for period in stats.report_history(session, ctx.body.id):
         lines.append(f"【{period.source}】{period.period}共{period.total}条：")
         lines.append(_shares(period))
-    held = stats.held_by_year(session)
+    held = stats.held_by_year(session, ctx.body.id)
     combined = stats.combined(held)  # None when nothing is held
     if combined is not None:
         lines.append(f"【本系统收录】共{combined.total}条" + _examples(combined) + "：")

@@ -25,15 +25,17 @@ from flask import Flask
 from jinja2.bccache import Bucket, BytecodeCache
 from pypdf import PdfReader
 from sqlalchemy import JSON, Column, Connection, Table, inspect, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.test import TestResponse
 
 from bot import create_app, db
 from bot.admin import accounts, auth
 from bot.content.review import Stage, records_of, standing
+from bot.models import Body
 from bot.models.cases import PENDING, Attachment, Case
 from bot.models.content import Item, Report
 from bot.models.staff import AuditEntry, Staff
+from bot.staff import bodies
 from bot.wechat.chat import ChatClient, describe
 from bot.wechat.protocol import Keys
 from tests import fake_wechat
@@ -97,6 +99,17 @@ def _needs(url: str | None, service: str, variable: str) -> str:
             pytest.fail(f"CI=true: this test needs real {service}")
         pytest.skip(f"needs real {service} (set {variable})")
     return url
+
+
+def town(session: Session) -> Body:
+    """The body the tests' app was seeded with: the default (first) one."""
+    body = bodies.default(session)
+    assert body is not None, "the app was not seeded"
+    return body
+
+
+def town_id(session: Session) -> int:
+    return town(session).id
 
 
 def base_config(database_url: str, redis_url: str | None, tmp_path: Path) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from tests.support import (
     add_staff,
     audit_actions,
     pdf_text,
+    town_id,
     visible_text,
 )
 
@@ -69,7 +70,8 @@ def report_form(
 ) -> dict[str, Any]:
     """The editor's fields, as the browser posts them."""
     with app.app_context():
-        report = stored_report(db.get_session(), year)
+        session = db.get_session()
+        report = stored_report(session, town_id(session), year)
         data: dict[str, Any] = {
             "revision": str(report.revision),
             "title": report.title,
@@ -101,7 +103,8 @@ def review_and_publish(desk: Desk, target: str = AT) -> None:
 
 def report_row(app: Flask, year: int = YEAR) -> Report:
     with app.app_context():
-        return stored_report(db.get_session(), year)
+        session = db.get_session()
+        return stored_report(session, town_id(session), year)
 
 
 @pytest.fixture
@@ -117,7 +120,7 @@ def tables_provider(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[int]:
     asked are recorded."""
     asked: list[int] = []
 
-    def statutory_tables(session: Any, year: int) -> list[dict[str, Any]]:
+    def statutory_tables(session: Any, body_id: int, year: int) -> list[dict[str, Any]]:
         asked.append(year)
         return TABLES
 

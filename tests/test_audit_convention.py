@@ -21,8 +21,8 @@ from bot.content import importer, review
 from bot.models.cases import COMPLAINT, RECEIVED, Case
 from bot.models.content import Item, ItemStatus, ReviewAction, ReviewDecision, ReviewStep
 from bot.models.staff import AuditEntry
-from bot.staff import audit, office
-from tests.support import GOOD, write_csv
+from bot.staff import audit, bodies, office
+from tests.support import GOOD, town_id, write_csv
 
 PASSWORD = "long enough 10"
 
@@ -57,12 +57,12 @@ def test_the_offices_details_name_what_changed(app: Flask) -> None:
     with app.app_context():
         session = db.get_session()
         admin = accounts.create_staff(session, "li", "admin", PASSWORD)
-        held = office.held(session)
+        held = bodies.default(session)
         assert held is not None
         values = {key: getattr(held, key) for key in office.FIELDS}
-        assert office.save(session, admin, values) == []
+        assert office.save(session, admin, held, values) == []
         new = {"phone": "0434-0000000", "hours": "周一至周五 8:30—16:30"}
-        changed = office.save(session, admin, values | new)
+        changed = office.save(session, admin, held, values | new)
         session.commit()
 
     assert changed == ["电话", "办公时间"]
@@ -76,6 +76,7 @@ def test_reviewing_and_publishing_are_written_by_the_review_rules(app: Flask) ->
         clerk = accounts.create_staff(session, "wang", "clerk", PASSWORD)
         approver = accounts.create_staff(session, "li", "approver", PASSWORD)
         item = Item(
+            body_id=town_id(session),
             title="关于秸秆禁烧的通告",
             category="公示公告",
             published_on=date(2026, 11, 20),
@@ -114,7 +115,7 @@ def test_an_import_and_an_export_are_written_by_their_domains(app: Flask, tmp_pa
     path = write_csv(tmp_path / "items.csv", GOOD)
     with app.app_context():
         session = db.get_session()
-        summary = importer.import_items(session, path, audit.CLI)
+        summary = importer.import_items(session, town_id(session), path, audit.CLI)
         rows = export.exported(
             session, audit.CLI, with_contact=False, destination="stdout", command="test"
         )
@@ -133,6 +134,7 @@ def test_handling_a_case_is_written_by_the_cases_domain(app: Flask) -> None:
         session = db.get_session()
         boss = accounts.create_staff(session, "li", "approver", PASSWORD)
         case = Case(
+            body_id=town_id(session),
             number="TS20260301-0001",
             kind=COMPLAINT,
             category="举报",

@@ -37,7 +37,7 @@ from bot.cases.outcomes import (
 from bot.clock import BEIJING
 from bot.models.cases import APPLICATION, COMPLAINT, ORGANISATION, PERSON, Case
 from bot.models.content import Item
-from tests.support import add_staff, audit_entries, logged_in, post
+from tests.support import add_staff, audit_entries, logged_in, post, town_id
 
 YEAR = 2025
 #: (name, received, applicant: PERSON or an organisation kind, closed or None, outcome)
@@ -114,6 +114,7 @@ def generate_year(app: Flask) -> dict[str, str]:
 
         def filed(kind: str, received: date, applicant: str) -> Case:
             case = Case(
+                body_id=town_id(session),
                 kind=kind,
                 category="投诉" if kind == COMPLAINT else None,
                 status="received",
@@ -129,7 +130,7 @@ def generate_year(app: Flask) -> dict[str, str]:
             )
             set_deadlines(case, work_calendar(session, received))
             prefix = numbers.APPLICATION_PREFIX if kind == APPLICATION else numbers.COMPLAINT_PREFIX
-            case.number = numbers.allocate(session, prefix, received)
+            case.number = numbers.allocate(session, case.body_id, prefix, received)
             session.add(case)
             session.flush()
             return case
@@ -151,7 +152,7 @@ def generate_year(app: Flask) -> dict[str, str]:
 
 def table_three_rows(app: Flask, year: int) -> dict[str, list]:
     with app.app_context():
-        tables = annual.statutory_tables(db.get_session(), year)
+        tables = annual.statutory_tables(db.get_session(), town_id(db.get_session()), year)
     [three] = [t for t in tables if t["title"] == annual.TABLE_THREE_TITLE]
     return {row[0]: row[1:] for row in three["rows"]}
 
@@ -182,7 +183,7 @@ def test_table_three_of_a_generated_year_matches_the_hand_count(app):
     assert {label for label, cells in rows.items() if set(cells) == {""}} == HEADINGS
     assert len(rows) == len(EXPECTED_2025) + len(HEADINGS)
     with app.app_context():
-        result = annual.compute(db.get_session(), YEAR)
+        result = annual.compute(db.get_session(), town_id(db.get_session()), YEAR)
     assert result.check.ok
 
 
@@ -198,7 +199,7 @@ def test_the_next_year_carries_over_what_was_open(app):
 def test_the_tables_have_the_generic_shape_the_report_editor_embeds(app):
     generate_year(app)
     with app.app_context():
-        tables = annual.statutory_tables(db.get_session(), YEAR)
+        tables = annual.statutory_tables(db.get_session(), town_id(db.get_session()), YEAR)
     assert [t["title"] for t in tables] == [
         "二、主动公开政府信息情况（第二十条第（一）项）",
         "二、主动公开政府信息情况（第二十条第（五）项）",
@@ -221,7 +222,7 @@ def test_an_application_closed_without_an_outcome_breaks_the_check(app):
         case = session.scalars(select(Case).where(Case.number == names["B11"])).one()
         case.status = "closed"  # by hand, as an old record might be
         session.commit()
-        result = annual.compute(session, YEAR)
+        result = annual.compute(session, town_id(session), YEAR)
     assert not result.check.ok and result.check.unclassified == [names["B11"]]
     [violation] = [v for v in result.check.violations if v.column == "总计"]
     assert (violation.received, violation.carried_in, violation.closed) == (13, 3, 14)
@@ -244,7 +245,13 @@ def add_items(app: Flask) -> None:
         session = db.get_session()
 
         def item(category: str, day: date, **extra: object) -> Item:
-            return Item(title=f"{category}{day}", category=category, published_on=day, **extra)
+            return Item(
+                body_id=town_id(session),
+                title=f"{category}{day}",
+                category=category,
+                published_on=day,
+                **extra,
+            )
 
         session.add_all(
             [
@@ -274,7 +281,7 @@ def test_table_two_counts_published_items_and_takes_entered_figures(app):
     )
 
     with app.app_context():
-        tables = annual.statutory_tables(db.get_session(), YEAR)
+        tables = annual.statutory_tables(db.get_session(), town_id(db.get_session()), YEAR)
     assert tables[0]["rows"] == [["规章", 0, 0, 0], ["行政规范性文件", 2, 0, 12]]
     assert tables[1]["rows"] == [["行政许可", 5]], "entered figures take precedence"
     assert tables[2]["rows"] == [["行政处罚", 0], ["行政强制", 0]]
@@ -294,7 +301,7 @@ def test_table_two_counts_published_items_and_takes_entered_figures(app):
 
     post(console, f"/admin/annual/{YEAR}/figures", **{"licensing.decisions": ""})
     with app.app_context():
-        again = annual.statutory_tables(db.get_session(), YEAR)
+        again = annual.statutory_tables(db.get_session(), town_id(db.get_session()), YEAR)
     assert again[1]["rows"] == [["行政许可", 3]], "cleared: back to the count"
 
 
@@ -322,7 +329,7 @@ def test_table_four_counts_an_appeal_when_it_concludes_and_carries_open_ones_for
 
     def table_four(year: int) -> dict:
         with app.app_context():
-            return annual.statutory_tables(db.get_session(), year)[-1]
+            return annual.statutory_tables(db.get_session(), town_id(db.get_session()), year)[-1]
 
     four = table_four(YEAR)
     assert four["columns"] == ["类别", "结果维持", "结果纠正", "其他结果", "尚未审结", "总计"]

@@ -11,7 +11,7 @@ from bot import clock, db
 from bot.cases.calendar import work_calendar
 from bot.cases.numbers import allocate, read_number
 from bot.models.cases import Case
-from tests.support import PERSON_STEPS, SCHEDULE_2027, Resident, cli
+from tests.support import PERSON_STEPS, SCHEDULE_2027, Resident, cli, town_id
 
 
 def test_seed_loads_the_shipped_years_once(app):
@@ -93,10 +93,10 @@ def test_numbers_restart_each_day_for_each_prefix(app):
         session = db.get_session()
         day, next_day = date(2026, 11, 26), date(2026, 11, 27)
         given = [
-            allocate(session, "SQ", day),
-            allocate(session, "SQ", day),
-            allocate(session, "TS", day),
-            allocate(session, "SQ", next_day),
+            allocate(session, town_id(session), "SQ", day),
+            allocate(session, town_id(session), "SQ", day),
+            allocate(session, town_id(session), "TS", day),
+            allocate(session, town_id(session), "SQ", next_day),
         ]
         session.commit()
     assert given == ["SQ20261126-0001", "SQ20261126-0002", "TS20261126-0001", "SQ20261127-0001"]
@@ -105,9 +105,9 @@ def test_numbers_restart_each_day_for_each_prefix(app):
 def test_a_rolled_back_submission_gives_its_number_back(app):
     with app.app_context():
         session = db.get_session()
-        allocate(session, "TS", date(2026, 11, 26))
+        allocate(session, town_id(session), "TS", date(2026, 11, 26))
         session.rollback()
-        assert allocate(session, "TS", date(2026, 11, 26)) == "TS20261126-0001"
+        assert allocate(session, town_id(session), "TS", date(2026, 11, 26)) == "TS20261126-0001"
         session.commit()
         assert session.scalars(select(Case)).first() is None
 

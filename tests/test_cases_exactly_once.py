@@ -19,7 +19,7 @@ from bot.models.cases import Attachment, Case
 from bot.store import KEY_PREFIX
 from bot.wechat.chat import describe
 from bot.wechat.protocol import Keys, message_xml, sign_delivery
-from tests.support import TOKEN, Resident, flask_transport, needs_redis
+from tests.support import TOKEN, Resident, flask_transport, needs_redis, town
 
 STEPS = ["投诉", "路灯坏了", "/image https://mmbiz.qpic.cn/a.jpg", "好了", "跳过"]
 OPENID = "o-resident-1"
@@ -122,8 +122,9 @@ def test_concurrent_submissions_get_consecutive_numbers(app, monkeypatch):
     def submit(n: int) -> str:
         with app.app_context():
             form = ComplaintForm(category="投诉", text=f"第{n}件", photos=(Photo(f"m{n}", None),))
+            session = db.get_session()
             return intake.file_complaint(
-                db.get_session(), f"o-{n}", f"sub-{n}", form, 10
+                session, town(session), f"o-{n}", f"sub-{n}", form, 10
             ).case.number
 
     with ThreadPoolExecutor(8) as pool:
@@ -138,7 +139,10 @@ def test_the_same_submission_filed_concurrently_is_one_case(app):
     def submit(_: int) -> tuple[str, bool]:
         with app.app_context():
             start.wait()
-            filed = intake.file_complaint(db.get_session(), "o-same", "the-same-dialogue", form, 10)
+            session = db.get_session()
+            filed = intake.file_complaint(
+                session, town(session), "o-same", "the-same-dialogue", form, 10
+            )
             return filed.case.number, filed.new
 
     with ThreadPoolExecutor(4) as pool:

@@ -24,7 +24,7 @@ from bot.cases import links
 from bot.cases.formal import NO_LINE_START, FormalReply, render_pdf, wrap
 from bot.cases.outcomes import APPLICATION_OUTCOMES, Remedy, outcome, remedy_notice
 from bot.content.reports import parse_report
-from bot.models import Office
+from bot.models import Body
 from bot.models.cases import Case
 from bot.models.content import Report
 from bot.pdf import SYSTEM_FALLBACK_FONTS
@@ -125,7 +125,7 @@ def test_an_application_is_not_closed_until_the_office_names_its_reconsideration
 ):
     with app.app_context():
         session = db.get_session()
-        session.scalars(select(Office)).one().reconsideration_body = None
+        session.scalars(select(Body)).one().reconsideration_body = None
         session.commit()
     number = file_application(resident)
     handler = logged_in(app, "wang", "handler")
@@ -332,7 +332,7 @@ def test_upgrading_fills_the_offices_bodies_the_closed_answers_and_the_printed_s
 
     with empty_app.app_context():
         session = db.get_session()
-        office = session.scalars(select(Office)).one()
+        office = session.scalars(select(Body)).one()
         assert (office.authority, office.reconsideration_body) == (
             "公主岭市毛城子镇人民政府",
             BODY,

@@ -36,7 +36,7 @@ from bot.models.cases import (
     CasePause,
 )
 from bot.models.staff import Staff
-from tests.support import logged_in
+from tests.support import logged_in, town_id
 
 TODAY = date(2026, 3, 16)
 SEQUENCE = count(1)
@@ -48,6 +48,7 @@ def add_case(session: Session, kind: str, status: str, due: int, **fields: objec
     prefix = "SQ" if kind == APPLICATION else "TS"
     fields = {"text": f"第{n}件的内容", **fields}
     case = Case(
+        body_id=town_id(session),
         number=f"{prefix}20260301-{n:04d}",
         kind=kind,
         category="投诉" if kind == COMPLAINT else None,

@@ -13,7 +13,7 @@ import requests
 from sqlalchemy import func, select
 
 from bot import db
-from bot.models import Office
+from bot.models import Body
 from tests.servers import ROOT, free_port, serve_in_thread, wait_until_healthy
 from tests.support import AES_KEY, APPID, TOKEN
 
@@ -37,7 +37,7 @@ def test_seed_is_idempotent(app):
     assert runner.invoke(args=["seed"]).exit_code == 0
     assert runner.invoke(args=["seed"]).exit_code == 0
     with app.app_context():
-        assert db.get_session().scalar(select(func.count()).select_from(Office)) == 1
+        assert db.get_session().scalar(select(func.count()).select_from(Body)) == 1
 
 
 def test_db_upgrade_and_current(app):

@@ -28,7 +28,7 @@ def items(app: Flask) -> dict[str, Item]:
 def test_a_csv_is_imported_and_found_in_chat(app: Flask, tmp_path: Path) -> None:
     result = run_import(app, write_csv(tmp_path / "items.csv", GOOD))
     assert result.exit_code == 0, result.stderr
-    assert "Imported 2 items from items.csv: 2 new, 0 updated." in result.stdout
+    assert "Imported 2 items from items.csv into town: 2 new, 0 updated." in result.stdout
     assert "Ignored columns: 序号" in result.stdout
     held = items(app)
     first = held["2018年第一季度低保资金发放情况"]
@@ -120,7 +120,7 @@ def test_document_numbers_have_one_canonical_form() -> None:
 
 def test_examples_can_be_removed_before_going_live(app: Flask) -> None:
     result = app.test_cli_runner().invoke(args=["items", "remove-examples"])
-    assert "Removed 14 example items." in result.output
+    assert "Removed 14 example items from town." in result.output
     with app.app_context():
         assert db.get_session().scalar(select(func.count()).select_from(Item)) == 0
     assert "没有找到" in Resident(app).says("低保")

@@ -20,7 +20,7 @@ from bot.content.reports import (
 from bot.content.stats import errata
 from bot.models.content import Item, Report
 from bot.seed import report_text, seed
-from tests.support import PUBLIC_URL, Resident, pdf_text
+from tests.support import PUBLIC_URL, Resident, pdf_text, town_id
 
 # -- reading the text -------------------------------------------------------------------------
 
@@ -175,7 +175,7 @@ def test_the_pdf_is_generated_once_and_again_only_when_the_report_changes(
     )
     with app.app_context():
         session = db.get_session()
-        report = report_for(session, 2017)
+        report = report_for(session, town_id(session), 2017)
         report.title = "公主岭市毛城子镇2017年政府信息公开工作年度报告（修订）"
         session.commit()
     changed = client.get("/report/2017.pdf")
@@ -187,7 +187,7 @@ def test_an_uploaded_original_is_served_as_it_is(app: Flask) -> None:
     original = b"%PDF-1.4\n% the signed original\n%%EOF\n"
     with app.app_context():
         session = db.get_session()
-        report = report_for(session, 2017)
+        report = report_for(session, town_id(session), 2017)
         with pytest.raises(ValueError, match="not a PDF"):
             attach_original_pdf(report, b"<html>", "report.html")
         attach_original_pdf(report, original, "2017年报（盖章版）.pdf")

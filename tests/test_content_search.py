@@ -14,8 +14,9 @@ from bot import db
 from bot.content import indexes
 from bot.content.search import Entry, SearchIndex, normalise
 from bot.models.content import CatalogueRevision, Item, catalogue_revision
+from bot.staff import bodies
 from bot.wechat.replies import TEXT_MAX_BYTES
-from tests.support import PUBLIC_URL, Resident
+from tests.support import PUBLIC_URL, Resident, town_id
 
 
 def index_of(
@@ -48,6 +49,7 @@ def add_item(app: Flask, title: str, **fields: object) -> Item:
     with app.app_context():
         session = db.get_session()
         item = Item(
+            body_id=fields.pop("body_id", None) or town_id(session),
             title=title,
             category=fields.pop("category", "民生保障"),
             published_on=fields.pop("published_on", date(2018, 1, 5)),
@@ -207,14 +209,17 @@ def test_every_orm_change_to_items_counts_even_without_the_counter_row(app: Flas
         session = db.get_session()
         session.execute(delete(CatalogueRevision))
         session.commit()
-        assert catalogue_revision(session) == 0
+        town = town_id(session)
+        assert catalogue_revision(session, town) == 0
         item = session.scalars(select(Item).limit(1)).one()
         item.title = "改过的标题"
         session.commit()
-        assert catalogue_revision(session) == 1
+        assert catalogue_revision(session, town) == 1
         session.commit()
-        assert catalogue_revision(session) == 1, "a flush without item changes does not count"
-        assert [e.title for e in indexes.index_of(session).search("改过的标题")] == ["改过的标题"]
+        assert catalogue_revision(session, town) == 1, "a flush without item changes does not count"
+        assert [e.title for e in indexes.index_of(session, town).search("改过的标题")] == [
+            "改过的标题"
+        ]
 
 
 @pytest.fixture
@@ -229,12 +234,13 @@ def test_a_changed_large_catalogue_answers_from_its_previous_index_while_rebuilt
 ) -> None:
     cache = app.extensions["sunshine.search"]
     with app.app_context():
-        assert indexes.index_of(db.get_session()).search("垃圾分类").total == 0
+        town = town_id(db.get_session())
+        assert indexes.index_of(db.get_session(), town).search("垃圾分类").total == 0
     add_item(app, "垃圾分类宣传活动通知")
     with app.app_context():
-        assert cache.searcher(db.get_session()).search("垃圾分类").total == 0  # the previous one
+        assert cache.searcher(db.get_session(), town).search("垃圾分类").total == 0  # the previous
         cache.wait_for_builds()
-        assert cache.searcher(db.get_session()).search("垃圾分类").total == 1
+        assert cache.searcher(db.get_session(), town).search("垃圾分类").total == 1
 
 
 @pytest.mark.usefixtures("large")
@@ -251,7 +257,7 @@ def test_a_large_catalogue_is_searched_in_the_database_until_asked_often(
     cache.wait_for_builds()
     with app.app_context():
         held = cache.items_held
-        assert held == len(indexes.index_of(db.get_session())) > 1
+        assert held == len(indexes.index_of(db.get_session(), town_id(db.get_session()))) > 1
 
 
 @pytest.mark.usefixtures("large")
@@ -261,7 +267,7 @@ def test_the_latest_items_from_the_database_say_how_many_there_are(
     monkeypatch.setattr(indexes, "CANDIDATES", 3)
     monkeypatch.setattr(indexes, "BUILD_AFTER_MISSES", 100)
     with app.app_context():
-        total = indexes.published_count(db.get_session(), None)
+        total = indexes.published_count(db.get_session(), town_id(db.get_session()))
     assert total > 3
     first = resident.says("最新")
     assert f"共{total}条" in first
@@ -269,15 +275,28 @@ def test_the_latest_items_from_the_database_say_how_many_there_are(
 
 
 def test_indexes_beyond_the_budget_drop_the_least_recently_used(app: Flask) -> None:
+    """A worker serving many towns keeps the indexes of the towns asked most recently."""
     cache = app.extensions["sunshine.search"]
     with app.app_context():
-        size = len(cache.index_of(db.get_session(), 1))
-        cache.budget_items = 2 * size
-        cache.index_of(db.get_session(), 2)
-        cache.index_of(db.get_session(), 1)  # used again: now the most recent
-        cache.index_of(db.get_session(), 3)
-        assert cache.items_held == 2 * size
-        assert cache.held_scopes() == [1, 3]
+        session = db.get_session()
+        towns = [town_id(session)]
+        for slug in ("east", "west"):
+            towns.append(bodies.add(session, "cli", slug, f"{slug}镇人民政府").id)
+        session.commit()
+    for town in towns[1:]:
+        add_item(app, "垃圾分类宣传活动通知", body_id=town)
+    with app.app_context():
+        session = db.get_session()
+        first, east, west = towns
+        cache.budget_items = len(cache.index_of(session, first)) + 1
+        cache.index_of(session, east)
+        assert cache.held_scopes() == [first, east]
+        cache.index_of(session, first)  # asked again: now the most recent
+        cache.index_of(session, west)
+        assert cache.held_scopes() == [first, west]
+        assert [e.title for e in cache.searcher(session, east).search("垃圾分类")] == [
+            "垃圾分类宣传活动通知"
+        ]
 
 
 @pytest.mark.parametrize("text", ["，。！", "a" * 500, "的" * 200, "〔〕", "😀", "2017", "查询   "])

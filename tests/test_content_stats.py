@@ -10,7 +10,7 @@ from flask import Flask
 from bot import db
 from bot.content import stats
 from bot.models.content import Item
-from tests.support import Resident
+from tests.support import Resident, town_id
 
 
 @pytest.mark.parametrize(
@@ -46,6 +46,7 @@ def test_held_counts_follow_the_items(app: Flask) -> None:
         for channel in ("wechat", "wechat", "other"):
             session.add(
                 Item(
+                    body_id=town_id(session),
                     title="春耕备耕通知",
                     category="农业农村",
                     published_on=date(2018, 3, 1),
@@ -55,6 +56,7 @@ def test_held_counts_follow_the_items(app: Flask) -> None:
             )
         session.add(
             Item(
+                body_id=town_id(session),
                 title="草稿",
                 category="农业农村",
                 published_on=date(2018, 3, 2),
@@ -64,7 +66,7 @@ def test_held_counts_follow_the_items(app: Flask) -> None:
             )
         )
         session.commit()
-        by_year = {year.first_year: year for year in stats.held_by_year(session)}
+        by_year = {year.first_year: year for year in stats.held_by_year(session, town_id(session))}
     assert by_year[2018].total == 3, "drafts are not counted"
     assert [(s.label, s.count, s.percent) for s in by_year[2018].shares] == [
         ("网站", 0, "0.0%"),

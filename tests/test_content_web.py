@@ -10,7 +10,7 @@ from flask import Flask
 from bot import db
 from bot.models.content import Item
 from bot.wechat.menu import build_menu, menu_problems
-from tests.support import PUBLIC_URL, Resident
+from tests.support import PUBLIC_URL, Resident, town_id
 
 
 def titles(html: str) -> list[str]:
@@ -49,6 +49,7 @@ def test_pages_of_twenty(app: Flask) -> None:
         for day in range(1, 30):
             session.add(
                 Item(
+                    body_id=town_id(session),
                     title=f"第{day}号防汛值班表",
                     category="应急管理",
                     published_on=date(2019, 7, day),
@@ -78,6 +79,7 @@ def test_unpublished_and_unknown_items_are_friendly_404s(app: Flask) -> None:
     with app.app_context():
         session = db.get_session()
         draft = Item(
+            body_id=town_id(session),
             title="草稿",
             category="公示公告",
             published_on=date(2018, 1, 1),

@@ -5,9 +5,11 @@ For each revision R, a database is built the way the releases did it: migrated
 one revision at a time up to R, with a row written into each table as soon as it
 exists (as the office would have done while running that release). It is then
 upgraded to the newest heads, and every row must still be there with the same
-values. New migrations are covered without editing this file; a table whose
-columns need particular values (a CHECK the generator cannot satisfy) gets its
-row in ``ROWS``. Runs on SQLite and, when configured, on PostgreSQL.
+values (a renamed table under its new name, ``RENAMED``), and every record of a
+town belongs to the one body the install became. New migrations are covered
+without editing this file; a table whose columns need particular values (a CHECK
+the generator cannot satisfy) gets its row in ``ROWS``. Runs on SQLite and, when
+configured, on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -25,16 +27,20 @@ from sqlalchemy import (
     MetaData,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.exc import IntegrityError
 
 from bot import db
-from bot.models import Base, DialogueMark, Office
+from bot.models import Base, Body, DialogueMark
 from tests.support import generated_row
 
 SCRIPTS = ScriptDirectory.from_config(db.alembic_config(None))
 #: Base first, heads last: a valid order in which to apply them.
 REVISIONS: list[Script] = list(reversed(list(SCRIPTS.walk_revisions())))
+
+#: Tables a migration renamed: old name → new name (0016: the office became the first body).
+RENAMED = {"office": "body"}
 
 #: Realistic rows for tables whose first revision is known; other tables get generated ones.
 ROWS: dict[str, dict[str, Any]] = {
@@ -91,12 +97,25 @@ def snapshot(engine: Engine) -> dict[str, tuple[list[str], list[tuple]]]:
 
 def assert_kept(before: dict, after: dict) -> None:
     for name, (columns, rows) in before.items():
-        assert name in after, f"table {name} was dropped"
-        columns_after, rows_after = after[name]
+        assert RENAMED.get(name, name) in after, f"table {name} was dropped"
+        columns_after, rows_after = after[RENAMED.get(name, name)]
         lost = set(columns) - set(columns_after)
         assert not lost, f"columns of {name} were dropped: {sorted(lost)}"
         kept = sorted(({c: row[c] for c in columns} for row in rows_after), key=repr)
         assert kept == rows, f"rows of {name} changed"
+
+
+def assert_assigned_to_one_body(engine: Engine, slug: str = "town") -> None:
+    """Every row that says whose it is (``body_id``) is the one body's, slugged ``slug``."""
+    metadata = MetaData()
+    metadata.reflect(engine)
+    with engine.connect() as connection:
+        [(body_id, body_slug)] = connection.execute(text("SELECT id, slug FROM body")).all()
+        assert body_slug == slug
+        for table in metadata.sorted_tables:
+            if "body_id" in table.columns:
+                owners = set(connection.scalars(select(table.c.body_id)))
+                assert owners <= {body_id}, f"rows of {table.name} not assigned to the body"
 
 
 # ---- the tests ----
@@ -118,6 +137,7 @@ def test_upgrading_a_database_of_an_earlier_release_keeps_every_row(
     db.upgrade(engine)
 
     assert_kept(before, snapshot(engine))
+    assert_assigned_to_one_body(engine)
     with engine.connect() as connection:
         current = MigrationContext.configure(connection).get_current_heads()
     assert set(current) == set(SCRIPTS.get_heads())
@@ -134,7 +154,7 @@ def test_the_offices_details_and_open_dialogues_survive_the_upgrade_from_0002(
 
     with empty_app.app_context():
         session = db.get_session()
-        office = session.scalars(select(Office)).one()
+        office = session.scalars(select(Body)).one()
         mark = session.scalars(select(DialogueMark)).one()
     assert (office.name, office.phone) == ("公主岭市毛城子镇人民政府", "0434-6100000")
     assert (mark.openid_hash, mark.dialogue) == ("9f2c" * 16, "complaint")
@@ -181,3 +201,59 @@ def test_the_head_of_the_disclosure_office_is_a_role_after_the_upgrade_from_0010
         connection.execute(staff.insert().values(row))
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(staff.insert().values({**row, "username": "x", "role": "boss"}))
+
+
+def test_a_one_town_install_becomes_a_one_body_deployment_every_record_its_own(
+    empty_app: Flask,
+) -> None:
+    engine: Engine = empty_app.extensions["sunshine.engine"]
+    db.upgrade(engine, "0015")
+    seed_new_tables(engine, set())
+    before = snapshot(engine)
+    assert all(rows for name, (_, rows) in before.items() if name != "alembic_version")
+
+    empty_app.config["FIRST_BODY_SLUG"] = "maochengzi"
+    assert empty_app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+
+    after = snapshot(engine)
+    assert_kept(before, after)
+    assert_assigned_to_one_body(engine, "maochengzi")
+    assert [row["body_id"] for row in after["audit_entry"][1]] == [1], "history is the body's too"
+    with empty_app.app_context():
+        body = db.get_session().scalars(select(Body)).one()
+    assert (body.slug, body.name) == ("maochengzi", "公主岭市毛城子镇人民政府")
+    listed = empty_app.test_cli_runner().invoke(args=["body", "list"]).output
+    assert listed == "maochengzi  公主岭市毛城子镇人民政府  (default)\n"
+
+
+def test_records_held_without_an_office_row_are_given_a_body_named_by_its_slug(
+    empty_app: Flask,
+) -> None:
+    engine: Engine = empty_app.extensions["sunshine.engine"]
+    db.upgrade(engine, "0015")
+    metadata = MetaData()
+    metadata.reflect(engine, only=["item"])
+    with engine.begin() as connection:
+        connection.execute(
+            metadata.tables["item"]
+            .insert()
+            .values(generated_row(connection, metadata.tables["item"]))
+        )
+
+    db.upgrade(engine)
+
+    assert_assigned_to_one_body(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM body")).scalar_one() == "town"
+
+
+def test_a_database_never_used_gets_no_body_until_one_is_seeded_or_added(
+    empty_app: Flask,
+) -> None:
+    engine: Engine = empty_app.extensions["sunshine.engine"]
+
+    db.upgrade(engine)
+
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM body")).scalar_one() == 0
+        assert connection.execute(text("SELECT count(*) FROM catalogue_revision")).scalar_one() == 0

@@ -315,10 +315,10 @@ def test_cancel_says_what_to_type_next(person):
 def test_contact_gives_office_hours(person, mode_app):
     assert "办公时间：工作日办公" in person.says("联系")
     with mode_app.app_context():
-        from bot.models import Office
+        from bot.models import Body
 
         session = db.get_session()
-        session.scalars(select(Office)).one().hours = "周一至周五 8:30—16:30"
+        session.scalars(select(Body)).one().hours = "周一至周五 8:30—16:30"
         session.commit()
     assert "办公时间：周一至周五 8:30—16:30" in person.says("联系")
 

@@ -20,6 +20,7 @@ from bot.content.listing import PAGE_SIZE
 from bot.content.search import Results, SearchIndex
 from bot.models.content import Item, bump_catalogue_revision
 from tests.data import town_catalogue
+from tests.support import town_id
 
 CATALOGUE_SIZE = 320
 
@@ -76,8 +77,9 @@ def catalogue_app(make_app: Callable[..., Flask]) -> Flask:
     with app.app_context():
         session = db.get_session()
         session.execute(delete(Item))
-        session.execute(insert(Item), list(town_catalogue.rows(CATALOGUE_SIZE)))
-        bump_catalogue_revision(session)  # a bulk insert bypasses the ORM's flush hook
+        town = town_id(session)
+        session.execute(insert(Item), list(town_catalogue.rows(CATALOGUE_SIZE, body_id=town)))
+        bump_catalogue_revision(session, town)  # a bulk insert bypasses the ORM's flush hook
         session.commit()
     return app
 
@@ -102,7 +104,7 @@ def test_the_test_set_is_large_enough() -> None:
 
 def test_each_query_finds_its_item_on_the_first_page(catalogue_app: Flask) -> None:
     with catalogue_app.app_context():
-        index = index_of(db.get_session())
+        index = index_of(db.get_session(), town_id(db.get_session()))
         assert len(index) == CATALOGUE_SIZE
         ranks = {query: rank(index, query, title) for query, title in PAIRS}
     missed = {q: r for q, r in ranks.items() if r is None or r > PAGE_SIZE}
@@ -113,7 +115,7 @@ def test_each_query_finds_its_item_on_the_first_page(catalogue_app: Flask) -> No
 
 def test_the_first_page_of_a_topic_is_all_about_it(catalogue_app: Flask) -> None:
     with catalogue_app.app_context():
-        index = index_of(db.get_session())
+        index = index_of(db.get_session(), town_id(db.get_session()))
         for query, forms in (
             ("低保", ("低保", "最低生活保障")),
             ("危改", ("危房改造",)),
@@ -128,7 +130,7 @@ def test_the_first_page_of_a_topic_is_all_about_it(catalogue_app: Flask) -> None
 
 def test_things_not_held_find_nothing(catalogue_app: Flask) -> None:
     with catalogue_app.app_context():
-        index = index_of(db.get_session())
+        index = index_of(db.get_session(), town_id(db.get_session()))
         for query in NOTHING_HELD:
             assert index.search(query).total == 0, query
 
@@ -136,7 +138,7 @@ def test_things_not_held_find_nothing(catalogue_app: Flask) -> None:
 def test_without_its_index_the_database_search_finds_the_same_items(catalogue_app: Flask) -> None:
     """A large catalogue searched before its index is built (bot.content.indexes)."""
     with catalogue_app.app_context():
-        found = DatabaseSearch(db.get_session(), None)
+        found = DatabaseSearch(db.get_session(), town_id(db.get_session()))
         ranks = {query: rank_in(found.search(query), title) for query, title in PAIRS}
         missed = {q: r for q, r in ranks.items() if r is None or r > PAGE_SIZE}
         assert not missed, f"not on the first page (rank or None): {missed}"

@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from bot import clock
 from bot.admin.auth import permission_required
-from bot.admin.console import bp
+from bot.admin.console import bp, staff_body
 from bot.annual import narrative, writers
 from bot.annual import tables as annual
 from bot.annual.outline import FORMAT_2021
@@ -84,7 +84,8 @@ def annual_year(year: int) -> ResponseReturnValue:
 
 def _year_page(year: int, errors: list[str] | None = None) -> ResponseReturnValue:
     session = get_session()
-    result = annual.compute(session, year)
+    body_id = staff_body().id
+    result = annual.compute(session, body_id, year)
     return render_template(
         "admin/cases/annual.html",
         year=year,
@@ -92,8 +93,8 @@ def _year_page(year: int, errors: list[str] | None = None) -> ResponseReturnValu
         result=result,
         header_rows=header_rows,
         is_heading=is_heading,
-        figures=annual.figure_values(session, year),
-        appeals=annual.appeals_of_year(session, year),
+        figures=annual.figure_values(session, body_id, year),
+        appeals=annual.appeals_of_year(session, body_id, year),
         appeal_kinds=APPEAL_KINDS,
         appeal_results=APPEAL_RESULTS,
         errors=errors or [],
@@ -110,9 +111,10 @@ def annual_export(year: int, fmt: str) -> ResponseReturnValue:
         abort(404)
     session = get_session()
     year = _year(year)
+    body_id = staff_body().id
     tables = [
-        *annual.statutory_tables(session, year),
-        narrative.fees_table(narrative.fees_collected(session, year)),
+        *annual.statutory_tables(session, body_id, year),
+        narrative.fees_table(narrative.fees_collected(session, body_id, year)),
     ]
     if fmt == "csv":
         text = io.StringIO(newline="")
@@ -142,7 +144,9 @@ def annual_figures(year: int) -> ResponseReturnValue:
             problems.append(str(error))
     if problems:
         return _year_page(_year(year), errors=problems)
-    changed = annual.save_figures(session, _year(year), values, g.staff, clock.now())
+    changed = annual.save_figures(
+        session, staff_body().id, _year(year), values, g.staff, clock.now()
+    )
     session.commit()
     flash(f"已保存{len(changed)}项数据。" if changed else "数据没有变化。", "info")
     return redirect(url_for("admin.annual_year", year=year) + "#table-two")
@@ -165,6 +169,7 @@ def annual_appeal_add(year: int) -> ResponseReturnValue:
             raise AnnualError("请填写收到复议申请或起诉的日期。")
         appeal = annual.add_appeal(
             session,
+            staff_body().id,
             g.staff,
             kind=request.form.get("kind", ""),
             filed_on=filed_on,
@@ -186,7 +191,7 @@ def annual_appeal_add(year: int) -> ResponseReturnValue:
 def annual_appeal_result(appeal_id: int) -> ResponseReturnValue:
     session = get_session()
     appeal = session.get(DisclosureAppeal, appeal_id)
-    if appeal is None:
+    if appeal is None or appeal.body_id != staff_body().id:
         abort(404)
     try:
         annual.set_appeal_result(

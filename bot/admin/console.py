@@ -17,17 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, g, render_template, request
+from flask import Blueprint, Flask, abort, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy import select
 from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
 from bot.clock import in_beijing
 from bot.db import get_session
-from bot.models import Office
+from bot.models import Body
 from bot.models.staff import Staff
+from bot.staff import bodies
 from bot.staff.roles import PERMISSIONS, check_permission, roles_with
 from bot.wechat.webhook import NoCookieSessionOnWebhook
 
@@ -118,13 +118,25 @@ def _beijing_filter(moment: datetime | None) -> str:
     return beijing_time(moment)
 
 
+def staff_body() -> Body:
+    """The body whose records and settings the console shows and changes: the body the
+    member works in. Until staff belong to bodies, the default body (a 404 without one)."""
+    body: Body | None = g.get("body")
+    if body is None:
+        body = bodies.default(get_session())
+        if body is None:
+            abort(404)
+        g.body = body
+    return body
+
+
 @bp.context_processor
 def _shell() -> dict[str, Any]:
     staff: Staff | None = g.get("staff")
-    office = get_session().scalar(select(Office.name).limit(1))
+    office = bodies.default(get_session()) if staff is None else staff_body()
     return {
         "console_name": CONSOLE_NAME,
-        "office_name": office or "",
+        "office_name": office.name if office else "",
         "staff": staff,
         "navigation": visible_navigation(staff),
         "can": (lambda permission: staff is not None and staff.can(permission)),

@@ -92,4 +92,4 @@ def case_formal_preview(number: str) -> ResponseReturnValue:
         )
     except HandlingError as error:
         return render_case(case, status=422, errors={"close": str(error)})
-    return _page(formal_reply(case, decision, authority(session)), case.number, draft=True)
+    return _page(formal_reply(case, decision, authority(session, case)), case.number, draft=True)

@@ -33,7 +33,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from bot.admin.auth import login_required, permission_required
-from bot.admin.console import bp
+from bot.admin.console import bp, staff_body
 from bot.admin.publishing import (
     PANEL_STEP_RULE,
     STAGE_CLASSES,
@@ -47,7 +47,6 @@ from bot.content import importer, review
 from bot.content.catalogue import CATEGORIES, canonical_doc_number, parse_date
 from bot.content.importer import ImportRejected
 from bot.db import get_session
-from bot.models import Office
 from bot.models.content import (
     CHANNEL_LABELS,
     Channel,
@@ -191,7 +190,7 @@ def _number_taken(form: ItemForm, item_id: int | None) -> bool:
     number = canonical_doc_number(form.doc_number.data)
     if not number:
         return False
-    query = select(Item.id).where(Item.doc_number == number)
+    query = select(Item.id).where(Item.body_id == staff_body().id, Item.doc_number == number)
     if item_id is not None:
         query = query.where(Item.id != item_id)
     other = get_session().scalar(query)
@@ -220,7 +219,7 @@ def items() -> ResponseReturnValue:
     query_text = request.args.get("q", "").strip()[:60]
     number = max(request.args.get("page", 1, type=whole_number), 1)
 
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [Item.body_id == staff_body().id]
     if status in (ItemStatus.DRAFT, ItemStatus.REVIEWED, ItemStatus.PUBLISHED):
         conditions.append(Item.status == status)
     elif status == AWAITING_ME:
@@ -298,7 +297,7 @@ def _awaits(item: Item, records: list[ReviewRecord], staff: Staff) -> bool:
 
 def _item(item_id: int, *, for_update: bool = False) -> Item:
     found = get_session().get(Item, item_id, with_for_update=for_update)
-    if found is None:
+    if found is None or found.body_id != staff_body().id:
         abort(404)
     return found
 
@@ -322,9 +321,15 @@ def item_new() -> ResponseReturnValue:
     session = get_session()
     form = ItemForm()
     if request.method == "GET":
-        form.publisher.data = session.scalar(select(Office.name).limit(1)) or ""
+        form.publisher.data = staff_body().name
     if form.validate_on_submit() and not _number_taken(form, None):
-        created = Item(**form.item_fields(), status=ItemStatus.DRAFT, is_example=False, revision=1)
+        created = Item(
+            **form.item_fields(),
+            body_id=staff_body().id,
+            status=ItemStatus.DRAFT,
+            is_example=False,
+            revision=1,
+        )
         session.add(created)
         session.flush()
         review.created(session, created, g.staff)
@@ -404,7 +409,9 @@ def items_import() -> ResponseReturnValue:
         except ImportRejected as rejected:
             problems = rejected.details
         else:
-            done = importer.import_drafts(get_session(), rows, ignored, g.staff, filename)
+            done = importer.import_drafts(
+                get_session(), staff_body().id, rows, ignored, g.staff, filename
+            )
             get_session().commit()
             flash(_imported(done, filename), "info")
             return redirect(url_for("admin.items", status=ItemStatus.DRAFT.value))

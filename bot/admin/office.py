@@ -9,7 +9,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from bot.admin.auth import permission_required
-from bot.admin.console import bp
+from bot.admin.console import bp, staff_body
 from bot.db import get_session
 from bot.staff import office as details
 from bot.staff.office import FIELDS, REQUIRED
@@ -44,10 +44,12 @@ class OfficeForm(FlaskForm):
 @permission_required("office.edit")
 def office() -> ResponseReturnValue:
     session = get_session()
-    form = OfficeForm(obj=details.held(session))
+    body = staff_body()
+    form = OfficeForm(obj=body)
     if not form.validate_on_submit():
         return render_template("admin/office.html", form=form, fields=FIELDS)
-    changed = details.save(session, g.staff, {key: getattr(form, key).data for key in FIELDS})
+    values = {key: getattr(form, key).data for key in FIELDS}
+    changed = details.save(session, g.staff, body, values)
     session.commit()
     flash(f"已保存：{'、'.join(changed)}。" if changed else "没有改动。", "info")
     return redirect(url_for("admin.office"))

@@ -39,7 +39,7 @@ from wtforms.validators import DataRequired, Length
 
 from bot import clock
 from bot.admin.auth import login_required, permission_required
-from bot.admin.console import bp
+from bot.admin.console import bp, staff_body
 from bot.admin.publishing import (
     PANEL_STEP_RULE,
     STAGE_CLASSES,
@@ -53,7 +53,6 @@ from bot.content import pdf, review
 from bot.content.catalogue import parse_date
 from bot.content.reports import attach_original_pdf, stored_report
 from bot.db import get_session
-from bot.models import Office
 from bot.models.content import (
     CHANNEL_LABELS,
     Channel,
@@ -222,7 +221,7 @@ class PdfForm(FlaskForm):
 
 
 def _report(year: int, *, for_update: bool = False) -> Report:
-    query = select(Report).where(Report.year == year)
+    query = select(Report).where(Report.body_id == staff_body().id, Report.year == year)
     if for_update:
         query = query.with_for_update()
     found = get_session().scalars(query).first()
@@ -246,11 +245,11 @@ def _figure_rows(report: Report) -> list[dict[str, Any]]:
 
 def _default_title(session: Session, year: int) -> tuple[str, str | None]:
     """Title and issuer of a new report, written like the newest report held."""
-    previous = session.scalars(select(Report).order_by(Report.year.desc()).limit(1)).first()
+    held = select(Report).where(Report.body_id == staff_body().id)
+    previous = session.scalars(held.order_by(Report.year.desc()).limit(1)).first()
     if previous is not None and f"{previous.year}年" in previous.title:
         return previous.title.replace(f"{previous.year}年", f"{year}年", 1), previous.issuer
-    office = session.scalar(select(Office.name).limit(1))
-    return f"{year}年政府信息公开工作年度报告", office
+    return f"{year}年政府信息公开工作年度报告", staff_body().name
 
 
 # ---- pages ----
@@ -260,7 +259,11 @@ def _default_title(session: Session, year: int) -> tuple[str, str | None]:
 @permission_required("items.edit")
 def reports() -> ResponseReturnValue:
     session = get_session()
-    held = list(session.scalars(select(Report).order_by(Report.year.desc())))
+    held = list(
+        session.scalars(
+            select(Report).where(Report.body_id == staff_body().id).order_by(Report.year.desc())
+        )
+    )
     records = review.records_by_subject(session, "report", (r.id for r in held))
     return render_template(
         "admin/reports/list.html",
@@ -280,6 +283,7 @@ def report_new() -> ResponseReturnValue:
     elif form.validate_on_submit() and (year := _year_not_held(session, form)) is not None:
         title, issuer = _default_title(session, year)
         report = Report(
+            body_id=staff_body().id,
             year=year,
             title=(form.title.data or "").strip() or title,
             issuer=issuer,
@@ -308,7 +312,7 @@ def _year_not_held(session: Session, form: NewReportForm) -> int | None:
     except YearError as error:
         form.year.errors = [str(error)]
         return None
-    if stored_report(session, year) is not None:
+    if stored_report(session, staff_body().id, year) is not None:
         form.year.errors = [f"{year}年的报告已经有了，请在列表中打开它修改。"]
         return None
     return year
@@ -449,7 +453,7 @@ def report_tables(year: int) -> ResponseReturnValue:
     session = get_session()
     found = _report(year, for_update=True)
     try:
-        tables = statutory.generate(session, year)
+        tables = statutory.generate(session, found.body_id, year)
     except Exception:  # a fault in the tables must not cost the draft: tell staff, keep it
         log.exception("generating the statutory tables of %s failed", year)
         session.rollback()

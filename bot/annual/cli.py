@@ -13,6 +13,8 @@ from bot.annual import writers
 from bot.annual.outline import FORMAT_2021
 from bot.db import get_session
 from bot.files import output_option, refuse_binary_to_terminal, write_output
+from bot.models import Body
+from bot.staff.cli import body_option
 
 
 @click.group("report")
@@ -31,14 +33,15 @@ def report_group() -> None:
 )
 @output_option
 @with_appcontext
-def report_stats(year: int, fmt: str, output: Path | None) -> None:
+@body_option
+def report_stats(year: int, fmt: str, output: Path | None, body: Body) -> None:
     """The statutory tables 二, 三 and 四 of YEAR (2021 national format), checked.
 
     Exits with status 1 when table 三 does not add up (一 + 二 = 三(七) + 四), after
     writing the tables and saying why on stderr.
     """
     refuse_binary_to_terminal(fmt, output)
-    result = annual.compute(get_session(), year)
+    result = annual.compute(get_session(), body.id, year)
     if fmt == "xlsx":
         write_output(
             output, fmt, lambda stream: writers.write_xlsx(result.tables, stream, year=year)

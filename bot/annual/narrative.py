@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.models.cases import FEE, CasePause
+from bot.models.cases import FEE, Case, CasePause
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,14 @@ class Fees:
     total: Decimal
 
 
-def fees_collected(session: Session, year: int) -> Fees:
-    """Fees paid in ``year`` (by the Beijing date of payment), and how many applications paid."""
+def fees_collected(session: Session, body_id: int, year: int) -> Fees:
+    """Fees a body was paid in ``year`` (by the Beijing date of payment), and how many
+    applications paid."""
     count, total = session.execute(
-        select(func.count(), func.coalesce(func.sum(CasePause.fee_paid), 0)).where(
+        select(func.count(), func.coalesce(func.sum(CasePause.fee_paid), 0))
+        .join(Case, Case.id == CasePause.case_id)
+        .where(
+            Case.body_id == body_id,
             CasePause.kind == FEE,
             CasePause.fee_paid.is_not(None),
             CasePause.ended_on.between(date(year, 1, 1), date(year, 12, 31)),

@@ -1,6 +1,6 @@
 """The statutory tables of an annual report (2021 national format), as the report stores them.
 
-``generate(session, year)`` computes the tables from the case records
+``generate(session, body_id, year)`` computes the tables from the case records
 (``bot.annual.tables.statutory_tables``: ``[{"title": str, "columns": [str, ...],
 "rows": [[label, value, ...], ...]}]``, optionally with a ``"note"`` printed under
 the table, how table 四 counts) and returns them ``checked``: plain JSON the report
@@ -24,9 +24,9 @@ class TableShapeError(ValueError):
     """The tables are not a list of tables of the shape above."""
 
 
-def generate(session: Session, year: int) -> list[dict[str, Any]]:
-    """Tables 二, 三 and 四 of ``year`` from the records, as a report keeps them."""
-    return checked(tables.statutory_tables(session, year))
+def generate(session: Session, body_id: int, year: int) -> list[dict[str, Any]]:
+    """A body's tables 二, 三 and 四 of ``year`` from its records, as a report keeps them."""
+    return checked(tables.statutory_tables(session, body_id, year))
 
 
 def checked(tables: object) -> list[dict[str, Any]]:

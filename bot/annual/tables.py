@@ -130,18 +130,23 @@ def year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def figure_values(session: Session, year: int) -> list[FigureValue]:
-    """Every cell of table 二 with what was entered and what was counted."""
+def _entered(session: Session, body_id: int, year: int) -> dict[str, AnnualFigure]:
+    rows = session.scalars(
+        select(AnnualFigure).where(AnnualFigure.body_id == body_id, AnnualFigure.year == year)
+    )
+    return {row.key: row for row in rows}
+
+
+def figure_values(session: Session, body_id: int, year: int) -> list[FigureValue]:
+    """Every cell of a body's table 二 with what was entered and what was counted."""
     first, last = year_bounds(year)
-    entered = {
-        row.key: row.value
-        for row in session.scalars(select(AnnualFigure).where(AnnualFigure.year == year))
-    }
+    entered = {key: row.value for key, row in _entered(session, body_id, year).items()}
     categories = {c for figure in FIGURES for c in figure.categories}
     counts = dict(
         session.execute(
             select(Item.category, func.count())
             .where(
+                Item.body_id == body_id,
                 Item.status == ItemStatus.PUBLISHED,
                 Item.is_example.is_(False),
                 Item.category.in_(categories),
@@ -184,16 +189,14 @@ def parse_figure(figure: Figure, raw: str) -> Decimal | None:
 
 def save_figures(
     session: Session,
+    body_id: int,
     year: int,
     values: Mapping[str, Decimal | None],
     actor: Staff,
     now: datetime,
 ) -> list[str]:
     """Store the entered figures (None removes one); return the keys that changed (audited)."""
-    current = {
-        row.key: row
-        for row in session.scalars(select(AnnualFigure).where(AnnualFigure.year == year))
-    }
+    current = _entered(session, body_id, year)
     changed = []
     for key, value in values.items():
         if key not in FIGURE_KEYS:
@@ -206,14 +209,23 @@ def save_figures(
             continue
         if row is None:
             session.add(
-                AnnualFigure(year=year, key=key, value=value, updated_at=now, staff_id=actor.id)
+                AnnualFigure(
+                    body_id=body_id,
+                    year=year,
+                    key=key,
+                    value=value,
+                    updated_at=now,
+                    staff_id=actor.id,
+                )
             )
             changed.append(key)
         elif Decimal(row.value) != value:
             row.value, row.updated_at, row.staff_id = value, now, actor.id
             changed.append(key)
     if changed:
-        audit.record(actor, "annual.figures", "annual", year, year=year, keys=changed)
+        audit.record(
+            actor, "annual.figures", "annual", year, body_id=body_id, year=year, keys=changed
+        )
     return changed
 
 
@@ -283,7 +295,7 @@ class ApplicationCounts:
         return totals
 
 
-def application_counts(session: Session, year: int) -> ApplicationCounts:
+def application_counts(session: Session, body_id: int, year: int) -> ApplicationCounts:
     first, last = year_bounds(year)
     counts = ApplicationCounts(year)
     rows = session.execute(
@@ -296,7 +308,7 @@ def application_counts(session: Session, year: int) -> ApplicationCounts:
             Case.applicant_kind,
             Case.organisation_kind,
         )
-        .where(Case.kind == APPLICATION, Case.received_on <= last)
+        .where(Case.body_id == body_id, Case.kind == APPLICATION, Case.received_on <= last)
         .order_by(Case.number)
     ).all()
     for number, status, received_on, closed_on, code, applicant_kind, organisation_kind in rows:
@@ -400,14 +412,14 @@ class CountedAppeal:
     result: str
 
 
-def appeals_of_year(session: Session, year: int) -> list[CountedAppeal]:
-    """The appeals table 四 of ``year`` counts: those that concluded in the year, by their
+def appeals_of_year(session: Session, body_id: int, year: int) -> list[CountedAppeal]:
+    """The appeals a body's table 四 of ``year`` counts: those that concluded in the year, by their
     result, and those filed by its end and not concluded by then, as pending."""
     first, last = year_bounds(year)
     counted = []
     appeals = session.scalars(
         select(DisclosureAppeal)
-        .where(DisclosureAppeal.filed_on <= last)
+        .where(DisclosureAppeal.body_id == body_id, DisclosureAppeal.filed_on <= last)
         .order_by(DisclosureAppeal.filed_on, DisclosureAppeal.id)
     )
     for appeal in appeals:
@@ -420,10 +432,10 @@ def appeals_of_year(session: Session, year: int) -> list[CountedAppeal]:
     return counted
 
 
-def appeal_counts(session: Session, year: int) -> dict[str, list[int]]:
+def appeal_counts(session: Session, body_id: int, year: int) -> dict[str, list[int]]:
     """Per kind: upheld, corrected, other, pending (at the end of the year), total."""
     counts = {kind: [0] * (len(APPEAL_COLUMNS) + 1) for kind in APPEAL_KINDS}
-    for counted in appeals_of_year(session, year):
+    for counted in appeals_of_year(session, body_id, year):
         cells = counts[counted.appeal.kind]
         cells[APPEAL_COLUMNS.index(counted.result)] += 1
         cells[-1] += 1
@@ -432,6 +444,7 @@ def appeal_counts(session: Session, year: int) -> dict[str, list[int]]:
 
 def add_appeal(
     session: Session,
+    body_id: int,
     actor: Staff,
     *,
     kind: str,
@@ -447,6 +460,7 @@ def add_appeal(
     if filed_on.year < 2008 or filed_on > beijing_date(now):
         raise AnnualError("收到复议申请或起诉的日期不对。")
     appeal = DisclosureAppeal(
+        body_id=body_id,
         kind=kind,
         filed_on=filed_on,
         result="pending",
@@ -458,7 +472,9 @@ def add_appeal(
     )
     session.add(appeal)
     session.flush()
-    audit.record(actor, "annual.appeal", "appeal", appeal.id, kind=APPEAL_KINDS[kind])
+    audit.record(
+        actor, "annual.appeal", "appeal", appeal.id, body_id=body_id, kind=APPEAL_KINDS[kind]
+    )
     return appeal
 
 
@@ -497,19 +513,21 @@ class AnnualTables:
     fees: Fees
 
 
-def compute(session: Session, year: int) -> AnnualTables:
-    counts = application_counts(session, year)
+def compute(session: Session, body_id: int, year: int) -> AnnualTables:
+    """A body's annual tables of ``year``, from its records only."""
+    counts = application_counts(session, body_id, year)
     tables = [
-        *table_two(figure_values(session, year)),
+        *table_two(figure_values(session, body_id, year)),
         table_three(counts),
-        table_four(appeal_counts(session, year)),
+        table_four(appeal_counts(session, body_id, year)),
     ]
-    return AnnualTables(year, tables, check(counts), fees_collected(session, year))
+    return AnnualTables(year, tables, check(counts), fees_collected(session, body_id, year))
 
 
-def statutory_tables(session: Session, year: int) -> list[Table]:
-    """Tables 二 (four parts), 三 and 四 of ``year``, each ``{"title", "columns", "rows"}``."""
-    return compute(session, year).tables
+def statutory_tables(session: Session, body_id: int, year: int) -> list[Table]:
+    """A body's tables 二 (four parts), 三 and 四 of ``year``, each ``{"title", "columns",
+    "rows"}``."""
+    return compute(session, body_id, year).tables
 
 
 def check_lines(result: Check) -> list[str]:

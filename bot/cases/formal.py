@@ -19,12 +19,11 @@ from datetime import date
 
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.cases.outcomes import Outcome, UnknownOutcome, outcome, remedy_notice
 from bot.cases.texts import day_text
-from bot.models import Office
+from bot.models import Body
 from bot.models.cases import APPLICATION, ORGANISATION, Case
 from bot.pdf import cjk_document
 
@@ -192,9 +191,9 @@ def has_formal_reply(case: Case) -> bool:
     return case.kind == APPLICATION and case.closed_on is not None and case.outcome is not None
 
 
-def authority(session: Session) -> str:
-    """Who signs: the office's authority (行政机关), else the office's own name."""
-    office = session.scalars(select(Office).limit(1)).first()
+def authority(session: Session, case: Case) -> str:
+    """Who signs the case's reply: its body's authority (行政机关), else the office's name."""
+    office = session.get(Body, case.body_id)
     if office is None:
         return "本机关"
     return office.authority or office.name
@@ -208,4 +207,4 @@ def recorded_reply(session: Session, case: Case) -> FormalReply | None:
         chosen = outcome(case.outcome or "")
     except UnknownOutcome:
         return None
-    return formal_reply(case, recorded_decision(case, chosen), authority(session))
+    return formal_reply(case, recorded_decision(case, chosen), authority(session, case))

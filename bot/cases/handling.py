@@ -72,7 +72,7 @@ from bot.models.cases import (
     CaseReply,
     CaseSupplement,
 )
-from bot.models.core import Office
+from bot.models.core import Body
 from bot.models.staff import Staff
 
 NOTE_MAX = 2000
@@ -568,7 +568,8 @@ def reconsideration_body(session: Session, case: Case) -> str | None:
     """
     if case.kind != APPLICATION:
         return None
-    body = session.scalar(select(Office.reconsideration_body).limit(1))
+    owner = session.get(Body, case.body_id)
+    body = owner.reconsideration_body if owner else None
     if not body:
         raise HandlingError(
             "还没有填写行政复议机关，答复无法写明救济途径：请管理员先在“单位信息”中填写。"
@@ -638,7 +639,8 @@ def transfer_to_complaint(
         kind=COMPLAINT,
         category="投诉",
         status=RECEIVED,
-        submission_id=f"transfer:{case.number}",
+        body_id=case.body_id,
+        submission_id=f"transfer:{case.body_id}:{case.number}",
         openid=case.openid,
         created_at=case.created_at,
         received_on=case.received_on,
@@ -653,7 +655,9 @@ def transfer_to_complaint(
         ),
     )
     set_deadlines(complaint, work_calendar(session, complaint.received_on))
-    complaint.number = numbers.allocate(session, numbers.COMPLAINT_PREFIX, complaint.received_on)
+    complaint.number = numbers.allocate(
+        session, case.body_id, numbers.COMPLAINT_PREFIX, complaint.received_on
+    )
     if case.assignee is not None and actor.can("cases.assign_reporter"):
         complaint.assignment = CaseAssignment(
             staff=case.assignee, assigned_by_id=actor.id, assigned_at=now

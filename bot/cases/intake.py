@@ -37,6 +37,7 @@ from bot.cases.deadlines import (
 )
 from bot.cases.privacy import conceal
 from bot.clock import beijing_date
+from bot.models import Body
 from bot.models.cases import (
     APPLICATION,
     CLOSED_STATUSES,
@@ -110,10 +111,16 @@ class Filed:
 
 
 def file_application(
-    session: Session, openid: str, submission_id: str, form: ApplicationForm, daily_limit: int
+    session: Session,
+    body: Body,
+    openid: str,
+    submission_id: str,
+    form: ApplicationForm,
+    daily_limit: int,
 ) -> Filed:
+    """File the application with ``body``, numbered in its sequence, and commit."""
     now = clock.now()
-    case = _case(APPLICATION, None, openid, submission_id, now)
+    case = _case(body, APPLICATION, None, openid, submission_id, now)
     case.applicant_kind = form.applicant_kind
     case.organisation_kind = form.organisation_kind if form.applicant_kind == ORGANISATION else None
     typed = {"name": form.name, "id_type": form.id_type, "address": form.address}
@@ -128,10 +135,16 @@ def file_application(
 
 
 def file_complaint(
-    session: Session, openid: str, submission_id: str, form: ComplaintForm, daily_limit: int
+    session: Session,
+    body: Body,
+    openid: str,
+    submission_id: str,
+    form: ComplaintForm,
+    daily_limit: int,
 ) -> Filed:
+    """File the complaint with ``body``, numbered in its sequence, and commit."""
     now = clock.now()
-    case = _case(COMPLAINT, form.category, openid, submission_id, now)
+    case = _case(body, COMPLAINT, form.category, openid, submission_id, now)
     shown, case.originals_sealed = conceal({"name": form.name, "text": form.text})
     case.name, case.text = shown["name"], shown["text"] or ""
     if form.phone is not None:
@@ -150,8 +163,11 @@ def file_complaint(
     return _file(session, numbers.COMPLAINT_PREFIX, case, daily_limit)
 
 
-def _case(kind: str, category: str | None, openid: str, submission_id: str, now: datetime) -> Case:
+def _case(
+    body: Body, kind: str, category: str | None, openid: str, submission_id: str, now: datetime
+) -> Case:
     return Case(
+        body_id=body.id,
         kind=kind,
         category=category,
         status=RECEIVED,
@@ -180,7 +196,7 @@ def _file(session: Session, prefix: str, case: Case, daily_limit: int) -> Filed:
     case.over_daily_limit = filed_that_day(session, case.openid, case.received_on) >= daily_limit
     set_deadlines(case, work_calendar(session, case.received_on))
     try:
-        case.number = numbers.allocate(session, prefix, case.received_on)
+        case.number = numbers.allocate(session, case.body_id, prefix, case.received_on)
         session.add(case)
         session.commit()
     except IntegrityError:

@@ -1,7 +1,8 @@
 """Tracking numbers: ``SQ`` (applications) or ``TS`` (complaints), the Beijing date, a sequence.
 
-``SQ20261126-0003`` is the third application received on 26 November 2026,
-Beijing time; the sequence restarts each day for each prefix. It is taken from a
+``SQ20261126-0003`` is the third application a body received on 26 November 2026,
+Beijing time; the sequence restarts each day for each body and prefix, so two
+bodies may each hold ``SQ20261126-0003`` (a number is looked up within its body). It is taken from a
 counter row with one ``INSERT … ON CONFLICT … DO UPDATE … RETURNING`` (SQLite ≥
 3.35 and PostgreSQL), inside the transaction that writes the case: concurrent
 submissions queue on that row, and a rolled-back submission gives its number back.
@@ -25,8 +26,8 @@ _NUMBER = re.compile(r"(SQ|TS)-?(\d{8})-?(\d{4,6})")
 _IN_TEXT = re.compile(r"(?<![A-Za-z])(?:SQ|TS)[\s\-_]*\d{8}[\s\-_]*\d{4,6}(?!\d)", re.I)
 
 _NEXT = text(
-    "INSERT INTO case_counter (prefix, day, last) VALUES (:prefix, :day, 1) "
-    "ON CONFLICT (prefix, day) DO UPDATE SET last = case_counter.last + 1 "
+    "INSERT INTO case_counter (body_id, prefix, day, last) VALUES (:body_id, :prefix, :day, 1) "
+    "ON CONFLICT (body_id, prefix, day) DO UPDATE SET last = case_counter.last + 1 "
     "RETURNING last"
 ).bindparams(bindparam("day", type_=Date))
 
@@ -35,11 +36,12 @@ def format_number(prefix: str, day: date, sequence: int) -> str:
     return f"{prefix}{day:%Y%m%d}-{sequence:04d}"
 
 
-def allocate(session: Session, prefix: str, day: date) -> str:
-    """The next number for ``prefix`` on ``day``, in the session's current transaction."""
+def allocate(session: Session, body_id: int, prefix: str, day: date) -> str:
+    """The body's next number for ``prefix`` on ``day``, in the session's current transaction."""
     if prefix not in PREFIXES:
         raise ValueError(f"unknown tracking-number prefix {prefix!r}")
-    sequence = session.execute(_NEXT, {"prefix": prefix, "day": day}).scalar_one()
+    values = {"body_id": body_id, "prefix": prefix, "day": day}
+    sequence = session.execute(_NEXT, values).scalar_one()
     return format_number(prefix, day, sequence)
 
 

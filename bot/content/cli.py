@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot import db
 from bot.content.importer import ImportRejected, import_items
+from bot.models import Body
 from bot.models.content import Item
 from bot.staff import audit
+from bot.staff.cli import body_option
 
 
 @click.group("items")
@@ -22,7 +24,8 @@ def items_group() -> None:
 @items_group.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
-def import_command(path: Path) -> None:
+@body_option
+def import_command(path: Path, body: Body) -> None:
     """Add or update items from a .csv or .xlsx file (all rows, or none if any is wrong).
 
     The first row names the columns: 标题/title, 类别/category, 发布日期/published_on
@@ -36,7 +39,7 @@ def import_command(path: Path) -> None:
     """
     session = db.get_session()
     try:
-        summary = import_items(session, path, audit.CLI)
+        summary = import_items(session, body.id, path, audit.CLI)
     except ImportRejected as rejected:
         session.rollback()
         click.echo(f"Nothing was imported from {path.name}; fix these and try again:", err=True)
@@ -45,7 +48,7 @@ def import_command(path: Path) -> None:
         raise SystemExit(1) from None
     session.commit()
     click.echo(
-        f"Imported {summary.created + summary.updated} items from {path.name}: "
+        f"Imported {summary.created + summary.updated} items from {path.name} into {body.slug}: "
         f"{summary.created} new, {summary.updated} updated."
     )
     if summary.ignored_columns:
@@ -54,11 +57,13 @@ def import_command(path: Path) -> None:
 
 @items_group.command("remove-examples")
 @with_appcontext
-def remove_examples() -> None:
-    """Delete the example items ``sunshine seed`` put in the empty catalogue (before going live)."""
+@body_option
+def remove_examples(body: Body) -> None:
+    """Delete the example items ``sunshine seed`` put in a body's empty catalogue (before
+    going live)."""
     session = db.get_session()
-    count = session.scalar(select(func.count()).select_from(Item).where(Item.is_example))
-    for item in session.scalars(select(Item).where(Item.is_example)):
+    examples = list(session.scalars(select(Item).where(Item.body_id == body.id, Item.is_example)))
+    for item in examples:
         session.delete(item)
     session.commit()
-    click.echo(f"Removed {count} example items.")
+    click.echo(f"Removed {len(examples)} example items from {body.slug}.")

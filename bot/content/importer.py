@@ -196,18 +196,23 @@ class Merged:
 
 
 def merge(
-    session: Session, items: Iterable[dict[str, Any]], *, new_status: ItemStatus | None = None
+    session: Session,
+    body_id: int,
+    items: Iterable[dict[str, Any]],
+    *,
+    new_status: ItemStatus | None = None,
 ) -> list[Merged]:
-    """Add each item, or update the one held with its document number (else title and date).
+    """Add each item to the body's, or update the one it holds with its document number (else
+    title and date).
 
     New items get ``new_status`` when given (else the row's). Updated items stop
     being examples. Nothing is committed.
     """
     merged: list[Merged] = []
     for fields in items:
-        existing = _existing(session, fields)
+        existing = _existing(session, body_id, fields)
         if existing is None:
-            item = Item(**fields, is_example=False)
+            item = Item(**fields, body_id=body_id, is_example=False)
             if new_status is not None:
                 item.status = new_status
             session.add(item)
@@ -223,22 +228,27 @@ def merge(
     return merged
 
 
-def import_items(session: Session, path: Path, actor: Staff | str) -> ImportSummary:
+def import_items(session: Session, body_id: int, path: Path, actor: Staff | str) -> ImportSummary:
     """Validate the whole file, then add or update every item with the status its row gives,
     and write ``item.import`` (the caller commits)."""
     items, ignored = validate(read_table(path))
     summary = ImportSummary(ignored_columns=ignored)
-    for result in merge(session, items):
+    for result in merge(session, body_id, items):
         if result.created:
             summary.created += 1
         else:
             summary.updated += 1
-    _audit_import(actor, path.name, summary)
+    _audit_import(actor, body_id, path.name, summary)
     return summary
 
 
 def import_drafts(
-    session: Session, rows: list[dict[str, Any]], ignored: list[str], staff: Staff, filename: str
+    session: Session,
+    body_id: int,
+    rows: list[dict[str, Any]],
+    ignored: list[str],
+    staff: Staff,
+    filename: str,
 ) -> ImportSummary:
     """Add or update the validated ``rows`` as drafts imported by ``staff``, and write
     ``item.import`` (the caller commits). A status column does not publish: every new or
@@ -247,7 +257,7 @@ def import_drafts(
     for row in rows:
         row.pop("status", None)
     summary = ImportSummary(ignored_columns=ignored)
-    for result in merge(session, rows, new_status=ItemStatus.DRAFT):
+    for result in merge(session, body_id, rows, new_status=ItemStatus.DRAFT):
         if result.created:
             session.flush()
             session.add(review.authored(result.item, staff, ReviewAction.IMPORT, note, new=True))
@@ -258,16 +268,17 @@ def import_drafts(
             summary.updated += 1
         else:
             summary.unchanged += 1
-    _audit_import(staff, filename, summary)
+    _audit_import(staff, body_id, filename, summary)
     return summary
 
 
-def _audit_import(actor: Staff | str, filename: str, summary: ImportSummary) -> None:
+def _audit_import(actor: Staff | str, body_id: int, filename: str, summary: ImportSummary) -> None:
     audit.record(
         actor,
         "item.import",
         "item",
         None,
+        body_id=body_id,
         file=filename,
         created=summary.created,
         updated=summary.updated,
@@ -373,12 +384,13 @@ def _split_entries(value: str) -> Iterable[str]:
             yield line.strip()
 
 
-def _existing(session: Session, fields: dict[str, Any]) -> Item | None:
+def _existing(session: Session, body_id: int, fields: dict[str, Any]) -> Item | None:
+    held = select(Item).where(Item.body_id == body_id)
     if fields["doc_number"]:
-        return session.scalars(select(Item).where(Item.doc_number == fields["doc_number"])).first()
+        return session.scalars(held.where(Item.doc_number == fields["doc_number"])).first()
     published_on: date = fields["published_on"]
     return session.scalars(
-        select(Item).where(
+        held.where(
             Item.doc_number.is_(None),
             Item.title == fields["title"],
             Item.published_on == published_on,

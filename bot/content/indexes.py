@@ -51,8 +51,8 @@ MAX_TERMS = 12
 BUILD_AFTER_MISSES = 2
 MISS_WINDOW_S = 600.0
 
-#: A catalogue: a body's id (``None``: every published item).
-Scope = int | None
+#: A catalogue: the published items of one body, by its id.
+Scope = int
 
 INDEXED_COLUMNS = (
     Item.id,
@@ -80,14 +80,14 @@ class Searcher(Protocol):
 
 def published(scope: Scope) -> list[ColumnElement[bool]]:
     """The conditions selecting the published items of ``scope``."""
-    return [Item.status == ItemStatus.PUBLISHED]
+    return [Item.body_id == scope, Item.status == ItemStatus.PUBLISHED]
 
 
 def published_count(session: Session, scope: Scope) -> int:
     return session.scalar(select(func.count()).select_from(Item).where(*published(scope))) or 0
 
 
-def build_index(session: Session, scope: Scope = None) -> SearchIndex:
+def build_index(session: Session, scope: Scope) -> SearchIndex:
     rows = session.execute(
         select(*INDEXED_COLUMNS)
         .where(*published(scope))
@@ -182,9 +182,9 @@ class IndexCache:
         with self._lock:
             return list(self._held)
 
-    def searcher(self, session: Session, scope: Scope = None) -> Searcher:
+    def searcher(self, session: Session, scope: Scope) -> Searcher:
         """What answers a message now: see the module docstring."""
-        revision = catalogue_revision(session)
+        revision = catalogue_revision(session, scope)
         held = self._take(scope)
         if held is not None:
             if held.revision == revision:
@@ -199,9 +199,9 @@ class IndexCache:
             self.build_soon(scope)
         return DatabaseSearch(session, scope)
 
-    def index_of(self, session: Session, scope: Scope = None) -> SearchIndex:
+    def index_of(self, session: Session, scope: Scope) -> SearchIndex:
         """The whole current index of ``scope``, built first if need be (for pages, not messages)."""
-        revision = catalogue_revision(session)
+        revision = catalogue_revision(session, scope)
         held = self._take(scope)
         if held is not None and held.revision == revision:
             return held.index
@@ -267,17 +267,17 @@ class IndexCache:
             try:
                 with self._app.app_context():
                     session = get_session()
-                    revision = catalogue_revision(session)
+                    revision = catalogue_revision(session, scope)
                     index = build_index(session, scope)
                 self._keep(scope, revision, index)
                 log.info(
-                    "search index of %s built in the background: %d items in %.2f s",
-                    "every item" if scope is None else f"body {scope}",
+                    "search index of body %d built in the background: %d items in %.2f s",
+                    scope,
                     len(index),
                     time.perf_counter() - started,
                 )
             except Exception:
-                log.exception("search index of %s could not be built", scope)
+                log.exception("search index of body %d could not be built", scope)
             finally:
                 with self._lock:
                     self._queued.discard(scope)
@@ -292,11 +292,11 @@ def cache() -> IndexCache:
     return found
 
 
-def searcher(session: Session, scope: Scope = None) -> Searcher:
+def searcher(session: Session, scope: Scope) -> Searcher:
     """What answers a resident's search now, without waiting for a large index."""
     return cache().searcher(session, scope)
 
 
-def index_of(session: Session, scope: Scope = None) -> SearchIndex:
+def index_of(session: Session, scope: Scope) -> SearchIndex:
     """The whole current index of published items (built first if the catalogue changed)."""
     return cache().index_of(session, scope)

@@ -23,20 +23,21 @@ EXAMPLE_MARK = "【示例】"
 QUOTE_CHARS = 20
 
 
-def first_page(session: dict[str, Any], query: str | None) -> tuple[str, bool]:
-    """The first page of ``query`` (``None``: the latest items), and whether anything matched."""
-    results = _results(query)
+def first_page(session: dict[str, Any], body_id: int, query: str | None) -> tuple[str, bool]:
+    """The first page of ``query`` in a body's items (``None``: the latest items), and whether
+    anything matched."""
+    results = _results(body_id, query)
     if not results.total:
         session.pop(SESSION_KEY, None)
         return "", False
     return _page(session, results, 0), True
 
 
-def next_page(session: dict[str, Any]) -> str:
+def next_page(session: dict[str, Any], body_id: int) -> str:
     state = session.get(SESSION_KEY)
     if not state:
         return "请先发送要找的内容，例如“低保”，或发送“最新”，再回复“下一页”看更多。"
-    results = _results(state["query"])
+    results = _results(body_id, state["query"])
     offset = int(state["offset"])
     if offset >= results.total:
         return (
@@ -48,8 +49,8 @@ def next_page(session: dict[str, Any]) -> str:
     return _page(session, results, offset)
 
 
-def _results(query: str | None) -> Results:
-    found = searcher(get_session())
+def _results(body_id: int, query: str | None) -> Results:
+    found = searcher(get_session(), body_id)
     return found.latest() if query is None else found.search(query)
 
 
@@ -80,9 +81,9 @@ def _page(session: dict[str, Any], results: Results, offset: int) -> str:
     return "\n".join([heading, *blocks, footer])
 
 
-def best_match(query: str) -> str | None:
-    """The one item most about ``query`` (its title and link), or None when none is."""
-    results = _results(query)
+def best_match(body_id: int, query: str) -> str | None:
+    """The one item of a body most about ``query`` (its title and link), or None when none is."""
+    results = _results(body_id, query)
     if not results.total:
         return None
     entry = results.page(0, 1)[0]

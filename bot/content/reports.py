@@ -225,15 +225,17 @@ def _settle_totals(figures: list[Figure]) -> list[Figure]:
 # -- stored reports -----------------------------------------------------------------------
 
 
-def save_report(session: Session, parsed: ParsedReport, source_text: str | None) -> Report:
-    """Create or replace the report of ``parsed.year`` (an uploaded original PDF is kept).
+def save_report(
+    session: Session, body_id: int, parsed: ParsedReport, source_text: str | None
+) -> Report:
+    """Create or replace the body's report of ``parsed.year`` (an uploaded original PDF is kept).
 
     The text is that of an issued report, so a new one is published; a report
     already held keeps its status.
     """
-    report = stored_report(session, parsed.year)
+    report = stored_report(session, body_id, parsed.year)
     if report is None:
-        report = Report(year=parsed.year, status=ItemStatus.PUBLISHED)
+        report = Report(body_id=body_id, year=parsed.year, status=ItemStatus.PUBLISHED)
         session.add(report)
     report.title = parsed.title
     report.issuer = parsed.issuer
@@ -266,25 +268,33 @@ def attach_original_pdf(report: Report, data: bytes, filename: str) -> None:
 PUBLISHED = Report.status == ItemStatus.PUBLISHED
 
 
-def latest_report(session: Session) -> Report | None:
-    """The newest published report."""
-    query = select(Report).where(PUBLISHED).order_by(Report.year.desc()).limit(1)
+def latest_report(session: Session, body_id: int) -> Report | None:
+    """The body's newest published report."""
+    query = (
+        select(Report)
+        .where(Report.body_id == body_id, PUBLISHED)
+        .order_by(Report.year.desc())
+        .limit(1)
+    )
     return session.scalars(query).first()
 
 
-def report_for(session: Session, year: int) -> Report | None:
-    """The published report of ``year``."""
-    return session.scalars(select(Report).where(Report.year == year, PUBLISHED)).first()
+def report_for(session: Session, body_id: int, year: int) -> Report | None:
+    """The body's published report of ``year``."""
+    query = select(Report).where(Report.body_id == body_id, Report.year == year, PUBLISHED)
+    return session.scalars(query).first()
 
 
-def report_years(session: Session) -> list[int]:
-    """Years of the published reports, newest first."""
-    return list(session.scalars(select(Report.year).where(PUBLISHED).order_by(Report.year.desc())))
+def report_years(session: Session, body_id: int) -> list[int]:
+    """Years of the body's published reports, newest first."""
+    query = select(Report.year).where(Report.body_id == body_id, PUBLISHED)
+    return list(session.scalars(query.order_by(Report.year.desc())))
 
 
-def stored_report(session: Session, year: int) -> Report | None:
-    """The report of ``year`` whatever its status (staff's side: drafts too)."""
-    return session.scalars(select(Report).where(Report.year == year)).first()
+def stored_report(session: Session, body_id: int, year: int) -> Report | None:
+    """The body's report of ``year`` whatever its status (staff's side: drafts too)."""
+    query = select(Report).where(Report.body_id == body_id, Report.year == year)
+    return session.scalars(query).first()
 
 
 def content_key(report: Report) -> str:

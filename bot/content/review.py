@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -62,6 +62,7 @@ class Reviewable(Protocol):
 
     review_subject: ClassVar[str]
     id: int
+    body_id: int
     title: str
     status: str
     revision: int
@@ -318,7 +319,7 @@ def take_step(
     """Review (``step``, ``decision`` and ``comment``), publish, withdraw (``comment`` is the
     reason) or resubmit ``subject``; raises ``ReviewRefused`` when the rules say no."""
     records = records_of(session, subject)
-    details: dict[str, object] = {"title": subject.title, "revision": subject.revision}
+    details: dict[str, Any] = {"title": subject.title, "revision": subject.revision}
     if action == ReviewAction.REVIEW:
         if step is None or decision is None:
             raise ValueError("a review needs its step and decision")
@@ -337,7 +338,8 @@ def take_step(
         raise ValueError(f"not a review step: {action}")
     session.add(record)
     kind = subject.review_subject
-    audit.record(staff, f"{kind}.{action.value}", kind, audit_target(subject), **details)
+    target = audit_target(subject)
+    audit.record(staff, f"{kind}.{action.value}", kind, target, body_id=subject.body_id, **details)
     return record
 
 

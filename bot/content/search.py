@@ -3,7 +3,8 @@
 Chinese has no spaces, residents type abbreviations (``低保`` for
 ``最低生活保障``) and the same search must run on SQLite and PostgreSQL on the
 webhook's hot path. So each process keeps in-memory indexes of the published
-items (``bot.content.indexes`` decides which answers a message and when one is built):
+items, one per body (``bot.content.indexes`` decides which answers a message and when
+one is built):
 
 * every title (with its document number) is indexed by its substrings of one
   to three characters, every category, publisher, summary and body by those of

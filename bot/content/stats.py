@@ -111,12 +111,16 @@ class ChannelCounts:
         ]
 
 
-def report_history(session: Session) -> list[ChannelCounts]:
-    """The channel counts printed in the published reports, newest report first."""
+def report_history(session: Session, body_id: int) -> list[ChannelCounts]:
+    """The channel counts printed in a body's published reports, newest report first."""
     rows = session.execute(
         select(Report.year, ReportFigure)
         .join(ReportFigure, ReportFigure.report_id == Report.id)
-        .where(ReportFigure.channel.is_not(None), Report.status == ItemStatus.PUBLISHED)
+        .where(
+            Report.body_id == body_id,
+            ReportFigure.channel.is_not(None),
+            Report.status == ItemStatus.PUBLISHED,
+        )
         .order_by(Report.year.desc(), ReportFigure.position)
     )
     periods: dict[tuple[int, int, int], dict[Channel, int]] = defaultdict(dict)
@@ -131,12 +135,12 @@ def report_history(session: Session) -> list[ChannelCounts]:
     ]
 
 
-def held_by_year(session: Session) -> list[ChannelCounts]:
-    """Published items the system holds, by year of publication (newest first) and channel."""
+def held_by_year(session: Session, body_id: int) -> list[ChannelCounts]:
+    """A body's published items, by year of publication (newest first) and channel."""
     year = extract("year", Item.published_on)
     rows = session.execute(
         select(year, Item.channel, Item.is_example, func.count())
-        .where(Item.status == ItemStatus.PUBLISHED)
+        .where(Item.body_id == body_id, Item.status == ItemStatus.PUBLISHED)
         .group_by(year, Item.channel, Item.is_example)
     )
     counts: dict[int, dict[Channel, int]] = defaultdict(dict)

@@ -30,8 +30,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot import clock
 from bot.db import get_session
 from bot.metrics import DIALOGUES
-from bot.models import DialogueMark
+from bot.models import Body, DialogueMark
 from bot.privacy import openid_hash
+from bot.staff import bodies
 from bot.wechat.replies import Reply, Text
 
 if TYPE_CHECKING:
@@ -161,7 +162,10 @@ class Context:
 
     ``kind`` is the message's type, ``text`` for a voice note with a transcript (``text``
     is then the transcript). ``offer``: what the resident's previous reply offered to start
-    (``OFFER_KEY``), taken from the session as this message arrived.
+    (``OFFER_KEY``), taken from the session as this message arrived. ``body_id``: the body
+    (town) the resident is served by, set from the account they wrote to and their choice
+    of town; None means the default body (the single-town ``/wechat``). Handlers read it as
+    ``ctx.body``.
     """
 
     message: BaseMessage
@@ -171,6 +175,7 @@ class Context:
     argument: str = ""
     kind: str = ""
     offer: dict[str, Any] | None = None
+    body_id: int | None = None
 
     def __post_init__(self) -> None:
         if not self.kind:
@@ -179,6 +184,17 @@ class Context:
     @property
     def openid(self) -> str:
         return self.message.source
+
+    @property
+    def body(self) -> Body:
+        """The body this message is answered for, read on first use (one primary-key read,
+        or the default body's), then kept by the session's identity map."""
+        session = get_session()
+        body = bodies.default(session) if self.body_id is None else session.get(Body, self.body_id)
+        if body is None:
+            raise LookupError("no body to answer for: run `sunshine seed` or `sunshine body add`")
+        self.body_id = body.id
+        return body
 
     def start(self, name: str) -> Text:
         return start(self, self.router.dialogues[name])

@@ -9,6 +9,6 @@ from bot.models import (
     content,  # noqa: F401  (items, reports: import from bot.models.content)
     staff,  # noqa: F401  (console accounts, audit log: import from bot.models.staff)
 )
-from bot.models.core import Base, DialogueMark, Office
+from bot.models.core import Base, Body, DialogueMark
 
-__all__ = ["Base", "DialogueMark", "Office"]
+__all__ = ["Base", "Body", "DialogueMark"]

@@ -29,13 +29,14 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     false,
     func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bot.models.core import AwareDateTime, Base
+from bot.models.core import AwareDateTime, Base, body_column
 from bot.models.staff import Staff
 
 APPLICATION = "application"
@@ -73,9 +74,12 @@ class Case(Base):
     """One application (依申请公开) or complaint, report or suggestion (投诉/举报/建议)."""
 
     __tablename__ = "case_record"
+    __table_args__ = (UniqueConstraint("body_id", "number", name="uq_case_record_body_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(20), unique=True)
+    body_id: Mapped[int] = body_column()
+    #: The tracking number: each body has its own sequences, so it is unique within the body.
+    number: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(20))
     category: Mapped[str | None] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(30), default=RECEIVED)
@@ -243,10 +247,11 @@ class CaseReply(Base):
 
 
 class CaseCounter(Base):
-    """The last sequence number given out per prefix (``SQ``/``TS``) and Beijing date."""
+    """The last sequence number given out per body, prefix (``SQ``/``TS``) and Beijing date."""
 
     __tablename__ = "case_counter"
 
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), primary_key=True)
     prefix: Mapped[str] = mapped_column(String(4), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
@@ -465,12 +470,13 @@ class DisclosureAppeal(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = body_column(index=True)
     kind: Mapped[str] = mapped_column(String(40))
     #: The day it was filed: the annual report of that year counts it.
     filed_on: Mapped[date] = mapped_column(Date, index=True)
     result: Mapped[str] = mapped_column(String(20), default="pending")
     decided_on: Mapped[date | None] = mapped_column(Date)
-    #: The application it is about (its tracking number), when known.
+    #: The application it is about (its tracking number within the body), when known.
     case_number: Mapped[str | None] = mapped_column(String(20))
     #: The reconsideration body's or court's file number (案号).
     reference: Mapped[str | None] = mapped_column(String(100))
@@ -486,6 +492,7 @@ class AnnualFigure(Base):
 
     __tablename__ = "annual_figure"
 
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[Decimal] = mapped_column(Numeric(14, 4))

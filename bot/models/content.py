@@ -5,11 +5,12 @@ passes 预先审查 and 保密审查 by an approver who did not write it, is pub
 and may be withdrawn. ``status`` says what residents see (only ``published``);
 ``ReviewRecord`` keeps every step of the way, per ``revision`` of the content.
 
-Every change to the items is counted in ``catalogue_revision`` (in the same
-flush), so that each process's in-memory search index knows when to rebuild
-with a single-row read per search. The counter is bumped from a ``before_flush``
-hook: any ORM change to an ``Item`` counts, whichever code makes it. Bulk SQL
-updates that bypass the ORM must call ``bump_catalogue_revision`` themselves.
+Every change to a body's items is counted in its ``catalogue_revision`` row (in
+the same flush), so that each process's in-memory search index of that body
+knows when to rebuild with a single-row read per search. The counter is bumped
+from a ``before_flush`` hook: any ORM change to an ``Item`` counts, whichever
+code makes it. Bulk SQL updates that bypass the ORM must call
+``bump_catalogue_revision`` themselves.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     event,
     func,
     insert,
@@ -39,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from bot import clock
-from bot.models.core import AwareDateTime, Base, append_only
+from bot.models.core import AwareDateTime, Base, append_only, body_column
 from bot.models.staff import Staff
 
 
@@ -84,13 +86,16 @@ class Item(Base):
     __table_args__ = (
         CheckConstraint("channel IN ('website', 'wechat', 'other')", name="item_channel"),
         CheckConstraint("status IN ('draft', 'reviewed', 'published')", name="item_status"),
+        UniqueConstraint("body_id", "doc_number", name="uq_item_body_doc_number"),
     )
     review_subject: ClassVar[str] = "item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = body_column()
     title: Mapped[str] = mapped_column(String(300))
     category: Mapped[str] = mapped_column(String(50))
-    doc_number: Mapped[str | None] = mapped_column(String(100), unique=True)
+    #: A body's own document number (文号): unique within the body.
+    doc_number: Mapped[str | None] = mapped_column(String(100))
     publisher: Mapped[str | None] = mapped_column(String(100))
     published_on: Mapped[date] = mapped_column(Date, index=True)
     channel: Mapped[str] = mapped_column(String(10), default=Channel.WEBSITE)
@@ -135,11 +140,14 @@ class Report(Base):
     __tablename__ = "report"
     __table_args__ = (
         CheckConstraint("status IN ('draft', 'reviewed', 'published')", name="report_status"),
+        UniqueConstraint("body_id", "year", name="uq_report_body_year"),
     )
     review_subject: ClassVar[str] = "report"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, unique=True)
+    body_id: Mapped[int] = body_column()
+    #: One report per body and year.
+    year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(
         String(10), default=ItemStatus.DRAFT, server_default=ItemStatus.PUBLISHED.value
     )
@@ -263,28 +271,31 @@ class ReviewRecord(Base):
 
 
 class CatalogueRevision(Base):
-    """A single row counting changes to the items (see the module docstring)."""
+    """A row per body counting changes to its items (see the module docstring)."""
 
     __tablename__ = "catalogue_revision"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), unique=True)
     revision: Mapped[int] = mapped_column(Integer, default=0)
 
 
-def bump_catalogue_revision(session: Session) -> None:
-    """Count one change to the items, creating the counter row if it is missing."""
+def bump_catalogue_revision(session: Session, body_id: int) -> None:
+    """Count one change to a body's items, creating its counter row if it is missing."""
     bumped = session.execute(
         update(CatalogueRevision)
-        .where(CatalogueRevision.id == 1)
+        .where(CatalogueRevision.body_id == body_id)
         .values(revision=CatalogueRevision.revision + 1)
         .execution_options(synchronize_session=False)
     )
     if cast(CursorResult[Any], bumped).rowcount == 0:  # what an UPDATE returns
-        session.execute(insert(CatalogueRevision).values(id=1, revision=1))
+        session.execute(insert(CatalogueRevision).values(body_id=body_id, revision=1))
 
 
-def catalogue_revision(session: Session) -> int:
-    revision = session.scalar(select(CatalogueRevision.revision).where(CatalogueRevision.id == 1))
+def catalogue_revision(session: Session, body_id: int) -> int:
+    revision = session.scalar(
+        select(CatalogueRevision.revision).where(CatalogueRevision.body_id == body_id)
+    )
     return revision or 0
 
 
@@ -297,10 +308,8 @@ append_only(ReviewRecord, ReviewRecordsAreAppendOnly, "review records")
 
 @event.listens_for(Session, "before_flush")
 def _count_item_changes(session: Session, _context: Any, _instances: Any) -> None:
-    changed = (
-        any(isinstance(obj, Item) for obj in session.new)
-        or any(isinstance(obj, Item) for obj in session.deleted)
-        or any(isinstance(obj, Item) and session.is_modified(obj) for obj in session.dirty)
-    )
-    if changed:
-        bump_catalogue_revision(session)
+    changed = [obj for obj in session.new if isinstance(obj, Item)]
+    changed += [obj for obj in session.deleted if isinstance(obj, Item)]
+    changed += [obj for obj in session.dirty if isinstance(obj, Item) and session.is_modified(obj)]
+    for body_id in sorted({item.body_id for item in changed}):
+        bump_catalogue_revision(session, body_id)

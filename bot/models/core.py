@@ -1,11 +1,11 @@
-"""Core tables: the shared declarative base, the office, dialogue marks."""
+"""Core tables: the shared declarative base, the bodies (行政机关), dialogue marks."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, String, event, func
+from sqlalchemy import DateTime, Dialect, ForeignKey, String, event, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -42,18 +42,23 @@ def append_only(model: type[Base], error: type[Exception], what: str) -> None:
                 raise error(f"{what} cannot be changed")
 
 
-class Office(Base):
-    """The disclosure office residents can contact (one row), seeded from the annual report.
+class Body(Base):
+    """A body (行政机关: a town, a county department) the deployment serves, with its office's
+    details; every town's record (items, reports, cases and their numbers, annual figures)
+    carries its ``body_id``.
 
-    ``authority`` is the administrative body (行政机关) that signs the formal replies;
-    ``reconsideration_body`` the one that hears its reconsiderations (for a town, the
-    county-level people's government, 《行政复议法》 2023 Art. 24(1)(二)), named in every remedy
-    notice. Staff change them at ``/admin/office``.
+    ``slug`` names it in commands and paths (``sunshine body add``, ``/b/<slug>/items``).
+    ``name`` is its disclosure office (信息公开工作机构) residents contact; ``authority`` the
+    body that signs the formal replies; ``reconsideration_body`` the one that hears its
+    reconsiderations (for a town, the county-level people's government, 《行政复议法》 2023
+    Art. 24(1)(二)), named in every remedy notice. Staff change them at ``/admin/office``.
+    The first body (lowest id) is the default one: the single-town ``/wechat`` and pages.
     """
 
-    __tablename__ = "office"
+    __tablename__ = "body"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     account_name: Mapped[str | None] = mapped_column(String(100))
     address: Mapped[str | None] = mapped_column(String(200))
@@ -67,6 +72,12 @@ class Office(Base):
     updated_at: Mapped[datetime] = mapped_column(
         AwareDateTime(), server_default=func.now(), onupdate=func.now()
     )
+
+
+def body_column(*, index: bool = False, nullable: bool = False) -> Any:
+    """The ``body_id`` of a town's record: whose it is. Every read filters by it, so it leads
+    the record's unique keys; ``index`` where none does."""
+    return mapped_column(ForeignKey("body.id"), index=index, nullable=nullable)
 
 
 class DialogueMark(Base):

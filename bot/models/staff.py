@@ -81,6 +81,9 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(AwareDateTime(), default=clock.now)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    #: The body whose record or setting it was about; None for what is not a body's
+    #: (a login, a staff account).
+    body_id: Mapped[int | None] = mapped_column(ForeignKey("body.id"), index=True)
     actor: Mapped[str] = mapped_column(String(40), index=True)
     action: Mapped[str] = mapped_column(String(60), index=True)
     target_type: Mapped[str | None] = mapped_column(String(40))

@@ -14,7 +14,6 @@ from io import BytesIO
 
 from flask import Blueprint, Flask, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from bot import errors
@@ -22,7 +21,7 @@ from bot.cases.formal import FormalReply, recorded_reply, render_pdf
 from bot.cases.links import LINK_DAYS, Page, case_for
 from bot.cases.texts import kind_text, moment_text
 from bot.db import get_session
-from bot.models import Office
+from bot.models import Body
 from bot.models.cases import STATUS_LABELS
 
 bp = Blueprint("case_pages", __name__)
@@ -99,7 +98,7 @@ def replies(token: str) -> ResponseReturnValue:
     case, expired = case_for(get_session(), Page.ALL_REPLIES, token)
     if case is None:
         return _unavailable(expired, "这些答复")
-    office = get_session().scalars(select(Office).limit(1)).first()
+    office = get_session().get(Body, case.body_id)
     page = render_template(
         "cases/replies.html",
         office=office,

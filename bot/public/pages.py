@@ -10,8 +10,17 @@ import math
 from io import BytesIO
 from typing import Any
 
-from flask import Blueprint, Flask, redirect, render_template, request, send_file, url_for
-from sqlalchemy import select
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from bot.annual import statutory
@@ -20,8 +29,9 @@ from bot.content.indexes import index_of
 from bot.content.reports import latest_report, report_for, report_years
 from bot.content.search import Entry
 from bot.db import get_session
-from bot.models import Office
+from bot.models import Body
 from bot.models.content import CHANNEL_LABELS, Channel, Item, ItemStatus, Report
+from bot.staff import bodies
 
 items_bp = Blueprint("items", __name__, url_prefix="/items")
 report_bp = Blueprint("report", __name__, url_prefix="/report")
@@ -29,14 +39,25 @@ report_bp = Blueprint("report", __name__, url_prefix="/report")
 PAGE_SIZE = 20
 
 
+def shown_body() -> Body:
+    """The body whose pages these are: the default body's at the single-town paths."""
+    body: Body | None = g.get("shown_body")
+    if body is None:
+        body = bodies.default(get_session())
+        if body is None:
+            abort(404)
+        g.shown_body = body
+    return body
+
+
 def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """Render a content page with what every page shows (the office, the report years)."""
     session = get_session()
-    office = session.scalars(select(Office).limit(1)).first()
+    office = shown_body()
     return render_template(
         f"content/{template}",
         office=office,
-        report_years=report_years(session),
+        report_years=report_years(session, office.id),
         channel_labels=CHANNEL_LABELS,
         **context,
     ), status
@@ -45,7 +66,8 @@ def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
 @items_bp.get("")
 def catalogue() -> tuple[str, int]:
     session = get_session()
-    index = index_of(session)
+    body_id = shown_body().id
+    index = index_of(session, body_id)
     query = request.args.get("q", "").strip()[:60]
     category = request.args.get("category", "").strip()
     year = request.args.get("year", type=int)
@@ -60,7 +82,7 @@ def catalogue() -> tuple[str, int]:
     pages = max(math.ceil(len(entries) / PAGE_SIZE), 1)
     number = min(number, pages)
     shown = entries[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-    held = stats.held_by_year(session)
+    held = stats.held_by_year(session, body_id)
     return page(
         "items.html",
         query=query,
@@ -72,7 +94,7 @@ def catalogue() -> tuple[str, int]:
         pages=pages,
         categories=sorted({entry.category for entry in index.entries}),
         years=sorted({entry.published_on.year for entry in index.entries}, reverse=True),
-        history=stats.report_history(session),
+        history=stats.report_history(session, body_id),
         held=held,
         held_total=stats.combined(held),
         channels=list(Channel),
@@ -85,14 +107,15 @@ def catalogue() -> tuple[str, int]:
 @items_bp.get("/<int:item_id>")
 def item(item_id: int) -> tuple[str, int]:
     found = get_session().get(Item, item_id)
-    if found is None or found.status != ItemStatus.PUBLISHED:
+    shown = found is not None and found.body_id == shown_body().id
+    if found is None or not shown or found.status != ItemStatus.PUBLISHED:
         return page("not_found.html", 404, what="这条信息")
     return page("item.html", item=found)
 
 
 @report_bp.get("")
 def latest() -> Response | tuple[str, int]:
-    report = latest_report(get_session())
+    report = latest_report(get_session(), shown_body().id)
     if report is None:
         return page("not_found.html", 404, what="年度报告")
     return redirect(url_for("report.show", year=report.year))
@@ -101,7 +124,7 @@ def latest() -> Response | tuple[str, int]:
 @report_bp.get("/<int:year>")
 def show(year: int) -> tuple[str, int]:
     session = get_session()
-    report = report_for(session, year)
+    report = report_for(session, shown_body().id, year)
     if report is None:
         return page("not_found.html", 404, what=f"{year}年的年度报告")
     return report_page(report, pdf_url=url_for("report.show_pdf", year=year))
@@ -138,7 +161,7 @@ def report_page(report: Report, *, pdf_url: str, preview: bool = False) -> tuple
 @report_bp.get("/<int:year>.pdf")
 def show_pdf(year: int) -> Response | tuple[str, int]:
     session = get_session()
-    report = report_for(session, year)
+    report = report_for(session, shown_body().id, year)
     if report is None:
         return page("not_found.html", 404, what=f"{year}年的年度报告")
     document = pdf.report_pdf(session, report)

@@ -78,6 +78,7 @@ ACTIONS: dict[str, str] = {
     "case.rated": "居民评价",
     "case.callback": "回访",
     "office.edit": "修改单位信息",
+    "body.add": "新增行政机关",
     "annual.figures": "录入年度报告数据",
     "annual.appeal": "登记行政复议或诉讼",
     "annual.appeal_result": "更新行政复议或诉讼结果",
@@ -101,6 +102,7 @@ TARGET_TYPES: dict[str, str] = {
     "staff": "工作人员账号",
     "case": "办件",
     "office": "单位信息",
+    "body": "行政机关",
     "annual": "年度报告统计",
     "appeal": "行政复议或诉讼",
     "item": "公开信息",
@@ -159,9 +161,12 @@ def record(
     target_type: str | None = None,
     target_id: object = None,
     /,
+    *,
+    body_id: int | None = None,
     **details: Any,
 ) -> AuditEntry:
-    """Add an entry for ``action`` to the current database session (the caller commits)."""
+    """Add an entry for ``action`` to the current database session (the caller commits);
+    ``body_id``: the body whose record or setting it is about."""
     if action not in ACTIONS:
         raise UnknownAction(f"unknown audit action {action!r}: add it to ACTIONS in {__name__}")
     if isinstance(actor, Staff):
@@ -174,6 +179,7 @@ def record(
         raise ValueError(f"an audit actor is a Staff or one of {sorted(NON_STAFF_ACTORS)}")
     entry = AuditEntry(
         staff_id=staff_id,
+        body_id=body_id,
         actor=name,
         action=action,
         target_type=target_type,

@@ -1,4 +1,4 @@
-"""The office's details (单位信息) that residents and formal replies show, and their one change.
+"""A body's office details (单位信息) that residents and formal replies show, and their change.
 
 The contact block (address, phone, e-mail, hours) is what ``联系`` answers; the
 authority (行政机关) signs the formal replies (答复书); the reconsideration body is
@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.models import Office
+from bot.models import Body
 from bot.models.staff import Staff
 from bot.staff import audit
 
@@ -33,18 +32,11 @@ FIELDS = {
 REQUIRED = ("authority", "reconsideration_body", "name")
 
 
-def held(session: Session) -> Office | None:
-    """The office's row, or None on a deployment that was never seeded."""
-    return session.scalars(select(Office).limit(1)).first()
-
-
-def save(session: Session, actor: Staff | str, values: Mapping[str, str | None]) -> list[str]:
-    """Store the details (blank text as none) and write ``office.edit`` naming the fields
+def save(
+    session: Session, actor: Staff | str, office: Body, values: Mapping[str, str | None]
+) -> list[str]:
+    """Store a body's details (blank text as none) and write ``office.edit`` naming the fields
     that changed; return their labels (the caller commits)."""
-    office = held(session)
-    if office is None:
-        office = Office(name="")
-        session.add(office)
     changed = []
     for key in FIELDS:
         value = (values.get(key) or "").strip() or None
@@ -53,5 +45,7 @@ def save(session: Session, actor: Staff | str, values: Mapping[str, str | None])
             changed.append(FIELDS[key])
     if changed:
         session.flush()
-        audit.record(actor, "office.edit", "office", office.id, changed="、".join(changed))
+        audit.record(
+            actor, "office.edit", "office", office.id, body_id=office.id, changed="、".join(changed)
+        )
     return changed

@@ -399,10 +399,11 @@ def catalogue(n: int = 320, *, years: range = range(2014, 2019), seed: int = 201
     return items[:n]
 
 
-def rows(n: int, *, years: range = range(2014, 2019)) -> Iterator[dict[str, Any]]:
-    """``catalogue(n)`` with every column an insert needs."""
+def rows(n: int, *, body_id: int, years: range = range(2014, 2019)) -> Iterator[dict[str, Any]]:
+    """``catalogue(n)`` as the body's items, with every column an insert needs."""
     for item in catalogue(n, years=years):
         yield {
+            "body_id": body_id,
             "body": None,
             "link": None,
             "attachments": [],

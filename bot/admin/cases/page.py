@@ -34,7 +34,7 @@ from bot.cases.media import media_dir
 from bot.cases.numbers import read_number
 from bot.cases.privacy import SealError
 from bot.db import get_session
-from bot.models import Office
+from bot.models import Body
 from bot.models.cases import AWAITING_CORRECTION, FEE, STATUS_LABELS, STORED, Attachment, Case
 from bot.models.staff import AuditEntry, Staff
 from bot.staff import audit
@@ -172,7 +172,7 @@ def render_case(
         correction_days=handling.CORRECTION_DAYS,
         awaiting_correction=case.status == AWAITING_CORRECTION,
         undecided_complaint=case.awaiting_acceptance,
-        reconsideration_body=session.scalar(select(Office.reconsideration_body).limit(1)),
+        reconsideration_body=session.get_one(Body, case.body_id).reconsideration_body,
         formal_reply=has_formal_reply(case),
         late_correction=late_correction,
         running_pauses=handling.running_pauses(case),

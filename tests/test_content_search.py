@@ -265,7 +265,7 @@ def test_the_latest_items_from_the_database_say_how_many_there_are(
     app: Flask, resident: Resident, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(indexes, "CANDIDATES", 3)
-    monkeypatch.setattr(indexes, "BUILD_AFTER_MISSES", 100)
+    monkeypatch.setattr(indexes, "BUILD_AFTER_ASKS", 100)
     with app.app_context():
         total = indexes.published_count(db.get_session(), town_id(db.get_session()))
     assert total > 3
@@ -297,6 +297,31 @@ def test_indexes_beyond_the_budget_drop_the_least_recently_used(app: Flask) -> N
         assert [e.title for e in cache.searcher(session, east).search("垃圾分类")] == [
             "垃圾分类宣传活动通知"
         ]
+
+
+@pytest.mark.usefixtures("large")
+def test_a_town_asked_less_does_not_push_out_a_busier_towns_index(app: Flask) -> None:
+    cache = app.extensions["sunshine.search"]
+    with app.app_context():
+        session = db.get_session()
+        busy = town_id(session)
+        quiet = bodies.add(session, "cli", "quiet", "静镇人民政府").id
+        session.commit()
+    add_item(app, "静镇垃圾分类宣传活动通知", body_id=quiet)
+    with app.app_context():
+        session = db.get_session()
+        cache.budget_items = len(indexes.index_of(session, busy))  # room for one town
+        for _ in range(5):
+            cache.searcher(session, busy).search("低保")
+        for _ in range(3):
+            found = cache.searcher(session, quiet).search("垃圾分类")
+            assert [e.title for e in found] == ["静镇垃圾分类宣传活动通知"]  # from the database
+        cache.wait_for_builds()
+        assert cache.held_scopes() == [busy]
+        for _ in range(4):
+            cache.searcher(session, quiet).search("垃圾分类")
+        cache.wait_for_builds()
+        assert cache.held_scopes() == [quiet], "asked more often now: it takes the room"
 
 
 @pytest.mark.parametrize("text", ["，。！", "a" * 500, "的" * 200, "〔〕", "😀", "2017", "查询   "])

@@ -13,9 +13,12 @@ of towns stays within its memory. A message never waits for a large index:
   indexed at once; a larger one is searched in the database: the items holding
   the query's pieces, the best ``CANDIDATES`` by how many they hold (a title
   counting double), ranked by an index of those alone. Its own index is built in
-  the background once it has been asked ``BUILD_AFTER_MISSES`` times within
-  ``MISS_WINDOW_S``: a search in a town nobody else asks about costs one query,
-  not an index that would push a busier town's out.
+  the background once it has been asked ``BUILD_AFTER_ASKS`` times, and only if it
+  fits or is asked more than the index it would push out (how often each catalogue
+  is asked is counted, the counts halved every ``AGE_AFTER_ASKS`` searches): a
+  search in a town nobody else asks about costs one query, not an index that would
+  push a busier town's out. A build stands aside every ``PAUSE_EVERY`` items, so a
+  message answered meanwhile waits for it hardly at all.
 
 Web pages (``/items``) and tools ask for the whole index with ``index_of`` and
 may wait for it.
@@ -28,6 +31,7 @@ import queue
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,7 +39,7 @@ from flask import Flask, current_app
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.content.search import Entry, Results, SearchIndex
+from bot.content.search import PAUSE_EVERY, Entry, Results, SearchIndex
 from bot.db import get_session
 from bot.models.content import Item, ItemStatus, catalogue_revision
 
@@ -44,12 +48,15 @@ log = logging.getLogger(__name__)
 #: A catalogue of at most this many items is indexed before answering (about 40 ms).
 INLINE_BUILD_ITEMS = 500
 #: Without an index, the database search ranks at most this many items.
-CANDIDATES = 100
+CANDIDATES = 60
 #: Query pieces looked up in the database, at most.
 MAX_TERMS = 12
-#: Searches of a catalogue without an index, within ``MISS_WINDOW_S``, before it is built.
-BUILD_AFTER_MISSES = 2
-MISS_WINDOW_S = 600.0
+#: Searches of a catalogue (counted as below) before its index is built.
+BUILD_AFTER_ASKS = 2
+#: Searches of all catalogues after which every catalogue's count is halved.
+AGE_AFTER_ASKS = 10_000
+#: How long a background build stands aside every ``PAUSE_EVERY`` items it indexes.
+BUILD_PAUSE_S = 0.0005
 
 #: A catalogue: the published items of one body, by its id.
 Scope = int
@@ -87,13 +94,28 @@ def published_count(session: Session, scope: Scope) -> int:
     return session.scalar(select(func.count()).select_from(Item).where(*published(scope))) or 0
 
 
-def build_index(session: Session, scope: Scope) -> SearchIndex:
+def build_index(
+    session: Session, scope: Scope, pause: Callable[[], None] | None = None
+) -> SearchIndex:
+    """The index of ``scope``'s published items; ``pause`` is called now and then (see
+    ``SearchIndex``)."""
     rows = session.execute(
         select(*INDEXED_COLUMNS)
         .where(*published(scope))
         .order_by(Item.published_on.desc(), Item.id.desc())
-    )
-    return SearchIndex([Entry.of(row) for row in rows])
+    ).all()
+    entries = []
+    for number, row in enumerate(rows, start=1):
+        entries.append(Entry.of(row))
+        if pause is not None and number % PAUSE_EVERY == 0:
+            pause()
+    return SearchIndex(entries, pause=pause)
+
+
+def _let_residents_first() -> None:
+    """A background build's pause: give up the interpreter for a moment, so that a thread
+    answering a message is not kept waiting for it (Python runs one thread at a time)."""
+    time.sleep(BUILD_PAUSE_S)
 
 
 def terms(query: str) -> list[str]:
@@ -114,6 +136,8 @@ class DatabaseSearch:
 
     session: Session
     scope: Scope
+    #: How many published items the catalogue holds (counted when None).
+    size: int | None = None
 
     def search(self, query: str) -> Results:
         pieces = terms(query)
@@ -151,7 +175,9 @@ class DatabaseSearch:
         return Results(newest.query, newest.words, newest.positions, newest.index, beyond)
 
     def _size(self) -> int:
-        return published_count(self.session, self.scope)
+        if self.size is None:
+            self.size = published_count(self.session, self.scope)
+        return self.size
 
 
 @dataclass(frozen=True)
@@ -168,7 +194,9 @@ class IndexCache:
         self.budget_items = budget_items
         self._held: OrderedDict[Scope, _Held] = OrderedDict()
         self._lock = threading.Lock()
-        self._misses: dict[Scope, list[float]] = {}
+        self._asked: dict[Scope, int] = {}
+        self._asks = 0
+        self._sizes: dict[Scope, tuple[int, int]] = {}
         self._wanted: queue.SimpleQueue[Scope] = queue.SimpleQueue()
         self._queued: set[Scope] = set()
         self._builder: threading.Thread | None = None
@@ -184,6 +212,7 @@ class IndexCache:
 
     def searcher(self, session: Session, scope: Scope) -> Searcher:
         """What answers a message now: see the module docstring."""
+        self._count_ask(scope)
         revision = catalogue_revision(session, scope)
         held = self._take(scope)
         if held is not None:
@@ -193,11 +222,12 @@ class IndexCache:
                 return self._keep(scope, revision, build_index(session, scope))
             self.build_soon(scope)
             return held.index
-        if published_count(session, scope) <= INLINE_BUILD_ITEMS:
+        size = self._size(session, scope, revision)
+        if size <= INLINE_BUILD_ITEMS:
             return self._keep(scope, revision, build_index(session, scope))
-        if self._missed(scope):
+        if self._worth_building(scope, size):
             self.build_soon(scope)
-        return DatabaseSearch(session, scope)
+        return DatabaseSearch(session, scope, size)
 
     def index_of(self, session: Session, scope: Scope) -> SearchIndex:
         """The whole current index of ``scope``, built first if need be (for pages, not messages)."""
@@ -226,6 +256,15 @@ class IndexCache:
         while self._queued and time.monotonic() < deadline:
             time.sleep(0.005)
 
+    def _size(self, session: Session, scope: Scope, revision: int) -> int:
+        """How many items ``scope`` publishes, counted once per revision of its catalogue."""
+        known = self._sizes.get(scope)
+        if known is not None and known[0] == revision:
+            return known[1]
+        size = published_count(session, scope)
+        self._sizes[scope] = (revision, size)
+        return size
+
     def _take(self, scope: Scope) -> _Held | None:
         with self._lock:
             held = self._held.get(scope)
@@ -237,28 +276,35 @@ class IndexCache:
         with self._lock:
             self._held[scope] = _Held(revision, index)
             self._held.move_to_end(scope)
-            self._misses.pop(scope, None)
             held_items = sum(len(held.index) for held in self._held.values())
             while held_items > self.budget_items and len(self._held) > 1:
                 _, dropped = self._held.popitem(last=False)
                 held_items -= len(dropped.index)
         return index
 
-    def _missed(self, scope: Scope) -> bool:
-        """Count a search of ``scope`` without its index; whether it is now asked often enough."""
-        now = time.monotonic()
+    def _count_ask(self, scope: Scope) -> None:
         with self._lock:
-            recent = [t for t in self._misses.get(scope, ()) if now - t < MISS_WINDOW_S]
-            recent.append(now)
-            self._misses[scope] = recent
-            if len(self._misses) > 4 * max(len(self._held), 256):
-                self._forget_old_misses(now)
-            return len(recent) >= BUILD_AFTER_MISSES
+            self._asked[scope] = self._asked.get(scope, 0) + 1
+            self._asks += 1
+            if self._asks >= AGE_AFTER_ASKS:
+                self._asks = 0
+                self._asked = {s: n // 2 for s, n in self._asked.items() if n > 1}
 
-    def _forget_old_misses(self, now: float) -> None:
-        for scope, times in list(self._misses.items()):
-            if not times or now - times[-1] >= MISS_WINDOW_S:
-                del self._misses[scope]
+    def _worth_building(self, scope: Scope, size: int) -> bool:
+        """Whether ``scope`` is asked often enough to hold its index: it fits within the
+        budget, or it is asked more than every index it would push out."""
+        with self._lock:
+            asked = self._asked.get(scope, 0)
+            if asked < BUILD_AFTER_ASKS:
+                return False
+            room = self.budget_items - sum(len(held.index) for held in self._held.values())
+            for victim, held in self._held.items():  # least recently used first
+                if room >= size:
+                    break
+                if self._asked.get(victim, 0) >= asked:
+                    return False
+                room += len(held.index)
+            return True
 
     def _build_wanted(self) -> None:
         while True:
@@ -268,7 +314,7 @@ class IndexCache:
                 with self._app.app_context():
                     session = get_session()
                     revision = catalogue_revision(session, scope)
-                    index = build_index(session, scope)
+                    index = build_index(session, scope, _let_residents_first)
                 self._keep(scope, revision, index)
                 log.info(
                     "search index of body %d built in the background: %d items in %.2f s",

@@ -37,7 +37,7 @@ import re
 import unicodedata
 from array import array
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -62,6 +62,8 @@ MAX_GAP = 2
 TITLE, ABBREVIATION, TEXT, YEAR = 1.0, 0.8, 0.5, 0.4
 #: An item must match words carrying at least this share of the query's weight.
 COVERAGE = 0.5
+#: Entries indexed between two calls of a build's ``pause``.
+PAUSE_EVERY = 32
 TOPIC_WEIGHT = 1.5
 DOCUMENT_KIND_WEIGHT = 0.5
 
@@ -235,7 +237,14 @@ class SearchIndex:
     TITLE_GRAM = 3
     TEXT_GRAM = 3
 
-    def __init__(self, entries: Sequence[Entry], population: int | None = None) -> None:
+    def __init__(
+        self,
+        entries: Sequence[Entry],
+        population: int | None = None,
+        pause: Callable[[], None] | None = None,
+    ) -> None:
+        """``pause``: called every ``PAUSE_EVERY`` entries (a background build lets the
+        thread answering a resident run)."""
         self.entries = tuple(entries)
         #: How many items the catalogue holds, when this index holds only some of them
         #: (a database search's candidates): a word's rarity is measured against it.
@@ -254,6 +263,8 @@ class SearchIndex:
             ):
                 text[gram].append(position)
             years[entry.published_on.year].append(position)
+            if pause is not None and position % PAUSE_EVERY == PAUSE_EVERY - 1:
+                pause()
         self._head = {g: array("i", found) for g, found in head.items() if _indexable(g)}
         self._text = {g: array("i", found) for g, found in text.items() if _indexable(g)}
         self._years = {year: array("i", found) for year, found in years.items()}

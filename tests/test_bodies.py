@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot import clock, db
 from bot.cases import export, intake
 from bot.cases.intake import ComplaintForm
-from bot.content.search import get_index
+from bot.content.indexes import index_of
 from bot.engine.dialogue import Context
 from bot.models import Body
 from bot.models.content import Item
@@ -147,12 +147,12 @@ def test_search_indexes_are_kept_per_body(county: Flask) -> None:
     with county.app_context():
         session = db.get_session()
         town, huaide = town_id(session), huaide_of(session).id
-        assert get_index(session, huaide).search("春耕").total == 1
-        assert get_index(session, town).search("春耕").total == 0
+        assert index_of(session, huaide).search("春耕").total == 1
+        assert index_of(session, town).search("春耕").total == 0
         session.add(item(town, "毛城子镇春耕生产安排"))
         session.commit()
-        assert get_index(session, town).search("春耕").total == 1
-        assert get_index(session, huaide).search("春耕").total == 1
+        assert index_of(session, town).search("春耕").total == 1
+        assert index_of(session, huaide).search("春耕").total == 1
 
 
 # ---- staff ----

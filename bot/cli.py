@@ -54,10 +54,12 @@ def seed_command(body_slug: str | None) -> None:
             body = bodies.chosen(session, body_slug)
         except bodies.BodyProblem as problem:
             raise click.UsageError(str(problem)) from problem
+    created = body is None
     body = seed(session, body)
+    details = "its contact details, " if created else ""
     click.echo(
-        f"Seeded body {body.slug}: its contact details and the 2017 report, example items "
-        "(into an empty catalogue); and the holiday calendars."
+        f"Seeded body {body.slug}: {details}the 2017 report, example items (into an empty "
+        "catalogue); and the holiday calendars."
     )
 
 

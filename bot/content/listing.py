@@ -13,6 +13,8 @@ from typing import Any
 from bot.content.indexes import searcher
 from bot.content.search import Entry, Results
 from bot.db import get_session
+from bot.models import Body
+from bot.staff.bodies import pages_path
 from bot.urls import public_url
 from bot.wechat.replies import TEXT_MAX_BYTES
 
@@ -23,21 +25,21 @@ EXAMPLE_MARK = "【示例】"
 QUOTE_CHARS = 20
 
 
-def first_page(session: dict[str, Any], body_id: int, query: str | None) -> tuple[str, bool]:
+def first_page(session: dict[str, Any], body: Body, query: str | None) -> tuple[str, bool]:
     """The first page of ``query`` in a body's items (``None``: the latest items), and whether
     anything matched."""
-    results = _results(body_id, query)
+    results = _results(body, query)
     if not results.total:
         session.pop(SESSION_KEY, None)
         return "", False
-    return _page(session, results, 0), True
+    return _page(session, body, results, 0), True
 
 
-def next_page(session: dict[str, Any], body_id: int) -> str:
+def next_page(session: dict[str, Any], body: Body) -> str:
     state = session.get(SESSION_KEY)
     if not state:
         return "请先发送要找的内容，例如“低保”，或发送“最新”，再回复“下一页”看更多。"
-    results = _results(body_id, state["query"])
+    results = _results(body, state["query"])
     offset = int(state["offset"])
     if offset >= results.total:
         return (
@@ -46,11 +48,11 @@ def next_page(session: dict[str, Any], body_id: int) -> str:
         )
     if not results.page(offset, 1):  # the database search holds the newest items only
         return "更多的信息还在整理，请过一会儿再回复“下一页”。"
-    return _page(session, results, offset)
+    return _page(session, body, results, offset)
 
 
-def _results(body_id: int, query: str | None) -> Results:
-    found = searcher(get_session(), body_id)
+def _results(body: Body, query: str | None) -> Results:
+    found = searcher(get_session(), body.id)
     return found.latest() if query is None else found.search(query)
 
 
@@ -61,7 +63,7 @@ def _what(results: Results) -> str:
     return f"与“{quoted}”有关的信息"
 
 
-def _page(session: dict[str, Any], results: Results, offset: int) -> str:
+def _page(session: dict[str, Any], body: Body, results: Results, offset: int) -> str:
     if offset == 0:
         heading = f"{_what(results)}，共{results.total}条："
     else:
@@ -71,7 +73,7 @@ def _page(session: dict[str, Any], results: Results, offset: int) -> str:
     room = TEXT_MAX_BYTES - _size(heading) - max(_size(more), _size(done)) - 2
     blocks: list[str] = []
     for number, entry in enumerate(results.page(offset, PAGE_SIZE), start=offset + 1):
-        block = describe(number, entry)
+        block = describe(body, number, entry)
         if blocks and _size("\n".join([*blocks, block])) > room:
             break
         blocks.append(block)
@@ -81,24 +83,28 @@ def _page(session: dict[str, Any], results: Results, offset: int) -> str:
     return "\n".join([heading, *blocks, footer])
 
 
-def best_match(body_id: int, query: str) -> str | None:
+def best_match(body: Body, query: str) -> str | None:
     """The one item of a body most about ``query`` (its title and link), or None when none is."""
-    results = _results(body_id, query)
+    results = _results(body, query)
     if not results.total:
         return None
     entry = results.page(0, 1)[0]
     mark = EXAMPLE_MARK if entry.is_example else ""
-    return f"{mark}{entry.title}\n{public_url(f'/items/{entry.id}')}"
+    return f"{mark}{entry.title}\n{item_url(body, entry.id)}"
 
 
-def describe(number: int, entry: Entry) -> str:
+def item_url(body: Body, item_id: int) -> str:
+    return public_url(pages_path(get_session(), body, f"/items/{item_id}"))
+
+
+def describe(body: Body, number: int, entry: Entry) -> str:
     """``1.【示例】标题`` / date and document number / link."""
     title = entry.title
     if len(title) > TITLE_MAX_CHARS:
         title = title[: TITLE_MAX_CHARS - 1] + "…"
     mark = EXAMPLE_MARK if entry.is_example else ""
     detail = f"{entry.published_on:%Y-%m-%d}｜{entry.doc_number or entry.category}"
-    return f"{number}. {mark}{title}\n{detail}\n{public_url(f'/items/{entry.id}')}"
+    return f"{number}. {mark}{title}\n{detail}\n{item_url(body, entry.id)}"
 
 
 def _size(text: str) -> int:

@@ -87,6 +87,8 @@ class Item(Base):
         CheckConstraint("channel IN ('website', 'wechat', 'other')", name="item_channel"),
         CheckConstraint("status IN ('draft', 'reviewed', 'published')", name="item_status"),
         UniqueConstraint("body_id", "doc_number", name="uq_item_body_doc_number"),
+        # A body's published items, newest first: search, index builds, 最新 (migration 0017).
+        Index("ix_item_body_status_published", "body_id", "status", "published_on"),
     )
     review_subject: ClassVar[str] = "item"
 

@@ -35,7 +35,7 @@ def correct(ctx: Context) -> str:
         return HOW
     content = ctx.argument[found.end() :].strip()
     session = get_session()
-    case = handling.residents_case(session, ctx.openid, number)
+    case = handling.residents_case(session, ctx.body.id, ctx.openid, number)
     if case is None:
         return texts.NOT_FOUND
     if not content:

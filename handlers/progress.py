@@ -101,7 +101,9 @@ def progress(ctx: Context) -> str:
             .scalars(
                 select(Case)
                 .options(selectinload(Case.replies), selectinload(Case.rating))
-                .where(Case.number == number, Case.openid == ctx.openid)
+                .where(
+                    Case.body_id == ctx.body.id, Case.number == number, Case.openid == ctx.openid
+                )
             )
             .first()
         )
@@ -121,9 +123,10 @@ def mine(ctx: Context) -> str:
     if limits.too_fast(ctx.openid):
         return limits.TOO_OFTEN
     session = get_session()
-    total = session.scalar(select(func.count()).select_from(Case).where(Case.openid == ctx.openid))
+    theirs = (Case.body_id == ctx.body.id, Case.openid == ctx.openid)
+    total = session.scalar(select(func.count()).select_from(Case).where(*theirs))
     cases = session.scalars(
-        select(Case).where(Case.openid == ctx.openid).order_by(Case.id.desc()).limit(LISTED)
+        select(Case).where(*theirs).order_by(Case.id.desc()).limit(LISTED)
     ).all()
     listing = texts.listing(list(cases), total or 0)
     hint = replies.unread_hint(session, ctx.openid)

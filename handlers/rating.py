@@ -28,7 +28,7 @@ def rate(ctx: Context) -> str:
         return limits.TOO_OFTEN
     word = normalise(ctx.text)
     session = get_session()
-    case = handling.latest_rated_case(session, ctx.openid)
+    case = handling.latest_rated_case(session, ctx.body.id, ctx.openid)
     if case is None:
         return NOTHING_TO_RATE
     if case.rating is not None:

@@ -117,7 +117,12 @@ def test_an_import_and_an_export_are_written_by_their_domains(app: Flask, tmp_pa
         session = db.get_session()
         summary = importer.import_items(session, town_id(session), path, audit.CLI)
         rows = export.exported(
-            session, audit.CLI, with_contact=False, destination="stdout", command="test"
+            session,
+            town_id(session),
+            audit.CLI,
+            with_contact=False,
+            destination="stdout",
+            command="test",
         )
         session.commit()
 

@@ -128,7 +128,9 @@ def test_every_export_is_audited_with_the_operator_the_command_and_the_contacts(
     full, masked = audit_entries(app, "case.export")
     assert (full.actor, full.target_type, full.ip) == ("cli", "case", None)
     assert full.details["os_user"] == getpass.getuser()
-    assert full.details["command"].endswith(f"cases export --format csv -o {target} --with-contact")
+    assert full.details["command"].endswith(
+        f"cases export --body town --format csv -o {target} --with-contact"
+    )
     assert (full.details["cases"], full.details["contacts"]) == (2, 2)
     assert full.details["file"] == str(target)
     assert (masked.details["cases"], masked.details["contacts"]) == (2, 0)

@@ -127,7 +127,7 @@ def reference_order(session: Session, cases: list[Case], status: str = "all") ->
     """The inbox's order as it was computed before it moved to SQL: every open case read
     with its next deadline, overdue first and then the soonest due; then the closed ones."""
     dues = sorted(
-        open_cases_by_urgency(session, TODAY),
+        open_cases_by_urgency(session, town_id(session), TODAY),
         key=lambda d: (not d.overdue, d.due_on, d.case.number),
     )
     numbers = [d.case.number for d in dues]
@@ -153,12 +153,14 @@ def member(session: Session) -> Staff:
 
 
 def every_page(session: Session, filters: inbox.Filters, staff: Staff, size: int) -> list[str]:
-    first = inbox.page(session, filters, staff.id, TODAY, 1, size)
+    first = inbox.page(session, town_id(session), filters, staff.id, TODAY, 1, size)
     numbers = [row.case.number for row in first.rows]
     for number in range(2, first.pages + 1):
         numbers += [
             row.case.number
-            for row in inbox.page(session, filters, staff.id, TODAY, number, size).rows
+            for row in inbox.page(
+                session, town_id(session), filters, staff.id, TODAY, number, size
+            ).rows
         ]
     return numbers
 
@@ -180,16 +182,20 @@ def test_the_pages_follow_the_order_of_urgency_then_the_latest_closed(session, m
 
 def test_the_counts_are_of_all_the_cases_the_filters_select(session, member):
     add_every_kind_of_case(session, member)
-    found = inbox.page(session, inbox.Filters(), member.id, TODAY, 2, 4)
-    late = [d for d in open_cases_by_urgency(session, TODAY) if d.overdue]
+    found = inbox.page(session, town_id(session), inbox.Filters(), member.id, TODAY, 2, 4)
+    late = [d for d in open_cases_by_urgency(session, town_id(session), TODAY) if d.overdue]
     assert (found.total, found.overdue, found.number, found.pages) == (11, len(late), 2, 3)
     assert len(late) == 3, "a suspended or paused period is not what falls due"
-    overdue = inbox.page(session, inbox.Filters(overdue=True), member.id, TODAY, 1, 50)
+    overdue = inbox.page(
+        session, town_id(session), inbox.Filters(overdue=True), member.id, TODAY, 1, 50
+    )
     assert [row.case.number for row in overdue.rows] == [
         d.case.number for d in sorted(late, key=lambda d: (d.due_on, d.case.number))
     ]
     assert all(row.overdue and row.due.working_days_left < 0 for row in overdue.rows)
-    closed = inbox.page(session, inbox.Filters(status="closed"), member.id, TODAY, 1, 50)
+    closed = inbox.page(
+        session, town_id(session), inbox.Filters(status="closed"), member.id, TODAY, 1, 50
+    )
     assert (closed.total, closed.overdue) == (4, 0)
     assert all(row.due is None for row in closed.rows)
 
@@ -197,9 +203,18 @@ def test_the_counts_are_of_all_the_cases_the_filters_select(session, member):
 def test_a_page_past_the_last_is_the_last(session, member):
     add_every_kind_of_case(session, member)
     for asked in (4, 99, 10**12):
-        assert inbox.page(session, inbox.Filters(), member.id, TODAY, asked, 4).number == 3
-    assert inbox.page(session, inbox.Filters(), member.id, TODAY, -1, 4).number == 1
-    empty = inbox.page(session, inbox.Filters(query="没有这个词"), member.id, TODAY, 5, 4)
+        assert (
+            inbox.page(
+                session, town_id(session), inbox.Filters(), member.id, TODAY, asked, 4
+            ).number
+            == 3
+        )
+    assert (
+        inbox.page(session, town_id(session), inbox.Filters(), member.id, TODAY, -1, 4).number == 1
+    )
+    empty = inbox.page(
+        session, town_id(session), inbox.Filters(query="没有这个词"), member.id, TODAY, 5, 4
+    )
     assert (empty.rows, empty.total, empty.number, empty.pages) == ([], 0, 1, 1)
 
 
@@ -246,8 +261,10 @@ def statements(app: Flask) -> Iterator[list[str]]:
 def test_a_page_of_twenty_costs_a_few_queries_and_loads_only_that_page(app, session, member):
     def one_page() -> tuple[int, int]:
         session.expunge_all()
+        town = town_id(session)
+        session.expunge_all()
         with statements(app) as run:
-            found = inbox.page(session, inbox.Filters(status="all"), member.id, TODAY, 2, 20)
+            found = inbox.page(session, town, inbox.Filters(status="all"), member.id, TODAY, 2, 20)
             shown = [(row.case.number, row.due, row.case.assignee) for row in found.rows]
         assert len(shown) == 20
         loaded = [thing for thing in session.identity_map.values() if isinstance(thing, Case)]

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot import clock
 from bot.admin.auth import permission_required
 from bot.admin.cases.labels import KIND_LABELS, STEP_LABELS
-from bot.admin.console import bp
+from bot.admin.console import bp, staff_body
 from bot.cases import replies
 from bot.cases.calendar import missing_next_year
 from bot.cases.digest import Due, open_cases_by_urgency
@@ -60,12 +60,15 @@ def month_starts(on: date, count: int = MONTHS) -> list[date]:
     return starts[::-1]
 
 
-def monthly_trend(session: Session, on: date) -> list[Month]:
-    """Cases received and closed in each of the last twelve months (Beijing dates)."""
+def monthly_trend(session: Session, body_id: int, on: date) -> list[Month]:
+    """A body's cases received and closed in each of the last twelve months (Beijing dates)."""
     starts = month_starts(on)
     since = starts[0]
-    received = session.scalars(select(Case.received_on).where(Case.received_on >= since)).all()
-    closed = session.scalars(select(Case.closed_on).where(Case.closed_on >= since)).all()
+    body_cases = select(Case.received_on).where(Case.body_id == body_id)
+    received = session.scalars(body_cases.where(Case.received_on >= since)).all()
+    closed = session.scalars(
+        select(Case.closed_on).where(Case.body_id == body_id, Case.closed_on >= since)
+    ).all()
 
     def per_month(days: list[date]) -> dict[date, int]:
         counted: dict[date, int] = {}
@@ -134,28 +137,25 @@ class Waiting:
     failed: int
 
 
-def waiting_work(session: Session) -> Waiting:
+def waiting_work(session: Session, body_id: int) -> Waiting:
     def count(query: Select[int]) -> int:
-        return session.scalar(query) or 0
+        return session.scalar(query.where(Case.body_id == body_id)) or 0
+
+    def of_cases(table: type[CaseExtension | CaseRating | CaseReply]) -> Select[int]:
+        return select(func.count()).select_from(table).join(Case, Case.id == table.case_id)
 
     return Waiting(
         corrections=count(
             select(func.count()).select_from(Case).where(Case.status == AWAITING_CORRECTION)
         ),
-        extensions=count(
-            select(func.count()).select_from(CaseExtension).where(CaseExtension.approved.is_(None))
-        ),
+        extensions=count(of_cases(CaseExtension).where(CaseExtension.approved.is_(None))),
         callbacks=count(
-            select(func.count())
-            .select_from(CaseRating)
-            .where(CaseRating.rating.in_(POOR_RATINGS), CaseRating.called_back_at.is_(None))
+            of_cases(CaseRating).where(
+                CaseRating.rating.in_(POOR_RATINGS), CaseRating.called_back_at.is_(None)
+            )
         ),
-        undelivered=count(
-            select(func.count()).select_from(CaseReply).where(CaseReply.delivery == replies.WAITING)
-        ),
-        failed=count(
-            select(func.count()).select_from(CaseReply).where(CaseReply.delivery == replies.RETRY)
-        ),
+        undelivered=count(of_cases(CaseReply).where(CaseReply.delivery == replies.WAITING)),
+        failed=count(of_cases(CaseReply).where(CaseReply.delivery == replies.RETRY)),
     )
 
 
@@ -168,17 +168,18 @@ def end_of_week(on: date) -> date:
 def dashboard() -> ResponseReturnValue:
     session = get_session()
     on = clock.today()
-    dues = open_cases_by_urgency(session, on)
+    body_id = staff_body().id
+    dues = open_cases_by_urgency(session, body_id, on)
     overdue = [d for d in dues if d.overdue]
     week = [d for d in dues if not d.overdue and d.due_on <= end_of_week(on)]
-    months = monthly_trend(session, on)
+    months = monthly_trend(session, body_id, on)
     return render_template(
         "admin/cases/dashboard.html",
         today=on,
         open_count=len(dues),
         overdue=overdue,
         this_week=week,
-        waiting=waiting_work(session),
+        waiting=waiting_work(session, body_id),
         months=months,
         chart=trend_chart(months),
         kind_labels=KIND_LABELS,
@@ -198,9 +199,10 @@ class Digest:
     missing_year: int | None
 
 
-def digest_for(session: Session, on: date, days: int = DIGEST_DAYS) -> Digest:
-    """What ``sunshine digest`` prints: overdue cases, then those due within ``days``."""
-    dues = open_cases_by_urgency(session, on)
+def digest_for(session: Session, body_id: int, on: date, days: int = DIGEST_DAYS) -> Digest:
+    """What ``sunshine digest`` prints for a body: overdue cases, then those due within
+    ``days``."""
+    dues = open_cases_by_urgency(session, body_id, on)
     overdue = [d for d in dues if d.overdue]
     soon = [d for d in dues if not d.overdue and (d.due_on - on).days <= days]
     return Digest(on, days, overdue, soon, len(dues), missing_next_year(session, on))
@@ -220,7 +222,7 @@ def digest_page() -> ResponseReturnValue:
     days = min(max(request.args.get("days", DIGEST_DAYS, type=int) or DIGEST_DAYS, 1), 60)
     return render_template(
         "admin/cases/digest.html",
-        digest=digest_for(get_session(), on, days),
+        digest=digest_for(get_session(), staff_body().id, on, days),
         kind_labels=KIND_LABELS,
         step_labels=STEP_LABELS,
     )

@@ -255,7 +255,14 @@ def items() -> ResponseReturnValue:
         )
     stages = {item.id: review.standing(item, records.get(item.id, [])).stage for item in shown}
     years = sorted(
-        {int(y) for y in session.scalars(select(extract("year", Item.published_on)).distinct())},
+        {
+            int(y)
+            for y in session.scalars(
+                select(extract("year", Item.published_on))
+                .where(Item.body_id == staff_body().id)
+                .distinct()
+            )
+        },
         reverse=True,
     )
     filters: dict[str, Any] = {  # also given to url_for as keywords

@@ -32,7 +32,9 @@ from bot.cases.intake import recompute_open_deadlines
 from bot.cases.privacy import SealError
 from bot.db import get_session
 from bot.files import output_option, refuse_binary_to_terminal, write_output
+from bot.models import Body
 from bot.staff import audit
+from bot.staff.cli import body_option
 from bot.wechat.api import WeChatUnavailable, get_client
 
 log = logging.getLogger(__name__)
@@ -58,19 +60,21 @@ def cases_group() -> None:
     help="Show identity numbers, phones, e-mail and postal addresses in full.",
 )
 @with_appcontext
-def export_command(fmt: str, output: Path | None, with_contact: bool) -> None:
-    """Export every application and complaint, one record each.
+@body_option
+def export_command(fmt: str, output: Path | None, with_contact: bool, body: Body) -> None:
+    """Export every application and complaint of the body, one record each.
 
     Each export is written to the audit log first (the operator's OS user, the command,
     how many cases and how many with contact details in full).
     """
     refuse_binary_to_terminal(fmt, output)
     session = get_session()
-    options = ["--format", fmt, *(["-o", str(output)] if output else [])]
+    options = ["--body", body.slug, "--format", fmt, *(["-o", str(output)] if output else [])]
     options += ["--with-contact"] if with_contact else []
     try:
         rows = export.exported(
             session,
+            body.id,
             audit.CLI,
             with_contact=with_contact,
             destination=str(output) if output else "stdout",
@@ -89,7 +93,7 @@ def export_command(fmt: str, output: Path | None, with_contact: bool) -> None:
     writer = writers[fmt]
     write_output(output, fmt, lambda stream: writer(rows, stream))
     if output:
-        click.echo(f"Exported {len(rows)} case(s) to {output}.", err=True)
+        click.echo(f"Exported {len(rows)} case(s) of {body.slug} to {output}.", err=True)
 
 
 @click.group("calendar")
@@ -184,14 +188,15 @@ def media_fetch() -> None:
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="As of this Beijing date.")
 @click.option("--days", default=7, show_default=True, help="Also list cases due within DAYS.")
 @with_appcontext
-def digest_command(on: datetime | None, days: int) -> None:
-    """Print the overdue open cases, then those due soon (for a daily timer)."""
+@body_option
+def digest_command(on: datetime | None, days: int, body: Body) -> None:
+    """Print a body's overdue open cases, then those due soon (for a daily timer)."""
     today = on.date() if on else clock.today()
-    dues = open_cases_by_urgency(get_session(), today)
+    dues = open_cases_by_urgency(get_session(), body.id, today)
     overdue = [d for d in dues if d.overdue]
     soon = [d for d in dues if not d.overdue and (d.due_on - today).days <= days]
     click.echo(
-        f"Sunshine digest for {today} (Beijing): {len(overdue)} overdue, "
+        f"Sunshine digest of {body.slug} for {today} (Beijing): {len(overdue)} overdue, "
         f"{len(soon)} due within {days} days, {len(dues)} open."
     )
     missing = missing_next_year(get_session(), today)

@@ -96,10 +96,12 @@ def working_days_between(today: date, deadline: date, calendar: WorkCalendar) ->
     return count if deadline >= today else -max(count, 1)
 
 
-def open_cases_by_urgency(session: Session, today: date) -> list[Due]:
-    """Every open case with its next deadline: overdue first, then the soonest due."""
+def open_cases_by_urgency(session: Session, body_id: int, today: date) -> list[Due]:
+    """Every open case of a body with its next deadline: overdue first, then the soonest due."""
     cases = session.scalars(
-        select(Case).options(selectinload(Case.pauses)).where(Case.status.not_in(CLOSED_STATUSES))
+        select(Case)
+        .options(selectinload(Case.pauses))
+        .where(Case.body_id == body_id, Case.status.not_in(CLOSED_STATUSES))
     ).all()
     deadlines = [next_deadline(c)[1] for c in cases] + [today]
     calendar = work_calendar(session, min(deadlines), until=max(deadlines))

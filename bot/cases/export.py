@@ -61,10 +61,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CONTACT_FIELDS = ("name", "id_number", "phone", "email", "address")
 
 
-def records(session: Session, *, with_contact: bool) -> list[dict[str, Any]]:
+def records(session: Session, body_id: int, *, with_contact: bool) -> list[dict[str, Any]]:
+    """Every case of the body, one record each."""
     cases = session.scalars(
         select(Case)
         .options(selectinload(Case.attachments), selectinload(Case.replies))
+        .where(Case.body_id == body_id)
         .order_by(Case.id)
     )
     return [record(case, with_contact=with_contact) for case in cases]
@@ -72,22 +74,24 @@ def records(session: Session, *, with_contact: bool) -> list[dict[str, Any]]:
 
 def exported(
     session: Session,
+    body_id: int,
     actor: Staff | str,
     *,
     with_contact: bool,
     destination: str,
     command: str,
 ) -> list[dict[str, Any]]:
-    """The records, after adding a ``case.export`` entry (how many, how many with contact
-    details, where to and the command) to the session: the caller commits it before writing
-    a record anywhere."""
-    rows = records(session, with_contact=with_contact)
+    """The body's records, after adding a ``case.export`` entry (how many, how many with
+    contact details, where to and the command) to the session: the caller commits it before
+    writing a record anywhere."""
+    rows = records(session, body_id, with_contact=with_contact)
     contacts = with_contact_details(rows) if with_contact else 0
     audit.record(
         actor,
         "case.export",
         "case",
         None,
+        body_id=body_id,
         cases=len(rows),
         contacts=contacts,
         file=destination,

@@ -251,9 +251,10 @@ def record_correction(
     return supplement
 
 
-def residents_case(session: Session, openid: str, number: str) -> Case | None:
-    """The resident's own case by number (None for another's: it is not found)."""
-    return session.scalars(select(Case).where(Case.number == number, Case.openid == openid)).first()
+def residents_case(session: Session, body_id: int, openid: str, number: str) -> Case | None:
+    """The resident's own case with a body by number (None for another's: it is not found)."""
+    mine = (Case.body_id == body_id, Case.number == number, Case.openid == openid)
+    return session.scalars(select(Case).where(*mine)).first()
 
 
 # ---- extensions (Art. 33) ----
@@ -678,12 +679,13 @@ def transfer_to_complaint(
 # ---- ratings and call-backs ----
 
 
-def latest_rated_case(session: Session, openid: str) -> Case | None:
-    """The resident's case that most recently got a final reply: the one a rating is about."""
+def latest_rated_case(session: Session, body_id: int, openid: str) -> Case | None:
+    """The resident's case with a body that most recently got a final reply: the one a
+    rating is about."""
     return session.scalars(
         select(Case)
         .join(CaseReply, CaseReply.case_id == Case.id)
-        .where(Case.openid == openid, CaseReply.final.is_(True))
+        .where(Case.body_id == body_id, Case.openid == openid, CaseReply.final.is_(True))
         .order_by(CaseReply.id.desc())
         .limit(1)
     ).first()

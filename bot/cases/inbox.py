@@ -111,10 +111,12 @@ class Page:
     pages: int
 
 
-def conditions(filters: Filters, staff_id: int, today: date) -> list[ColumnElement[bool]]:
-    """What the filters ask of a case, in SQL (``staff_id``: who "mine" is)."""
+def conditions(
+    body_id: int, filters: Filters, staff_id: int, today: date
+) -> list[ColumnElement[bool]]:
+    """What the filters ask of a body's case, in SQL (``staff_id``: who "mine" is)."""
     is_open = Case.status.not_in(CLOSED_STATUSES)
-    found: list[ColumnElement[bool]] = []
+    found: list[ColumnElement[bool]] = [Case.body_id == body_id]
     if filters.status == "open":
         found.append(is_open)
     elif filters.status == "closed":
@@ -149,14 +151,16 @@ def _search(query: str) -> ColumnElement[bool]:
 
 def page(
     session: Session,
+    body_id: int,
     filters: Filters,
     staff_id: int,
     today: date,
     number: int,
     size: int = PAGE_SIZE,
 ) -> Page:
-    """Page ``number`` (from 1; past the last, the last) of the cases the filters select."""
-    where = conditions(filters, staff_id, today)
+    """Page ``number`` (from 1; past the last, the last) of the body's cases the filters
+    select."""
+    where = conditions(body_id, filters, staff_id, today)
     is_open = Case.status.not_in(CLOSED_STATUSES)
     late = when((and_(is_open, next_deadline_sql() < today), 1))
     total, overdue = session.execute(

@@ -15,12 +15,12 @@ from sqlalchemy.orm import selectinload
 from bot import clock
 from bot.admin.auth import permission_required
 from bot.admin.cases.labels import KIND_LABELS, STEP_LABELS, outcome_label
-from bot.admin.console import bp
+from bot.admin.console import bp, staff_body
 from bot.cases.calendar import missing_next_year
 from bot.cases.inbox import CATEGORIES, STATUS_FILTERS, Filters
 from bot.cases.inbox import page as inbox_page
 from bot.db import get_session
-from bot.models.cases import POOR_RATINGS, STATUS_LABELS, CaseRating
+from bot.models.cases import POOR_RATINGS, STATUS_LABELS, Case, CaseRating
 
 
 @bp.get("/cases")
@@ -29,7 +29,8 @@ def cases_inbox() -> ResponseReturnValue:
     session = get_session()
     filters = Filters.from_args(request.args)
     on = clock.today()
-    found = inbox_page(session, filters, g.staff.id, on, request.args.get("page", 1, type=int))
+    number = request.args.get("page", 1, type=int)
+    found = inbox_page(session, staff_body().id, filters, g.staff.id, on, number)
     return render_template(
         "admin/cases/inbox.html",
         rows=found.rows,
@@ -57,8 +58,9 @@ def callbacks() -> ResponseReturnValue:
     """Poor ratings: those still to call back first, then the ones done."""
     ratings = get_session().scalars(
         select(CaseRating)
+        .join(Case, Case.id == CaseRating.case_id)
         .options(selectinload(CaseRating.case))
-        .where(CaseRating.rating.in_(POOR_RATINGS))
+        .where(Case.body_id == staff_body().id, CaseRating.rating.in_(POOR_RATINGS))
         .order_by(CaseRating.called_back_at.is_not(None), CaseRating.rated_at.desc())
     )
     return render_template(

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot import clock
 from bot.admin.auth import permission_required
 from bot.admin.cases.labels import KIND_LABELS, STEP_LABELS, approver_title, outcome_label
-from bot.admin.console import PermissionDenied, bp
+from bot.admin.console import PermissionDenied, bp, staff_body
 from bot.cases import access, handling, replies
 from bot.cases.calendar import work_calendar
 from bot.cases.digest import Due, next_deadline, working_days_between
@@ -63,7 +63,7 @@ def find_case(number: str) -> Case:
                     selectinload(Case.rating),
                     selectinload(Case.pauses),
                 )
-                .where(Case.number == canonical)
+                .where(Case.body_id == staff_body().id, Case.number == canonical)
             )
             .first()
         )

@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from bot.admin.auth import PREVIOUS_LOGIN, login_required, permission_required
-from bot.admin.console import bp, visible_navigation
+from bot.admin.console import bp, staff_body, visible_navigation
 from bot.db import get_session
 from bot.models.staff import Staff
 from bot.staff import audit
@@ -37,7 +37,8 @@ def audit_log() -> ResponseReturnValue:
     actor = request.args.get("actor", "").strip() or None
     action = request.args.get("action", "").strip() or None
     before = request.args.get("before", type=whole_number)
-    page = audit.entries(db_session, actor=actor, action=action, before=before)
+    body_id = staff_body().id
+    page = audit.entries(db_session, body_id=body_id, actor=actor, action=action, before=before)
     members = list(db_session.scalars(select(Staff).order_by(Staff.username)))
     named = {member.username: f"{member.display_name}（{member.username}）" for member in members}
     actors = [*named.items(), *audit.NON_STAFF_ACTORS.items()]

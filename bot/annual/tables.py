@@ -490,7 +490,14 @@ def set_appeal_result(
     elif decided_on < appeal.filed_on or decided_on > beijing_date(now):
         raise AnnualError("决定或判决的日期应在收到之后、今天之前。")
     appeal.result, appeal.decided_on = result, decided_on
-    audit.record(actor, "annual.appeal_result", "appeal", appeal.id, result=APPEAL_RESULTS[result])
+    audit.record(
+        actor,
+        "annual.appeal_result",
+        "appeal",
+        appeal.id,
+        body_id=appeal.body_id,
+        result=APPEAL_RESULTS[result],
+    )
 
 
 def table_four(counts: Mapping[str, list[int]]) -> Table:

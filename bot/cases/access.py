@@ -136,7 +136,7 @@ def reveal(staff: Staff, case: Case) -> str:
         )
         if value
     ]
-    audit.record(staff, action, "case", case.number, field="、".join(fields))
+    audit.record(staff, action, "case", case.number, body_id=case.body_id, field="、".join(fields))
     return action
 
 

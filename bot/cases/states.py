@@ -343,7 +343,8 @@ class Step:
         if state not in targets(self.case.kind, self.source, self.event):
             raise ValueError(f"{self.event} does not lead from {self.source} to {state}")
         actor = self.actor if self.actor is not None else audit.SYSTEM
-        audit.record(actor, self.event.action, "case", self.case.number, **details)
+        case = self.case
+        audit.record(actor, self.event.action, "case", case.number, body_id=case.body_id, **details)
 
 
 def begin(case: Case, event: Event, actor: Staff | None) -> Step:

@@ -286,7 +286,10 @@ def created(session: Session, subject: Reviewable, staff: Staff) -> None:
     """``staff`` wrote a new subject (flushed, so it has its id): a draft awaiting review."""
     session.add(authored(subject, staff, ReviewAction.CREATE))
     kind = subject.review_subject
-    audit.record(staff, f"{kind}.create", kind, audit_target(subject), title=subject.title)
+    target = audit_target(subject)
+    audit.record(
+        staff, f"{kind}.create", kind, target, body_id=subject.body_id, title=subject.title
+    )
 
 
 def edited(
@@ -300,6 +303,7 @@ def edited(
         f"{kind}.edit",
         kind,
         audit_target(subject),
+        body_id=subject.body_id,
         title=subject.title,
         revision=subject.revision,
         changed=changed,

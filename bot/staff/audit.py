@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import get_session
@@ -208,13 +208,18 @@ class Page:
 def entries(
     session: Session,
     *,
+    body_id: int | None = None,
     actor: str | None = None,
     action: str | None = None,
     before: int | None = None,
     limit: int = 50,
 ) -> Page:
-    """Entries newest first, filtered by actor and action, ``limit`` at a time."""
+    """Entries newest first, filtered by actor and action, ``limit`` at a time; with
+    ``body_id``, those about that body's records and those about no body's (logins, staff
+    accounts)."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
+    if body_id is not None:
+        query = query.where(or_(AuditEntry.body_id == body_id, AuditEntry.body_id.is_(None)))
     if actor:
         query = query.where(AuditEntry.actor == actor)
     if action:

@@ -475,7 +475,7 @@ def offer(ctx: Context) -> str:
         "这件事可以作为投诉交给镇里办理：回复“投诉”，您刚才说的就作为投诉内容，"
         "还可以补充照片和位置。"
     )
-    related = best_match(ctx.body.id, matter)
+    related = best_match(ctx.body, matter)
     return f"{reply}\n也许有用的公开信息：{related}" if related else reply
 
 

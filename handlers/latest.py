@@ -11,7 +11,7 @@ capability = Capability("最新公开", order=110)
 @capability.command("最新", "最新公开", help="最新 — 最近公开的信息")
 @capability.menu("LATEST")
 def latest(ctx: Context) -> str:
-    reply, found = first_page(ctx.session, ctx.body.id, None)
+    reply, found = first_page(ctx.session, ctx.body, None)
     if found:
         return reply
     return "还没有公开的信息。发送“年报”可以看年度报告，发送“帮助”查看其他功能。"

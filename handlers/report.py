@@ -17,6 +17,7 @@ from bot.db import get_session
 from bot.engine.router import Capability, Context
 from bot.engine.sentences import Stage
 from bot.models.content import Report
+from bot.staff.bodies import pages_path
 from bot.urls import public_url
 from bot.wechat.replies import Article, News
 
@@ -67,7 +68,7 @@ def annual_report(ctx: Context) -> News | str:
         Article(
             title=report.title,
             description=describe(report),
-            url=public_url(f"/report/{report.year}"),
+            url=public_url(pages_path(session, ctx.body, f"/report/{report.year}")),
             image=public_url("/static/report-cover.png"),
         )
     )

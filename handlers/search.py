@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from bot.cases.privacy import mask_id_numbers
 from bot.content.listing import first_page, next_page
+from bot.db import get_session
 from bot.engine.router import Capability, Context
+from bot.staff.bodies import pages_path
 from bot.urls import public_url
 
 capability = Capability("查询", order=100)
@@ -32,7 +34,7 @@ def search_command(ctx: Context) -> str:
 
 @capability.command("下一页", "更多")
 def more(ctx: Context) -> str:
-    return next_page(ctx.session, ctx.body.id)
+    return next_page(ctx.session, ctx.body)
 
 
 @capability.fallback
@@ -41,7 +43,7 @@ def search_text(ctx: Context) -> str:
 
 
 def _search(ctx: Context, query: str) -> str:
-    reply, found = first_page(ctx.session, ctx.body.id, query)
+    reply, found = first_page(ctx.session, ctx.body, query)
     if found:
         return reply
     quoted = mask_id_numbers(query)  # the reply is cached in Redis for WeChat's retries
@@ -49,5 +51,5 @@ def _search(ctx: Context, query: str) -> str:
         quoted = quoted[:QUOTE_CHARS] + "…"
     return (
         f"没有找到与“{quoted}”相关的公开信息。可以换个说法再试，比如“低保”“危房改造”“预算”，"
-        f"或打开公开目录：{public_url('/items')}\n{ctx.router.help_text()}"
+        f"或打开公开目录：{public_url(pages_path(get_session(), ctx.body, '/items'))}\n{ctx.router.help_text()}"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.content import stats
 from bot.db import get_session
 from bot.engine.router import Capability, Context
+from bot.staff.bodies import pages_path
 from bot.urls import public_url
 
 capability = Capability("公开统计", order=130)
@@ -29,7 +30,7 @@ def statistics(ctx: Context) -> str:
             lines.append("（更早的年份见公开目录）")
     else:
         lines.append("本系统还没有收录公开信息。")
-    lines.append(f"图表：{public_url('/items#stats')}")
+    lines.append(f"图表：{public_url(pages_path(session, ctx.body, '/items#stats'))}")
     return "\n".join(lines)
 
 

@@ -137,6 +137,7 @@ def _shell() -> dict[str, Any]:
     return {
         "console_name": CONSOLE_NAME,
         "office_name": office.name if office else "",
+        "console_body": office,
         "staff": staff,
         "navigation": visible_navigation(staff),
         "can": (lambda permission: staff is not None and staff.can(permission)),

@@ -12,6 +12,8 @@ from typing import Any
 
 from bot.content.search import Entry, Results, get_index
 from bot.db import get_session
+from bot.models import Body
+from bot.staff.bodies import pages_path
 from bot.urls import public_url
 from bot.wechat.replies import TEXT_MAX_BYTES
 
@@ -22,32 +24,32 @@ EXAMPLE_MARK = "【示例】"
 QUOTE_CHARS = 20
 
 
-def first_page(session: dict[str, Any], body_id: int, query: str | None) -> tuple[str, bool]:
+def first_page(session: dict[str, Any], body: Body, query: str | None) -> tuple[str, bool]:
     """The first page of ``query`` in a body's items (``None``: the latest items), and whether
     anything matched."""
-    results = _results(body_id, query)
+    results = _results(body, query)
     if not results.total:
         session.pop(SESSION_KEY, None)
         return "", False
-    return _page(session, results, 0), True
+    return _page(session, body, results, 0), True
 
 
-def next_page(session: dict[str, Any], body_id: int) -> str:
+def next_page(session: dict[str, Any], body: Body) -> str:
     state = session.get(SESSION_KEY)
     if not state:
         return "请先发送要找的内容，例如“低保”，或发送“最新”，再回复“下一页”看更多。"
-    results = _results(body_id, state["query"])
+    results = _results(body, state["query"])
     offset = int(state["offset"])
     if offset >= results.total:
         return (
             f"没有更多了：{_what(results)}共{results.total}条，已经全部列出。"
             "发送其他关键词可以继续查找。"
         )
-    return _page(session, results, offset)
+    return _page(session, body, results, offset)
 
 
-def _results(body_id: int, query: str | None) -> Results:
-    index = get_index(get_session(), body_id)
+def _results(body: Body, query: str | None) -> Results:
+    index = get_index(get_session(), body.id)
     return index.latest() if query is None else index.search(query)
 
 
@@ -58,7 +60,7 @@ def _what(results: Results) -> str:
     return f"与“{quoted}”有关的信息"
 
 
-def _page(session: dict[str, Any], results: Results, offset: int) -> str:
+def _page(session: dict[str, Any], body: Body, results: Results, offset: int) -> str:
     if offset == 0:
         heading = f"{_what(results)}，共{results.total}条："
     else:
@@ -68,7 +70,7 @@ def _page(session: dict[str, Any], results: Results, offset: int) -> str:
     room = TEXT_MAX_BYTES - _size(heading) - max(_size(more), _size(done)) - 2
     blocks: list[str] = []
     for number, entry in enumerate(results.page(offset, PAGE_SIZE), start=offset + 1):
-        block = describe(number, entry)
+        block = describe(body, number, entry)
         if blocks and _size("\n".join([*blocks, block])) > room:
             break
         blocks.append(block)
@@ -78,24 +80,28 @@ def _page(session: dict[str, Any], results: Results, offset: int) -> str:
     return "\n".join([heading, *blocks, footer])
 
 
-def best_match(body_id: int, query: str) -> str | None:
+def best_match(body: Body, query: str) -> str | None:
     """The one item of a body most about ``query`` (its title and link), or None when none is."""
-    results = _results(body_id, query)
+    results = _results(body, query)
     if not results.total:
         return None
     entry = results.page(0, 1)[0]
     mark = EXAMPLE_MARK if entry.is_example else ""
-    return f"{mark}{entry.title}\n{public_url(f'/items/{entry.id}')}"
+    return f"{mark}{entry.title}\n{item_url(body, entry.id)}"
 
 
-def describe(number: int, entry: Entry) -> str:
+def item_url(body: Body, item_id: int) -> str:
+    return public_url(pages_path(get_session(), body, f"/items/{item_id}"))
+
+
+def describe(body: Body, number: int, entry: Entry) -> str:
     """``1.【示例】标题`` / date and document number / link."""
     title = entry.title
     if len(title) > TITLE_MAX_CHARS:
         title = title[: TITLE_MAX_CHARS - 1] + "…"
     mark = EXAMPLE_MARK if entry.is_example else ""
     detail = f"{entry.published_on:%Y-%m-%d}｜{entry.doc_number or entry.category}"
-    return f"{number}. {mark}{title}\n{detail}\n{public_url(f'/items/{entry.id}')}"
+    return f"{number}. {mark}{title}\n{detail}\n{item_url(body, entry.id)}"
 
 
 def _size(text: str) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, Flask, render_template, send_file, url_for
+from flask import Blueprint, Flask, g, render_template, send_file, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
@@ -98,7 +98,7 @@ def replies(token: str) -> ResponseReturnValue:
     case, expired = case_for(get_session(), Page.ALL_REPLIES, token)
     if case is None:
         return _unavailable(expired, "这些答复")
-    office = get_session().get(Body, case.body_id)
+    office = g.shown_body = get_session().get(Body, case.body_id)
     page = render_template(
         "cases/replies.html",
         office=office,

@@ -2,6 +2,11 @@
 
 Mobile-first pages rendered from ``templates/content``; they work offline (no
 CDN: styles inline, charts in CSS). The catalogue's search is the chat's search.
+
+Each body has its pages under ``/b/<slug>`` (``/b/<slug>/items``, ``/b/<slug>/report/2017``);
+the single-town paths (``/items``, ``/report``) show the default body's. An unknown
+slug is a 404 (in Chinese, ``bot.errors``). Links between pages stay on the path they
+were opened by (``body_url``).
 """
 
 from __future__ import annotations
@@ -34,8 +39,35 @@ from bot.staff import bodies
 
 items_bp = Blueprint("items", __name__, url_prefix="/items")
 report_bp = Blueprint("report", __name__, url_prefix="/report")
+#: A body's pages: the blueprints registered again under ``/b/<slug>``, named with this prefix.
+BODY_PAGES = "body_"
 
 PAGE_SIZE = 20
+
+
+@items_bp.url_value_preprocessor
+@report_bp.url_value_preprocessor
+def _body_of_path(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    slug = (values or {}).pop("body_slug", None)
+    if slug is None:
+        return
+    body = bodies.by_slug(get_session(), slug)
+    if body is None:
+        abort(404)
+    g.shown_body, g.shown_slug = body, slug
+
+
+def body_url(endpoint: str, *, body: Body | None = None, **values: Any) -> str:
+    """``url_for`` a public page (``items.catalogue``…) of ``body`` (default: the body shown),
+    on its ``/b/<slug>`` path unless it is the default body seen at the single-town one."""
+    slug = None
+    if body is None:
+        body, slug = g.get("shown_body"), g.get("shown_slug")
+    if slug is None and body is not None and body.id != bodies.default_id(get_session()):
+        slug = body.slug
+    if slug is None:
+        return url_for(endpoint, **values)
+    return url_for(BODY_PAGES + endpoint, body_slug=slug, **values)
 
 
 def shown_body() -> Body:
@@ -97,7 +129,7 @@ def catalogue() -> tuple[str, int]:
         held=held,
         held_total=stats.combined(held),
         channels=list(Channel),
-        page_url=lambda n: url_for(
+        page_url=lambda n: body_url(
             "items.catalogue", q=query or None, category=category or None, year=year, page=n
         ),
     )
@@ -117,7 +149,7 @@ def latest() -> Response | tuple[str, int]:
     report = latest_report(get_session(), shown_body().id)
     if report is None:
         return page("not_found.html", 404, what="年度报告")
-    return redirect(url_for("report.show", year=report.year))
+    return redirect(body_url("report.show", year=report.year))
 
 
 @report_bp.get("/<int:year>")
@@ -126,11 +158,13 @@ def show(year: int) -> tuple[str, int]:
     report = report_for(session, shown_body().id, year)
     if report is None:
         return page("not_found.html", 404, what=f"{year}年的年度报告")
-    return report_page(report, pdf_url=url_for("report.show_pdf", year=year))
+    return report_page(report, pdf_url=body_url("report.show_pdf", year=year))
 
 
 def report_page(report: Report, *, pdf_url: str, preview: bool = False) -> tuple[str, int]:
     """The report as residents read it; ``preview`` marks a draft shown to staff."""
+    if "shown_body" not in g:  # the console's preview: the report's own body
+        g.shown_body = get_session().get_one(Body, report.body_id)
     figures = [f for f in report.figures if f.channel is not None]
     channel_total = sum(f.count for f in figures)
     tables = report.statutory_tables or []
@@ -175,10 +209,16 @@ def show_pdf(year: int) -> Response | tuple[str, int]:
 
 
 def entry_url(entry: Entry | Item) -> str:
-    return url_for("items.item", item_id=entry.id)
+    return body_url("items.item", item_id=entry.id)
 
 
 def register(app: Flask) -> None:
-    app.register_blueprint(items_bp)
-    app.register_blueprint(report_bp)
+    for blueprint in (items_bp, report_bp):
+        app.register_blueprint(blueprint)
+        app.register_blueprint(
+            blueprint,
+            name=BODY_PAGES + blueprint.name,
+            url_prefix=f"/b/<body_slug>{blueprint.url_prefix}",
+        )
     app.add_template_global(entry_url)
+    app.add_template_global(body_url)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,9 +35,30 @@ def listed(session: Session) -> list[Body]:
     return list(session.scalars(select(Body).order_by(Body.id)))
 
 
+#: Where the app keeps the default body's id once it exists: the first body stays the first.
+DEFAULT_ID = "sunshine.default_body_id"
+
+
+def default_id(session: Session) -> int | None:
+    """The default body's id (read once per process), or None while there is no body."""
+    known: int | None = current_app.extensions.get(DEFAULT_ID)
+    if known is None:
+        known = session.scalar(select(Body.id).order_by(Body.id).limit(1))
+        if known is not None:
+            current_app.extensions[DEFAULT_ID] = known
+    return known
+
+
 def default(session: Session) -> Body | None:
     """The default body, or None on a deployment that has none yet."""
-    return session.scalars(select(Body).order_by(Body.id).limit(1)).first()
+    body_id = default_id(session)
+    return None if body_id is None else session.get(Body, body_id)
+
+
+def pages_path(session: Session, body: Body, path: str) -> str:
+    """Where a body's public page ``path`` (``/items/3``) is: under ``/b/<slug>``, or where
+    the single-town pages always were for the default body."""
+    return path if body.id == default_id(session) else f"/b/{body.slug}{path}"
 
 
 def by_slug(session: Session, slug: str) -> Body | None:

@@ -14,8 +14,10 @@ from flask.cli import with_appcontext
 from wechatpy.exceptions import WeChatClientException
 
 from bot import db
+from bot.models import Body
 from bot.seed import seed
 from bot.staff import audit, bodies
+from bot.staff.cli import body_option
 from bot.wechat.chat import COMMANDS, ChatClient, ChatError, describe, http_transport
 from bot.wechat.menu import build_menu, menu_problems
 from bot.wechat.protocol import Keys
@@ -124,13 +126,13 @@ def menu_group() -> None:
     """The account's custom menu."""
 
 
-def _checked_menu() -> dict[str, Any]:
+def _checked_menu(body: Body) -> dict[str, Any]:
     public_url = current_app.config["PUBLIC_URL"]
     if not public_url:
         raise click.ClickException(
             "SUNSHINE_PUBLIC_URL is not set: the menu's 公开目录 button links to PUBLIC_URL/items"
         )
-    menu = build_menu(public_url)
+    menu = build_menu(public_url, bodies.pages_path(db.get_session(), body, "/items"))
     problems = menu_problems(menu, set(current_app.extensions["sunshine.router"].menu_keys))
     if problems:
         raise click.ClickException("the menu breaks WeChat's rules:\n- " + "\n- ".join(problems))
@@ -142,17 +144,19 @@ def _checked_menu() -> dict[str, Any]:
     "--remote", is_flag=True, help="Show what WeChat has instead of what would be pushed."
 )
 @with_appcontext
-def menu_show(remote: bool) -> None:
-    """Print the menu as JSON (checked against WeChat's limits)."""
-    menu = _call_wechat(lambda client: client.menu.get()) if remote else _checked_menu()
+@body_option
+def menu_show(remote: bool, body: Body) -> None:
+    """Print the menu as JSON (checked against WeChat's limits); its 公开目录 opens the body's."""
+    menu = _call_wechat(lambda client: client.menu.get()) if remote else _checked_menu(body)
     click.echo(json.dumps(menu, ensure_ascii=False, indent=2))
 
 
 @menu_group.command("push")
 @with_appcontext
-def menu_push() -> None:
-    """Check the menu, then send it to WeChat."""
-    menu = _checked_menu()
+@body_option
+def menu_push(body: Body) -> None:
+    """Check the menu, then send it to WeChat; its 公开目录 opens the body's catalogue."""
+    menu = _checked_menu(body)
     _call_wechat(lambda client: client.menu.create(menu))
     click.echo("Menu pushed. WeChat shows it to followers within a few minutes.")
 

@@ -46,7 +46,7 @@ def test_staff_add_reads_the_password_from_stdin_and_audits(app):
     )
 
     assert result.exit_code == 0, result.output
-    assert "Created staff account 'wang' (王芳, handler)" in result.output
+    assert "Created staff account 'wang' (王芳, handler) in town." in result.output
     assert PASSWORD not in result.output
     [entry] = entries(app, "staff.create")
     assert (entry.actor, entry.staff_id, entry.target_type) == ("cli", None, "staff")

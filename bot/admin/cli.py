@@ -21,8 +21,10 @@ from bot.admin import accounts
 from bot.admin.accounts import AccountError
 from bot.admin.console import beijing_time
 from bot.db import get_session
+from bot.models import Body
 from bot.models.staff import Staff
 from bot.staff import audit
+from bot.staff.cli import body_option
 from bot.staff.roles import Role
 from bot.store import get_redis
 
@@ -75,8 +77,13 @@ def _failed(error: AccountError) -> click.ClickException:
 )
 @click.option("--name", "display_name", help="The name shown in the console, e.g. 王芳.")
 @with_appcontext
-def add_command(username: str, role: str, display_name: str | None) -> None:
-    """Create an account; the password is asked for (or read from stdin)."""
+@body_option
+def add_command(username: str, role: str, display_name: str | None, body: Body) -> None:
+    """Create an account working in a body; the password is asked for (or read from stdin).
+
+    Until staff belong to bodies, every account works in the default body: --body only
+    checks the body named (and is needed once there are several).
+    """
     session = get_session()
     try:
         username = accounts.check_username(username)
@@ -88,7 +95,8 @@ def add_command(username: str, role: str, display_name: str | None) -> None:
         raise _failed(error) from error
     session.commit()
     click.echo(
-        f"Created staff account '{staff.username}' ({staff.display_name}, {staff.role}). "
+        f"Created staff account '{staff.username}' ({staff.display_name}, {staff.role}) "
+        f"in {body.slug}. "
         "They can log in at /admin/login."
     )
 

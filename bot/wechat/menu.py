@@ -13,7 +13,8 @@ MAX_KEY = 128
 MAX_URL = 1024
 
 
-def build_menu(public_url: str) -> dict[str, Any]:
+def build_menu(public_url: str, catalogue: str = "/items") -> dict[str, Any]:
+    """The menu; its 公开目录 button opens ``catalogue`` (a body's path) under ``public_url``."""
     base = public_url.rstrip("/")
     return {
         "button": [
@@ -22,7 +23,7 @@ def build_menu(public_url: str) -> dict[str, Any]:
                 "sub_button": [
                     {"type": "click", "name": "年度报告", "key": "REPORT"},
                     {"type": "click", "name": "最新公开", "key": "LATEST"},
-                    {"type": "view", "name": "公开目录", "url": f"{base}/items"},
+                    {"type": "view", "name": "公开目录", "url": f"{base}{catalogue}"},
                 ],
             },
             {

@@ -226,7 +226,7 @@ class Router:
         """Answer ``inbound``; ``session`` is changed in place and saved by the caller."""
         message = inbound.message
         text, kind = _words_of(message)
-        ctx = Context(message, session, self, text=text, kind=kind)
+        ctx = Context(message, session, self, text=text, kind=kind, account=inbound.account)
         state = dialogues.active_state(session)
         dialogue = self.dialogues.get(state.get("name", "")) if state else None
         if state and dialogue is None:
@@ -277,7 +277,7 @@ class Router:
         the session; None when the message needs the session (the caller then uses ``respond``).
         """
         message = inbound.message
-        ctx = Context(message, {}, self)
+        ctx = Context(message, {}, self, account=inbound.account)
         if message.type == "text":
             ctx.text = (message.content or "").strip()
             handler = self._command_for(ctx)

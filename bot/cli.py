@@ -149,11 +149,19 @@ MENU_BODY_OPTION = click.option(
 
 
 def _menu_body(account: str, body_slug: str | None) -> Body:
-    """The body whose catalogue the menu opens."""
+    """The body whose catalogue the menu of ``account`` opens: the one named (it must be the
+    account's), else the account's first, else the only body."""
+    session = db.get_session()
     try:
-        return bodies.chosen(db.get_session(), body_slug)
-    except bodies.BodyProblem as problem:
+        if not account:
+            return bodies.chosen(session, body_slug)
+        served = accounts.held(session, account).bodies
+    except (bodies.BodyProblem, accounts.AccountError) as problem:
         raise click.UsageError(str(problem)) from problem
+    named = [body for body in served if body_slug in (None, body.slug)]
+    if not named:
+        raise click.UsageError(f"account {account!r} does not serve body {body_slug!r}")
+    return named[0]
 
 
 def _checked_menu(body: Body) -> dict[str, Any]:
@@ -286,23 +294,38 @@ def account_group() -> None:
 
 @account_group.command("add")
 @click.argument("slug")
+@click.option(
+    "--body",
+    "body_slugs",
+    multiple=True,
+    metavar="BODY",
+    help="A body it serves (sunshine body list); repeat for a county account, whose residents "
+    "pick their town. May be left out while the deployment has one body.",
+)
 @click.option("--appid", required=True, help="The account's AppID (WeChat's console).")
 @with_appcontext
-def account_add(slug: str, appid: str) -> None:
+def account_add(slug: str, body_slugs: tuple[str, ...], appid: str) -> None:
     """Add an account. Reads three lines from stdin: the Token, the EncodingAESKey (empty
     line: plaintext mode) and the AppSecret (empty line: no API calls)."""
-    given = _read_secrets()
     session = db.get_session()
     try:
-        added = accounts.add(session, audit.CLI, slug, appid, given, privacy.seal)
+        served = [bodies.chosen(session, name) for name in body_slugs or (None,)]
+    except bodies.BodyProblem as problem:
+        raise click.UsageError(str(problem)) from problem
+    given = _read_secrets()
+    try:
+        added = accounts.add(session, audit.CLI, slug, appid, given, privacy.seal, served)
     except accounts.AccountError as error:
         raise click.ClickException(str(error)) from error
     session.commit()
     accounts.announce(get_redis())
     base = (current_app.config["PUBLIC_URL"] or "https://YOUR-HOST").rstrip("/")
     api = "API calls enabled" if given.secret else "no API calls (no AppSecret)"
+    towns = ", ".join(body.slug for body in served)
+    choice = "; residents pick their town" if len(served) > 1 else ""
     click.echo(
-        f"Account {added.slug} added ({accounts.mode(added)} mode, {api}).\n"
+        f"Account {added.slug} added, serving {towns}{choice} ({accounts.mode(added)} mode, "
+        f"{api}).\n"
         f"In WeChat's console set the server URL to {base}/wechat/{added.slug} with the same "
         "Token and EncodingAESKey; running workers serve it from its first delivery."
     )
@@ -336,8 +359,9 @@ def account_list() -> None:
         return
     for account in held:
         api = "api" if account.secret_sealed else "no api"
+        served = ",".join(body.slug for body in account.bodies)
         click.echo(
-            f"{account.slug}\t{account.appid}\t{accounts.mode(account)}\t{api}\t"
+            f"{account.slug}\t{account.appid}\t{accounts.mode(account)}\t{api}\t{served}\t"
             f"/wechat/{account.slug}\tadded {account.created_at:%Y-%m-%d}"
         )
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot import db
 from bot.models.cases import Case
 from bot.models.wechat import WechatAccount
+from bot.staff import bodies
 from bot.store import EXTENSION as STORE
 from bot.wechat import accounts
 from bot.wechat.chat import ChatError
@@ -308,7 +309,10 @@ def test_adding_and_removing_an_account_is_audited_by_the_accounts_module(app: F
     with app.app_context():
         session = db.get_session()
         given = accounts.Secrets(OTHER_TOKEN, None, OTHER_SECRET)
-        accounts.add(session, "cli", SLUG, OTHER_APPID, given, lambda value: f"sealed {value}")
+        town = bodies.chosen(session, None)
+        accounts.add(
+            session, "cli", SLUG, OTHER_APPID, given, lambda value: f"sealed {value}", [town]
+        )
         session.commit()
         accounts.remove(session, "cli", SLUG)
         session.commit()
@@ -318,5 +322,6 @@ def test_adding_and_removing_an_account_is_audited_by_the_accounts_module(app: F
         OTHER_APPID,
         "plaintext",
     )
+    assert added.details["bodies"] == ["town"]
     assert OTHER_TOKEN not in str(added.details) and OTHER_SECRET not in str(added.details)
     assert [e.target_id for e in audit_entries(app, "account.remove")] == [SLUG]

@@ -179,6 +179,8 @@ class Context:
     offer: dict[str, Any] | None = None
     body_id: int | None = None
     account: str = ""
+    #: What the help text ends with here (on a county account: the town, and how to change it).
+    help_note: str = ""
 
     def __post_init__(self) -> None:
         if not self.kind:
@@ -206,6 +208,11 @@ class Context:
 
     def start(self, name: str) -> Text:
         return start(self, self.router.dialogues[name])
+
+    def help_text(self) -> str:
+        """The router's help text, with this resident's note (``help_note``)."""
+        text = self.router.help_text()
+        return f"{text}\n{self.help_note}" if self.help_note else text
 
 
 def normalise(text: str) -> str:

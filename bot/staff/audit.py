@@ -154,6 +154,7 @@ DETAIL_LABELS: dict[str, str] = {
     "appid": "AppID",
     "mode": "消息加解密方式",
     "api": "可调用微信接口",
+    "bodies": "服务的机关",
 }
 
 

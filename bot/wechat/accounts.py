@@ -28,10 +28,11 @@ from typing import cast
 import redis
 from flask import Flask, current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from bot.db import get_session, log_unavailable, unavailable
-from bot.models.wechat import WechatAccount
+from bot.models import Body
+from bot.models.wechat import AccountBody, WechatAccount
 from bot.staff import audit
 from bot.store import EXTENSION as STORE
 from bot.store import KEY_PREFIX
@@ -57,13 +58,23 @@ class AccountError(ValueError):
 
 
 @dataclass(frozen=True)
+class Served:
+    """A body an account serves: its id, and its name as residents are offered it."""
+
+    body_id: int
+    name: str
+
+
+@dataclass(frozen=True)
 class Account:
     """An official account as a worker uses it. ``slug`` ``""`` is the ``SUNSHINE_WECHAT_*``
-    account at ``/wechat``; ``secret`` None: no API calls."""
+    account at ``/wechat`` (it serves the default body); ``secret`` None: no API calls;
+    ``bodies``: the bodies it serves, in the order its residents are offered them."""
 
     slug: str
     keys: Keys
     secret: str | None = None
+    bodies: tuple[Served, ...] = ()
 
     @property
     def appid(self) -> str | None:
@@ -129,7 +140,15 @@ class Accounts:
         except redis.RedisError:
             version = None  # read again once the store answers
         try:
-            rows = get_session().scalars(select(WechatAccount)).all()
+            rows = (
+                get_session()
+                .scalars(
+                    select(WechatAccount).options(
+                        selectinload(WechatAccount.served).selectinload(AccountBody.body)
+                    )
+                )
+                .all()
+            )
         except Exception as error:
             if not unavailable(error):
                 raise
@@ -150,7 +169,8 @@ class Accounts:
         except ValueError as error:  # privacy.SealError: another data key sealed them
             log.error("account %s cannot be served: %s", row.slug, error)
             return None
-        return Account(row.slug, keys, secret)
+        served = tuple(Served(body.id, body.name) for body in row.bodies)
+        return Account(row.slug, keys, secret, served)
 
 
 def init_app(app: Flask, unseal: Callable[[str], str]) -> None:
@@ -181,9 +201,15 @@ def add(
     appid: str,
     given: Secrets,
     seal: Callable[[str], str],
+    bodies: list[Body],
 ) -> WechatAccount:
-    """Store a new account, its secrets sealed with ``seal`` (the data key's), and write the
-    audit entry; the caller commits, then ``announce``s the change."""
+    """Store a new account serving ``bodies`` (with several, its residents pick one), its
+    secrets sealed with ``seal`` (the data key's), and write the audit entry; the caller
+    commits, then ``announce``s the change."""
+    if not bodies:
+        raise AccountError("an account serves one body or more (--body SLUG)")
+    if len({body.id for body in bodies}) != len(bodies):
+        raise AccountError("a body is named twice")
     if not SLUG.fullmatch(slug):
         raise AccountError(
             f"slug {slug!r}: 1 to 32 lower-case letters, digits or inner hyphens (e.g. dongfeng)"
@@ -211,6 +237,7 @@ def add(
         token_sealed=seal(given.token),
         aes_key_sealed=seal(given.aes_key) if given.aes_key else None,
         secret_sealed=seal(given.secret) if given.secret else None,
+        served=[AccountBody(body=body, position=n) for n, body in enumerate(bodies, 1)],
     )
     session.add(account)
     audit.record(
@@ -221,22 +248,32 @@ def add(
         appid=appid,
         mode=mode(account),
         api=given.secret is not None,
+        bodies=[body.slug for body in bodies],
     )
+    return account
+
+
+def held(session: Session, slug: str) -> WechatAccount:
+    """The account ``slug`` as stored (``AccountError`` when there is none)."""
+    account = session.scalars(select(WechatAccount).where(WechatAccount.slug == slug)).first()
+    if account is None:
+        raise AccountError(f"no account {slug!r} (see: sunshine account list)")
     return account
 
 
 def remove(session: Session, actor: str, slug: str) -> WechatAccount:
     """Delete the account and write the audit entry; its cases stay, filed through ``slug``."""
-    account = session.scalars(select(WechatAccount).where(WechatAccount.slug == slug)).first()
-    if account is None:
-        raise AccountError(f"no account {slug!r} (see: sunshine account list)")
+    account = held(session, slug)
     session.delete(account)
     audit.record(actor, "account.remove", "account", slug, appid=account.appid)
     return account
 
 
 def listed(session: Session) -> list[WechatAccount]:
-    return list(session.scalars(select(WechatAccount).order_by(WechatAccount.slug)))
+    query = select(WechatAccount).options(
+        selectinload(WechatAccount.served).selectinload(AccountBody.body)
+    )
+    return list(session.scalars(query.order_by(WechatAccount.slug)))
 
 
 def mode(account: WechatAccount) -> str:

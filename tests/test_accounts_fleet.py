@@ -1,9 +1,10 @@
-"""Several official accounts through real gunicorn workers, Redis and PostgreSQL.
+"""Several official accounts and bodies through real gunicorn workers, Redis and PostgreSQL.
 
 An account added by ``sunshine account add`` (another process, as an operator runs it)
 is served by running workers from its first delivery; the same openid on the configured
 account and on the named one is two residents, each with their own cases, photos fetched
-with their own account's access token.
+with their own account's access token. Three bodies, two accounts: a county account's
+resident picks their town, and their complaint reaches that town's inbox.
 
 Needs real Redis and PostgreSQL; skipped without them, except under ``CI=true``.
 """
@@ -23,7 +24,10 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from bot import db
+from bot import clock, db
+from bot.cases import inbox
+from bot.cases.inbox import Filters
+from bot.models import Body
 from bot.models.cases import STORED, Case
 from bot.wechat.chat import ChatClient, ChatError, describe
 from bot.wechat.protocol import Keys
@@ -70,6 +74,10 @@ class Deployment:
     #: An app on the same database, Redis and data key: the operator's ``sunshine`` command.
     operator: Flask
     api: fake_wechat.FakeWeChat
+
+    def assert_no_errors_logged(self) -> None:
+        output = self.instance.output()
+        assert "Traceback" not in output and " ERROR " not in output, output[-3000:]
 
     def cases(self) -> list[Case]:
         with self.operator.app_context():
@@ -159,5 +167,50 @@ def test_an_account_added_while_workers_run_keeps_its_residents_apart(
     assert all(a.fetch_state == STORED for c in cases for a in c.attachments)
     # Each account's photo fetched on its own token, each token fetched once.
     assert deployment.api.fetches_by_app == {NAMED_APPID: 1, fake_wechat.APPID: 1}
-    output = deployment.instance.output()
-    assert "Traceback" not in output and " ERROR " not in output, output[-3000:]
+    deployment.assert_no_errors_logged()
+
+
+def test_a_county_accounts_resident_picks_a_town_and_their_complaint_reaches_its_inbox(
+    deployment: Deployment,
+) -> None:
+    operator = deployment.operator
+    for slug, name in (("huaide", "公主岭市怀德镇人民政府"), ("dalin", "公主岭市大岭镇人民政府")):
+        assert cli(operator, "body", "add", slug, "--name", name).exit_code == 0
+    accounts = (
+        ("county", "wxcounty", "countyToken", ["town", "huaide"]),
+        ("dalin", "wxdalin", "dalinToken", ["dalin"]),
+    )
+    for slug, appid, token, served in accounts:
+        bodies = [arg for body in served for arg in ("--body", body)]
+        added = cli(
+            operator, "account", "add", slug, *bodies, "--appid", appid, input=f"{token}\n\n\n"
+        )
+        assert added.exit_code == 0, added.output
+    county = Phone(f"{deployment.base}/wechat/county", Keys("countyToken"), "o-fleet-villager")
+    dalin = Phone(f"{deployment.base}/wechat/dalin", Keys("dalinToken"), "o-fleet-villager")
+
+    assert "2. 怀德镇" in county.says("投诉")
+    assert "好的，您选择了怀德镇" in county.says("怀德")
+    for _ in range(3):  # both workers know the town: it is in the session
+        assert "现在是怀德镇" in county.says("帮助")
+    filed = number_in(
+        county.goes_through(["投诉", "怀德镇中心街的路灯坏了", "好了", "跳过", "确认"])
+    )
+    elsewhere = number_in(
+        dalin.goes_through(["投诉", "大岭镇的垃圾没人收", "好了", "跳过", "确认"])
+    )
+
+    with operator.app_context():
+        session = db.get_session()
+        ids = {body.slug: body.id for body in session.scalars(select(Body))}
+        today = clock.today()
+        inboxes = {
+            slug: [
+                r.case.number for r in inbox.page(session, ids[slug], Filters(), 0, today, 1).rows
+            ]
+            for slug in ids
+        }
+    # Each body numbers its own cases: the two may well carry the same number.
+    assert inboxes == {"town": [], "huaide": [filed], "dalin": [elsewhere]}
+    assert "共1件" in county.says("我的") and "共1件" in dalin.says("我的")
+    deployment.assert_no_errors_logged()

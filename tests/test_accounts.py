@@ -287,7 +287,7 @@ def test_each_account_gets_its_own_menu_on_its_own_access_token(two_api_accounts
     shown = cli(app, "menu", "show", "--remote", "--account", SLUG)
     assert shown.exit_code == 0 and "依申请公开" in shown.output
     unknown = cli(app, "menu", "push", "--account", "nowhere")
-    assert unknown.exit_code != 0 and "not (or no longer) configured" in unknown.output
+    assert unknown.exit_code != 0 and "no account 'nowhere'" in unknown.output
 
 
 def test_a_staff_reply_reaches_the_resident_through_the_account_the_case_came_through(

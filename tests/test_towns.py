@@ -20,7 +20,7 @@ from bot.models.content import Item, ItemStatus, bump_catalogue_revision
 from bot.models.wechat import TownChoice
 from bot.store import EXTENSION as STORE
 from bot.wechat.protocol import Keys
-from tests.support import Resident, cli, file_complaint
+from tests.support import PUBLIC_URL, Resident, cli, file_complaint
 
 COUNTY_TOKEN = "countyToken2026"
 DALIN_TOKEN = "dalinToken2026"
@@ -232,3 +232,15 @@ def test_an_account_names_its_bodies_when_the_deployment_has_several(county: Cou
 
     listed = cli(county.app, "account", "list").output
     assert "county" in listed and "town,huaide" in listed and "dalin" in listed
+
+
+def test_a_county_accounts_menu_opens_the_catalogue_of_one_of_its_towns(county: County) -> None:
+    first = cli(county.app, "menu", "show", "--account", "county")
+    chosen = cli(county.app, "menu", "show", "--account", "county", "--body", "huaide")
+    own = cli(county.app, "menu", "show", "--account", "dalin")
+    foreign = cli(county.app, "menu", "show", "--account", "county", "--body", "dalin")
+
+    assert first.exit_code == 0 and f"{PUBLIC_URL}/items" in first.output
+    assert chosen.exit_code == 0 and f"{PUBLIC_URL}/b/huaide/items" in chosen.output
+    assert own.exit_code == 0 and f"{PUBLIC_URL}/b/dalin/items" in own.output
+    assert foreign.exit_code != 0 and "does not serve body 'dalin'" in foreign.output

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import click
 import requests
@@ -250,7 +250,13 @@ def chat_command(url: str | None, openid: str, account: str) -> None:
         sys.exit(1)
 
 
-def run_chat(client: ChatClient, lines: Iterable[str], *, interactive: bool) -> bool:
+class Phone(Protocol):
+    """What sends a typed line and returns the reply body (``ChatClient``)."""
+
+    def line(self, line: str) -> str: ...
+
+
+def run_chat(client: Phone, lines: Iterable[str], *, interactive: bool) -> bool:
     """Send each line and print the reply; False when the server could not be used."""
     if interactive:
         click.echo(f"Type a message and press Enter; Ctrl-D to quit. Also: {COMMANDS}")

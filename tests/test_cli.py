@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -99,18 +100,23 @@ def test_chat_without_a_server_explains(app):
     assert "cannot reach the server" in result.stderr
 
 
-@pytest.mark.slow
-def test_demo_without_a_terminal_seeds_and_serves(tmp_path):
-    port = free_port()
-    process = subprocess.Popen(
-        [*SUNSHINE, "demo", "--port", str(port)],
-        cwd=tmp_path,
+def start_demo(folder: Path, port: int, *options: str) -> subprocess.Popen:
+    """``sunshine demo`` without a terminal (it serves only), its instance in ``folder``."""
+    return subprocess.Popen(
+        [*SUNSHINE, "demo", *options, "--port", str(port)],
+        cwd=folder,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "SUNSHINE_INSTANCE_PATH": str(tmp_path)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "SUNSHINE_INSTANCE_PATH": str(folder)},
     )
+
+
+@pytest.mark.slow
+def test_demo_without_a_terminal_seeds_and_serves(tmp_path):
+    port = free_port()
+    process = start_demo(tmp_path, port)
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}", process)
         time.sleep(0.2)
@@ -130,15 +136,7 @@ def test_demo_without_a_terminal_seeds_and_serves(tmp_path):
 def test_the_county_demo_serves_a_county_account_and_a_towns_own(tmp_path):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [*SUNSHINE, "demo", "--county", "--port", str(port)],
-        cwd=tmp_path,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "SUNSHINE_INSTANCE_PATH": str(tmp_path)},
-    )
+    process = start_demo(tmp_path, port, "--county")
     try:
         assert process.stdout is not None
         output = ""

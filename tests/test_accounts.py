@@ -7,7 +7,7 @@ import time
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from bot import db
 from bot.models.cases import Case
@@ -92,6 +92,27 @@ def test_an_account_added_from_the_command_line_answers_at_its_own_address_witho
     assert "plaintext mode" in result.output and "no API calls" in result.output
     resident = Resident(app, openid="o-same", account=SLUG, keys=Keys(OTHER_TOKEN))
     assert "请回复下面的词" in resident.says("帮助")
+
+
+def test_a_named_accounts_help_costs_no_database_query_once_its_accounts_are_read(
+    app: Flask,
+) -> None:
+    keys = add_account(app)
+    resident = Resident(app, openid="o-same", account=SLUG, keys=keys)
+    assert "请回复下面的词" in resident.says("帮助")  # the worker reads the accounts once
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    engine = app.extensions["sunshine.engine"]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for _ in range(3):
+            assert "请回复下面的词" in resident.says("帮助")
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statements == []
 
 
 def test_an_unknown_account_is_not_found(app: Flask) -> None:

@@ -13,6 +13,10 @@ when it learns that the version changed, so that no delivery costs a database qu
   at its first delivery; without a change, a miss reloads at most every
   ``MISS_RELOAD_S`` seconds (which is how an in-process store, shared with no command,
   learns of an account at all).
+
+The names of the bodies an account serves are read with it: a body renamed later is
+offered under its new name after the next change of accounts or restart. On a Redis
+Cluster the version key would have to share the resident keys' hash slot (a hash tag).
 """
 
 from __future__ import annotations

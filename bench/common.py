@@ -191,25 +191,30 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def signed(
-    keys: Keys, messages: Iterable[dict[str, Any]], *, safe: bool = False
+    keys: Keys, messages: Iterable[dict[str, Any]], *, safe: bool = False, path: str = "/wechat"
 ) -> Iterator[tuple[str, str]]:
     """Each of ``messages`` (with its ``FromUserName``) as WeChat delivers it: the target
-    (``/wechat?`` and the signed query) and the body."""
+    (``path?`` and the signed query) and the body."""
     now = int(time.time())
     for fields in messages:
         openid = str(fields["FromUserName"])
         xml = message_xml({"ToUserName": "gh_bench", "CreateTime": now, **fields})
         delivery = sign_delivery(keys, xml, safe_mode=safe, openid=openid, timestamp=now)
-        yield f"/wechat?{urlencode(delivery.query)}", delivery.body
+        yield f"{path}?{urlencode(delivery.query)}", delivery.body
 
 
 def write_deliveries(
-    path: Path, keys: Keys, messages: Iterable[dict[str, Any]], *, safe: bool = False
+    path: Path,
+    keys: Keys,
+    messages: Iterable[dict[str, Any]],
+    *,
+    safe: bool = False,
+    webhook: str = "/wechat",
 ) -> None:
-    """Write signed deliveries of ``messages``, one a line: ``target<TAB>body``, as
-    bench/replay.lua reads them."""
+    """Write signed deliveries of ``messages`` to ``webhook``, one a line: ``target<TAB>body``,
+    as bench/replay.lua reads them."""
     with path.open("w") as out:
-        for target, body in signed(keys, messages, safe=safe):
+        for target, body in signed(keys, messages, safe=safe, path=webhook):
             out.write(f"{target}\t{body}\n")
 
 

@@ -35,8 +35,8 @@ from bot import (
 )
 from bot.cases import privacy
 from bot.engine.router import Router
+from bot.wechat import accounts, delivery, webhook
 from bot.wechat import api as wechat_api
-from bot.wechat import delivery, webhook
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -68,6 +68,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     store.init_app(app)
+    accounts.init_app(app, privacy.unseal)
     delivery.init_app(app, delivery.Sealer(privacy.seal, privacy.unseal))
     wechat_api.init_app(app)
     app.extensions[webhook.ROUTER] = Router(handlers.CAPABILITIES)

@@ -1,7 +1,10 @@
 """The ``sunshine`` command: the app factory's Flask CLI group, plus ``sunshine demo``.
 
 Apart from the app's own commands (``bot.cli`` and each package's ``init_app``), it
-serves ``sunshine demo``, which builds an app of its own on embedded defaults.
+serves ``sunshine demo``, which builds an app of its own on embedded defaults. With
+``--county`` the demo is a county's deployment: a second town, a county account serving
+both towns and the second town's own account; ``/account SLUG`` in the chat moves the
+resident to another account.
 """
 
 from __future__ import annotations
@@ -10,22 +13,33 @@ import logging
 import secrets
 import sys
 import threading
+from dataclasses import dataclass
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup
 from werkzeug.serving import make_server
 
 from bot import create_app, db
 from bot.admin.accounts import DEMO_USERNAME, ensure_demo_account
+from bot.cases import privacy
 from bot.cli import run_chat
-from bot.seed import seed
-from bot.wechat.chat import ChatClient, http_transport
-from bot.wechat.protocol import Keys
+from bot.seed import first_body_slug, seed, seed_demo_town
+from bot.staff import audit, bodies
+from bot.store import get_redis
+from bot.wechat import accounts
+from bot.wechat.chat import ChatClient, ChatError, http_transport
+from bot.wechat.protocol import Keys, message_xml
 
 
 @click.command("demo")
 @click.option("--port", default=5000, show_default=True, help="Port on 127.0.0.1.")
-def demo_command(port: int) -> None:
+@click.option(
+    "--county",
+    is_flag=True,
+    help="A county's deployment: two towns, a county account serving both, a town's own.",
+)
+def demo_command(port: int, county: bool) -> None:
     """Serve a seeded demo on embedded defaults and chat with it in this terminal."""
     token = secrets.token_hex(16)
     app = create_app(
@@ -44,6 +58,7 @@ def demo_command(port: int) -> None:
     with app.app_context():
         db.upgrade(db.get_engine())
         seed(db.get_session())
+    named = county_accounts(app) if county else {}
     try:
         server = make_server("127.0.0.1", port, app, threaded=True)
     except OSError as error:
@@ -58,6 +73,8 @@ def demo_command(port: int) -> None:
         f"  From another terminal: SUNSHINE_WECHAT_TOKEN={token} .venv/bin/sunshine chat "
         f"--url {base}/wechat"
     )
+    for slug, keys in named.items():
+        click.echo(f"  Account {slug}: {base}/wechat/{slug}   Token: {keys.token}")
     with app.app_context():
         staff_password = ensure_demo_account(db.get_session())
     click.echo(f"  Staff console: {base}/admin   login: {DEMO_USERNAME} / {staff_password}")
@@ -67,13 +84,67 @@ def demo_command(port: int) -> None:
         return
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    client = ChatClient(http_transport(f"{base}/wechat"), Keys(token))
-    click.echo(
-        "You are a resident chatting with the account. "
-        "Try: 帮助, 你好, 年报, 我要投诉路灯坏了, /voice 进度怎么样了"
-    )
-    run_chat(client, [], interactive=True)
+    phones = {"": ChatClient(http_transport(f"{base}/wechat"), Keys(token))}
+    if county:
+        phones |= {
+            slug: ChatClient(http_transport(f"{base}/wechat/{slug}"), keys)
+            for slug, keys in named.items()
+        }
+        click.echo(
+            "You are a resident of the county account: pick your town, then try 联系, 低保, "
+            "投诉, 切换. Move to another account with /account huaide, /account county or "
+            "/account (the configured one)."
+        )
+        run_chat(Switchboard(phones, "county"), [], interactive=True)
+    else:
+        click.echo(
+            "You are a resident chatting with the account. "
+            "Try: 帮助, 你好, 年报, 我要投诉路灯坏了, /voice 进度怎么样了"
+        )
+        run_chat(phones[""], [], interactive=True)
     server.shutdown()
+
+
+def county_accounts(app: Flask) -> dict[str, Keys]:
+    """The demo county's accounts, made on first use: ``county`` serving the first town and
+    the second, ``huaide`` the second only; the keys each signs with."""
+    keys: dict[str, Keys] = {}
+    with app.app_context():
+        session = db.get_session()
+        towns = [bodies.chosen(session, first_body_slug()), seed_demo_town(session)]
+        registry = accounts.get_accounts()
+        for slug, served in (("county", towns), ("huaide", towns[1:])):
+            held = registry.find(slug)
+            if held is not None:
+                keys[slug] = held.keys
+                continue
+            token = secrets.token_hex(16)
+            given = accounts.Secrets(token, None, None)
+            accounts.add(session, audit.SYSTEM, slug, f"wxdemo{slug}", given, privacy.seal, served)
+            session.commit()
+            keys[slug] = Keys(token)
+        accounts.announce(get_redis())
+    return keys
+
+
+@dataclass
+class Switchboard:
+    """The demo resident's phone on several accounts: ``/account SLUG`` changes the one the
+    next lines go to (``/account`` alone: the configured one at /wechat)."""
+
+    phones: dict[str, ChatClient]
+    current: str
+
+    def line(self, line: str) -> str:
+        words = line.split()
+        if not words or words[0] != "/account":
+            return self.phones[self.current].line(line)
+        slug = words[1] if len(words) > 1 else ""
+        if slug not in self.phones:
+            raise ChatError(f"no account {slug!r}; try: " + ", ".join(sorted(self.phones)))
+        self.current = slug
+        where = f"/wechat/{slug}" if slug else "/wechat"
+        return message_xml({"MsgType": "text", "Content": f"（现在发往公众号 {where}）"})
 
 
 def main() -> None:

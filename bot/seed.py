@@ -3,7 +3,7 @@
 The 2017 annual report of the first customer ships inside the package; what can
 be read from it (the office's contact block, the report's sections and channel
 figures) is parsed, not typed in again. Example items, marked as examples, fill
-an empty catalogue.
+an empty catalogue. ``sunshine demo --county`` adds a second town (``seed_demo_town``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from bot.content.examples import EXAMPLE_ITEMS
 from bot.content.reports import parse_report, save_report, stored_report
 from bot.models import Body
 from bot.models.content import Item, ItemStatus, Report
-from bot.staff.bodies import town_bodies
+from bot.staff import audit
+from bot.staff.bodies import add as add_body
+from bot.staff.bodies import by_slug, town_bodies
 
 REPORT_2017 = "maochengzi-2017-disclosure-report.txt"
 
@@ -123,6 +125,31 @@ def seed_examples(session: Session, body: Body) -> int:
         for fields in EXAMPLE_ITEMS
     )
     return len(EXAMPLE_ITEMS)
+
+
+#: The second town of ``sunshine demo --county``: invented details, and the example items.
+DEMO_TOWN = {
+    "slug": "huaide",
+    "name": "公主岭市怀德镇人民政府",
+    "address": "公主岭市怀德镇政府院内（示例）",
+    "phone": "0434-6200000（示例）",
+    "hours": "工作日 8:30—11:30，13:00—16:30",
+}
+
+
+def seed_demo_town(session: Session) -> Body:
+    """The demo's second town with its example items (the one already there is kept)."""
+    body = by_slug(session, DEMO_TOWN["slug"])
+    if body is None:
+        body = add_body(session, audit.SYSTEM, DEMO_TOWN["slug"], DEMO_TOWN["name"])
+        body.address, body.phone, body.hours = (
+            DEMO_TOWN["address"],
+            DEMO_TOWN["phone"],
+            DEMO_TOWN["hours"],
+        )
+    seed_examples(session, body)
+    session.commit()
+    return body
 
 
 def seed(session: Session, body: Body | None = None) -> Body:

@@ -323,7 +323,7 @@ def submit(ctx: Context, data: dict[str, Any]) -> str:
     filed = intake.file_application(
         get_session(),
         ctx.body,
-        ctx.openid,
+        ctx.resident,
         submission_id(ctx),
         application_form(data),
         limits.daily_limit(),

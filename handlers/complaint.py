@@ -369,7 +369,7 @@ def submit_for(category: str) -> Any:
         filed = intake.file_complaint(
             get_session(),
             ctx.body,
-            ctx.openid,
+            ctx.resident,
             submission_id(ctx),
             complaint_form(category, data),
             limits.daily_limit(),

@@ -27,7 +27,7 @@ _LEADING_NUMBER = re.compile(r"^\s*((?:SQ|TS)[\s\-_]*\d{8}[\s\-_]*\d{4,6})\s*[:�
 
 @capability.command("补正", prefix=True)
 def correct(ctx: Context) -> str:
-    if limits.too_fast(ctx.openid):
+    if limits.too_fast(ctx.resident):
         return limits.TOO_OFTEN
     found = _LEADING_NUMBER.match(ctx.argument)
     number = read_number(found.group(1)) if found else None
@@ -35,7 +35,7 @@ def correct(ctx: Context) -> str:
         return HOW
     content = ctx.argument[found.end() :].strip()
     session = get_session()
-    case = handling.residents_case(session, ctx.body.id, ctx.openid, number)
+    case = handling.residents_case(session, ctx.body.id, ctx.resident, number)
     if case is None:
         return texts.NOT_FOUND
     if not content:

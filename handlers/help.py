@@ -79,7 +79,7 @@ AT_A_LOSS = ("不会", "咋整", "咋弄", "怎么弄", "怎么办", "看不懂"
     max_chars=60,
 )
 def show_help(ctx: Context) -> str:
-    return ctx.router.help_text()
+    return ctx.help_text()
 
 
 @capability.event("subscribe", "subscribe_scan")
@@ -88,7 +88,7 @@ def welcome(ctx: Context) -> str:
     name = office.account_name or office.name
     return (
         f"您好，欢迎关注{name}！在这里可以查找政府公开的信息、查看年度报告、"
-        f"申请信息公开、投诉和提建议。\n{ctx.router.help_text()}"
+        f"申请信息公开、投诉和提建议。\n{ctx.help_text()}"
     )
 
 
@@ -100,4 +100,4 @@ def unheard(ctx: Context) -> str:
 
 @capability.message(ANY_MESSAGE)
 def not_text(ctx: Context) -> str:
-    return f"暂时只能看懂文字和语音消息。\n{ctx.router.help_text()}"
+    return f"暂时只能看懂文字和语音消息。\n{ctx.help_text()}"

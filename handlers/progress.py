@@ -1,8 +1,9 @@
 """进度 编号 and 我的: status, deadlines and staff replies of the resident's own cases.
 
-A case is looked up by its number AND the sender's openid in one query, so a
-number that exists but belongs to someone else gets exactly the "not found" of
-a number that does not exist. Staff replies that have not reached the resident
+A case is looked up by its number AND the sender (their openid on the account the
+message came to) in one query, so a number that exists but belongs to someone
+else, or was filed through another account, gets exactly the "not found" of a
+number that does not exist. Staff replies that have not reached the resident
 (outside WeChat's 48-hour window) are shown here in full and marked read once this
 reply has gone back to WeChat (``bot.cases.replies``); ``我的`` says which cases have
 them. The usual summary cuts long replies and links to all of them in full, and a
@@ -92,7 +93,7 @@ def progress(ctx: Context) -> str:
     number = find_number(ctx.argument)
     if number is None and not any(char.isdigit() for char in ctx.argument):
         return mine(ctx)  # 进度, 进度怎么样了, 我的投诉有结果了吗
-    if limits.too_fast(ctx.openid):
+    if limits.too_fast(ctx.resident):
         return limits.TOO_OFTEN
     case = None
     if number is not None:
@@ -102,7 +103,7 @@ def progress(ctx: Context) -> str:
                 select(Case)
                 .options(selectinload(Case.replies), selectinload(Case.rating))
                 .where(
-                    Case.body_id == ctx.body.id, Case.number == number, Case.openid == ctx.openid
+                    Case.body_id == ctx.body.id, Case.number == number, Case.filed_by(ctx.resident)
                 )
             )
             .first()
@@ -120,14 +121,14 @@ def progress(ctx: Context) -> str:
 @capability.command("我的", "我的事项", "我的申请", "我的投诉")
 @capability.menu("PROGRESS")
 def mine(ctx: Context) -> str:
-    if limits.too_fast(ctx.openid):
+    if limits.too_fast(ctx.resident):
         return limits.TOO_OFTEN
     session = get_session()
-    theirs = (Case.body_id == ctx.body.id, Case.openid == ctx.openid)
+    theirs = (Case.body_id == ctx.body.id, Case.filed_by(ctx.resident))
     total = session.scalar(select(func.count()).select_from(Case).where(*theirs))
     cases = session.scalars(
         select(Case).where(*theirs).order_by(Case.id.desc()).limit(LISTED)
     ).all()
     listing = texts.listing(list(cases), total or 0)
-    hint = replies.unread_hint(session, ctx.openid)
+    hint = replies.unread_hint(session, ctx.resident)
     return f"{hint}\n{listing}" if hint else listing

@@ -24,11 +24,11 @@ NOTHING_TO_RATE = "您目前没有需要评价的事项。办理完成后，我�
 
 @capability.command(*RATINGS)
 def rate(ctx: Context) -> str:
-    if limits.too_fast(ctx.openid):
+    if limits.too_fast(ctx.resident):
         return limits.TOO_OFTEN
     word = normalise(ctx.text)
     session = get_session()
-    case = handling.latest_rated_case(session, ctx.body.id, ctx.openid)
+    case = handling.latest_rated_case(session, ctx.body.id, ctx.resident)
     if case is None:
         return NOTHING_TO_RATE
     if case.rating is not None:

@@ -2,7 +2,8 @@
 
 It implements what Sunshine calls (tokens, menu, customer-service and subscription
 messages, media download) with WeChat's error codes, and records what it received so that
-tests can assert on it.
+tests can assert on it. It serves several official accounts (``add_app``), each with its
+own AppSecret, tokens and menu.
 """
 
 from __future__ import annotations
@@ -27,10 +28,19 @@ PHOTO = b"\xff\xd8\xff\xe0fake-jpeg-bytes\xff\xd9"
 @dataclass
 class FakeWeChat:
     token_fetches: int = 0
-    valid_tokens: set[str] = field(default_factory=set)
-    current_token: str | None = None
+    #: Token fetches by AppID.
+    fetches_by_app: Counter[str] = field(default_factory=Counter)
+    #: The AppSecret of each account the fake knows.
+    apps: dict[str, str] = field(default_factory=lambda: {APPID: SECRET})
+    #: The account each valid token belongs to.
+    valid_tokens: dict[str, str] = field(default_factory=dict)
+    current_tokens: dict[str, str] = field(default_factory=dict)
+    #: The menu last created, and each account's.
     menu: dict[str, Any] | None = None
+    menus: dict[str, dict[str, Any]] = field(default_factory=dict)
     sent_messages: list[dict[str, Any]] = field(default_factory=list)
+    #: The AppID each of ``sent_messages`` was sent from.
+    sent_from: list[str] = field(default_factory=list)
     fail_sends_with: int | None = None
     #: Subscription messages (订阅通知, message/subscribe/bizsend) received.
     sent_subscriptions: list[dict[str, Any]] = field(default_factory=list)
@@ -43,19 +53,23 @@ class FakeWeChat:
     _serial: itertools.count = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def add_app(self, appid: str, secret: str) -> None:
+        self.apps[appid] = secret
+
     def invalidate_tokens(self) -> None:
         """As if someone fetched a new token elsewhere: the tokens Sunshine holds stop working."""
         with self._lock:
             self.valid_tokens.clear()
-            self.current_token = None
+            self.current_tokens.clear()
 
-    def _issue(self, force: bool) -> str:
+    def _issue(self, appid: str, force: bool) -> str:
         with self._lock:
             self.token_fetches += 1
-            if force or self.current_token is None:
-                self.current_token = f"TOKEN-{next(self._serial)}"
-                self.valid_tokens.add(self.current_token)
-            return self.current_token
+            self.fetches_by_app[appid] += 1
+            if force or appid not in self.current_tokens:
+                self.current_tokens[appid] = f"TOKEN-{next(self._serial)}"
+                self.valid_tokens[self.current_tokens[appid]] = appid
+            return self.current_tokens[appid]
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
@@ -66,26 +80,29 @@ class FakeWeChat:
         self.calls[path] += 1
         if path == "/cgi-bin/stable_token":
             body = request.get_json(force=True)
-            if body.get("appid") != APPID or body.get("secret") != SECRET:
+            appid = body.get("appid")
+            if appid not in self.apps or body.get("secret") != self.apps[appid]:
                 return _json({"errcode": 40125, "errmsg": "invalid appsecret"})
-            token = self._issue(bool(body.get("force_refresh")))
+            token = self._issue(appid, bool(body.get("force_refresh")))
             return _json({"access_token": token, "expires_in": 7200})
-        token = request.args.get("access_token")
+        token = request.args.get("access_token") or ""
         if self.always_reject_tokens or token not in self.valid_tokens:
             return _json(
                 {"errcode": 40001, "errmsg": "invalid credential, access_token is invalid"}
             )
+        account = self.valid_tokens[token]
         if path == "/cgi-bin/menu/create":
-            self.menu = json.loads(request.get_data())
+            self.menu = self.menus[account] = json.loads(request.get_data())
             return _json({"errcode": 0, "errmsg": "ok"})
         if path == "/cgi-bin/menu/get":
-            if self.menu is None:
+            if account not in self.menus:
                 return _json({"errcode": 46003, "errmsg": "menu no exist"})
-            return _json({"menu": self.menu})
+            return _json({"menu": self.menus[account]})
         if path == "/cgi-bin/message/custom/send":
             if self.fail_sends_with:
                 return _json({"errcode": self.fail_sends_with, "errmsg": "refused by fake"})
             self.sent_messages.append(json.loads(request.get_data()))
+            self.sent_from.append(account)
             return _json({"errcode": 0, "errmsg": "ok"})
         if path == "/cgi-bin/message/subscribe/bizsend":
             if self.refuse_subscriptions:

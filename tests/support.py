@@ -156,33 +156,44 @@ class CompiledTemplates(BytecodeCache):
         self._code[bucket.key] = bucket.bytecode_to_string()
 
 
-def cli(app: Flask, *args: str) -> Result:
-    """Run a ``sunshine`` command in-process against ``app``."""
-    return app.test_cli_runner().invoke(args=list(args))
+def cli(app: Flask, *args: str, input: str | None = None) -> Result:
+    """Run a ``sunshine`` command in-process against ``app`` (``input``: its stdin)."""
+    return app.test_cli_runner().invoke(args=list(args), input=input)
 
 
 # ---- a resident's phone ----
 
 
-def flask_transport(app: Flask) -> Callable[[dict[str, str], bytes], tuple[int, str]]:
+def flask_transport(
+    app: Flask, path: str = "/wechat"
+) -> Callable[[dict[str, str], bytes], tuple[int, str]]:
     test_client = app.test_client()
 
     def post(query: dict[str, str], body: bytes) -> tuple[int, str]:
-        response = test_client.post(
-            "/wechat", query_string=query, data=body, content_type="text/xml"
-        )
+        response = test_client.post(path, query_string=query, data=body, content_type="text/xml")
         return response.status_code, response.get_data(as_text=True)
 
     return post
 
 
 class Resident:
-    """A resident's phone, talking to an app through the real webhook."""
+    """A resident's phone, talking to an app through the real webhook: to the configured
+    account at ``/wechat``, or to the named ``account`` (whose ``keys`` sign) at its own."""
 
-    def __init__(self, app: Flask, *, openid: str = "o-resident-1", safe_mode: bool = False):
+    def __init__(
+        self,
+        app: Flask,
+        *,
+        openid: str = "o-resident-1",
+        safe_mode: bool = False,
+        account: str = "",
+        keys: Keys | None = None,
+    ):
         config = app.config
-        keys = Keys(config["WECHAT_TOKEN"], config["WECHAT_AES_KEY"], config["WECHAT_APPID"])
-        self.chat = ChatClient(flask_transport(app), keys, safe_mode=safe_mode, openid=openid)
+        if keys is None:
+            keys = Keys(config["WECHAT_TOKEN"], config["WECHAT_AES_KEY"], config["WECHAT_APPID"])
+        path = f"/wechat/{account}" if account else "/wechat"
+        self.chat = ChatClient(flask_transport(app, path), keys, safe_mode=safe_mode, openid=openid)
 
     def says(self, line: str) -> str:
         return describe(self.chat.line(line))

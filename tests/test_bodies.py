@@ -23,6 +23,7 @@ from bot.content.indexes import index_of
 from bot.engine.dialogue import Context
 from bot.models import Body
 from bot.models.content import Item
+from bot.privacy import Resident as ResidentId
 from bot.staff import bodies
 from tests.support import (
     Resident,
@@ -90,7 +91,9 @@ def file_in_huaide(app: Flask, text: str, openid: str = "o-huaide-1") -> str:
     with app.app_context():
         session = db.get_session()
         form = ComplaintForm(category="举报", text=text)
-        filed = intake.file_complaint(session, huaide_of(session), openid, f"h-{text}", form, 10)
+        filed = intake.file_complaint(
+            session, huaide_of(session), ResidentId(openid), f"h-{text}", form, 10
+        )
         return filed.case.number
 
 

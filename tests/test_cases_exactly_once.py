@@ -16,6 +16,7 @@ from bot import clock, db
 from bot.cases import intake
 from bot.cases.intake import ComplaintForm, Photo
 from bot.models.cases import Attachment, Case
+from bot.privacy import Resident as Identity
 from bot.store import KEY_PREFIX
 from bot.wechat.chat import describe
 from bot.wechat.protocol import Keys, message_xml, sign_delivery
@@ -124,7 +125,7 @@ def test_concurrent_submissions_get_consecutive_numbers(app, monkeypatch):
             form = ComplaintForm(category="投诉", text=f"第{n}件", photos=(Photo(f"m{n}", None),))
             session = db.get_session()
             return intake.file_complaint(
-                session, town(session), f"o-{n}", f"sub-{n}", form, 10
+                session, town(session), Identity(f"o-{n}"), f"sub-{n}", form, 10
             ).case.number
 
     with ThreadPoolExecutor(8) as pool:
@@ -141,7 +142,7 @@ def test_the_same_submission_filed_concurrently_is_one_case(app):
             start.wait()
             session = db.get_session()
             filed = intake.file_complaint(
-                session, town(session), "o-same", "the-same-dialogue", form, 10
+                session, town(session), Identity("o-same"), "the-same-dialogue", form, 10
             )
             return filed.case.number, filed.new
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from bot import clock, db
 from bot.cases import replies
 from bot.models.cases import CaseReply
+from bot.privacy import Resident as Identity
 from bot.store import EXTENSION as STORE
 from bot.wechat.window import seen_key
 from tests import fake_wechat
@@ -39,7 +40,7 @@ def api_app(make_app, fake_api) -> Flask:
 
 def close_window(app: Flask, openid: str = OPENID) -> None:
     """As if the resident's last message were more than 48 hours old."""
-    app.extensions[STORE].delete(seen_key(openid))
+    app.extensions[STORE].delete(seen_key(Identity(openid)))
 
 
 def texts_sent(fake_api, openid: str = OPENID) -> list[str]:

@@ -7,13 +7,17 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import func, select
 
 from bot import db
+from bot.launch import Switchboard
 from bot.models import Body
+from bot.wechat.chat import ChatClient, describe, http_transport
+from bot.wechat.protocol import Keys
 from tests.servers import ROOT, free_port, serve_in_thread, wait_until_healthy
 from tests.support import AES_KEY, APPID, TOKEN
 
@@ -96,18 +100,23 @@ def test_chat_without_a_server_explains(app):
     assert "cannot reach the server" in result.stderr
 
 
-@pytest.mark.slow
-def test_demo_without_a_terminal_seeds_and_serves(tmp_path):
-    port = free_port()
-    process = subprocess.Popen(
-        [*SUNSHINE, "demo", "--port", str(port)],
-        cwd=tmp_path,
+def start_demo(folder: Path, port: int, *options: str) -> subprocess.Popen:
+    """``sunshine demo`` without a terminal (it serves only), its instance in ``folder``."""
+    return subprocess.Popen(
+        [*SUNSHINE, "demo", *options, "--port", str(port)],
+        cwd=folder,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "SUNSHINE_INSTANCE_PATH": str(tmp_path)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), "SUNSHINE_INSTANCE_PATH": str(folder)},
     )
+
+
+@pytest.mark.slow
+def test_demo_without_a_terminal_seeds_and_serves(tmp_path):
+    port = free_port()
+    process = start_demo(tmp_path, port)
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}", process)
         time.sleep(0.2)
@@ -121,3 +130,36 @@ def test_demo_without_a_terminal_seeds_and_serves(tmp_path):
     assert token, output
     assert "serving only" in output
     assert (tmp_path / "sunshine.sqlite").exists()
+
+
+@pytest.mark.slow
+def test_the_county_demo_serves_a_county_account_and_a_towns_own(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = start_demo(tmp_path, port, "--county")
+    try:
+        assert process.stdout is not None
+        output = ""
+        while "serving only" not in output:
+            line = process.stdout.readline()
+            assert line, output
+            output += line
+        tokens = dict(re.findall(r"Account (\w+): \S+ +Token: (\w+)", output))
+        assert set(tokens) == {"county", "huaide"}, output
+        wait_until_healthy(base, process)
+        phones = {
+            slug: ChatClient(http_transport(f"{base}/wechat/{slug}"), Keys(token))
+            for slug, token in tokens.items()
+        }
+        resident = Switchboard(phones, "county")
+
+        asked = describe(resident.line("联系"))
+        assert "1. 毛城子镇" in asked and "2. 怀德镇" in asked
+        assert "怀德镇" in describe(resident.line("2"))
+        assert "公主岭市怀德镇人民政府" in describe(resident.line("联系"))
+        assert "/wechat/huaide" in describe(resident.line("/account huaide"))
+        town_own = describe(resident.line("联系"))
+        assert "公主岭市怀德镇人民政府" in town_own and "请先选择" not in town_own
+    finally:
+        process.terminate()
+        process.communicate(timeout=10)

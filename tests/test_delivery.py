@@ -14,6 +14,7 @@ from sqlalchemy import create_engine
 
 from bot import db
 from bot.engine.router import Command
+from bot.privacy import Resident as Identity
 from bot.store import KEY_PREFIX
 from bot.wechat.chat import describe
 from bot.wechat.delivery import BUSY, STILL_WORKING, when_answered
@@ -157,14 +158,14 @@ def test_two_gunicorn_workers_on_real_redis_take_each_delivery_once(
 
 def test_a_residents_last_message_opens_the_48_hour_window(app, resident):
     with app.app_context():
-        assert last_message_at(resident.chat.openid) is None
+        assert last_message_at(Identity(resident.chat.openid)) is None
     resident.says("/subscribe")
     with app.app_context():
-        assert last_message_at(resident.chat.openid) is None, "an event does not open it"
+        assert last_message_at(Identity(resident.chat.openid)) is None, "an event does not open it"
     before = time.time()
     resident.says("帮助")
     with app.app_context():
-        seen = last_message_at(resident.chat.openid)
+        seen = last_message_at(Identity(resident.chat.openid))
     assert seen is not None and before - 1 <= seen.timestamp() <= time.time()
 
 

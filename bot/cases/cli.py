@@ -171,11 +171,15 @@ def media_fetch() -> None:
     if not waiting:
         click.echo("No photo is waiting.")
         return
-    try:
-        client = get_client()
-    except WeChatUnavailable as error:
-        raise click.ClickException(f"{len(waiting)} photo(s) wait, but {error}") from error
-    report = media.fetch_pending(session, client, media.media_dir(current_app))
+    problems = []
+    for account in sorted({attachment.case.account for attachment in waiting}):
+        try:
+            get_client(account)
+        except WeChatUnavailable as error:
+            problems.append(str(error))
+    if len(problems) == len({attachment.case.account for attachment in waiting}):
+        raise click.ClickException(f"{len(waiting)} photo(s) wait, but {'; '.join(problems)}")
+    report = media.fetch_pending(session, get_client, media.media_dir(current_app))
     click.echo(
         f"Stored {len(report.stored)} photo(s); {len(report.failed)} failed and stay pending; "
         f"{len(report.expired)} expired (WeChat no longer has them)."

@@ -74,6 +74,7 @@ from bot.models.cases import (
 )
 from bot.models.core import Body
 from bot.models.staff import Staff
+from bot.privacy import Resident
 
 NOTE_MAX = 2000
 REASON_MAX = 500
@@ -251,9 +252,9 @@ def record_correction(
     return supplement
 
 
-def residents_case(session: Session, body_id: int, openid: str, number: str) -> Case | None:
+def residents_case(session: Session, body_id: int, resident: Resident, number: str) -> Case | None:
     """The resident's own case with a body by number (None for another's: it is not found)."""
-    mine = (Case.body_id == body_id, Case.number == number, Case.openid == openid)
+    mine = (Case.body_id == body_id, Case.number == number, Case.filed_by(resident))
     return session.scalars(select(Case).where(*mine)).first()
 
 
@@ -679,13 +680,13 @@ def transfer_to_complaint(
 # ---- ratings and call-backs ----
 
 
-def latest_rated_case(session: Session, body_id: int, openid: str) -> Case | None:
+def latest_rated_case(session: Session, body_id: int, resident: Resident) -> Case | None:
     """The resident's case with a body that most recently got a final reply: the one a
     rating is about."""
     return session.scalars(
         select(Case)
         .join(CaseReply, CaseReply.case_id == Case.id)
-        .where(Case.body_id == body_id, Case.openid == openid, CaseReply.final.is_(True))
+        .where(Case.body_id == body_id, Case.filed_by(resident), CaseReply.final.is_(True))
         .order_by(CaseReply.id.desc())
         .limit(1)
     ).first()

@@ -48,7 +48,7 @@ from bot.models.cases import (
     Attachment,
     Case,
 )
-from bot.privacy import openid_hash
+from bot.privacy import Resident
 
 log = logging.getLogger(__name__)
 
@@ -113,14 +113,14 @@ class Filed:
 def file_application(
     session: Session,
     body: Body,
-    openid: str,
+    resident: Resident,
     submission_id: str,
     form: ApplicationForm,
     daily_limit: int,
 ) -> Filed:
     """File the application with ``body``, numbered in its sequence, and commit."""
     now = clock.now()
-    case = _case(body, APPLICATION, None, openid, submission_id, now)
+    case = _case(body, APPLICATION, None, resident, submission_id, now)
     case.applicant_kind = form.applicant_kind
     case.organisation_kind = form.organisation_kind if form.applicant_kind == ORGANISATION else None
     typed = {"name": form.name, "id_type": form.id_type, "address": form.address}
@@ -137,14 +137,14 @@ def file_application(
 def file_complaint(
     session: Session,
     body: Body,
-    openid: str,
+    resident: Resident,
     submission_id: str,
     form: ComplaintForm,
     daily_limit: int,
 ) -> Filed:
     """File the complaint with ``body``, numbered in its sequence, and commit."""
     now = clock.now()
-    case = _case(body, COMPLAINT, form.category, openid, submission_id, now)
+    case = _case(body, COMPLAINT, form.category, resident, submission_id, now)
     shown, case.originals_sealed = conceal({"name": form.name, "text": form.text})
     case.name, case.text = shown["name"], shown["text"] or ""
     if form.phone is not None:
@@ -164,7 +164,12 @@ def file_complaint(
 
 
 def _case(
-    body: Body, kind: str, category: str | None, openid: str, submission_id: str, now: datetime
+    body: Body,
+    kind: str,
+    category: str | None,
+    resident: Resident,
+    submission_id: str,
+    now: datetime,
 ) -> Case:
     return Case(
         body_id=body.id,
@@ -172,7 +177,8 @@ def _case(
         category=category,
         status=RECEIVED,
         submission_id=submission_id,
-        openid=openid,
+        openid=resident.openid,
+        account=resident.account,
         created_at=now,
         received_on=beijing_date(now),
         extension_days=0,
@@ -180,12 +186,12 @@ def _case(
     )
 
 
-def filed_that_day(session: Session, openid: str, day: date) -> int:
+def filed_that_day(session: Session, resident: Resident, day: date) -> int:
     """Cases the resident filed on ``day`` (an application moved to the complaint track once)."""
     return session.execute(
         select(func.count())
         .select_from(Case)
-        .where(Case.openid == openid, Case.received_on == day, Case.transferred_to.is_(None))
+        .where(Case.filed_by(resident), Case.received_on == day, Case.transferred_to.is_(None))
     ).scalar_one()
 
 
@@ -193,7 +199,7 @@ def _file(session: Session, prefix: str, case: Case, daily_limit: int) -> Filed:
     earlier = filed_before(session, case.submission_id)
     if earlier is not None:
         return Filed(earlier, new=False)
-    case.over_daily_limit = filed_that_day(session, case.openid, case.received_on) >= daily_limit
+    case.over_daily_limit = filed_that_day(session, case.resident, case.received_on) >= daily_limit
     set_deadlines(case, work_calendar(session, case.received_on))
     try:
         case.number = numbers.allocate(session, case.body_id, prefix, case.received_on)
@@ -206,7 +212,7 @@ def _file(session: Session, prefix: str, case: Case, daily_limit: int) -> Filed:
         if earlier is None:
             raise
         return Filed(earlier, new=False)
-    log.info("filed %s for resident %s", case.number, openid_hash(case.openid)[:16])
+    log.info("filed %s for resident %s", case.number, case.resident.pseudonym[:16])
     return Filed(case, new=True)
 
 

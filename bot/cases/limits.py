@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from flask import current_app
 
-from bot.store import KEY_PREFIX, get_redis
+from bot.privacy import Resident
+from bot.store import get_redis
 
 if TYPE_CHECKING:
     from bot.engine.router import Context
@@ -30,9 +31,9 @@ def daily_limit() -> int:
     return current_app.config["CASE_DAILY_LIMIT"]
 
 
-def too_fast(openid: str) -> bool:
+def too_fast(resident: Resident) -> bool:
     """Count one message in this minute's window; True when over ``CASE_MESSAGE_RATE``."""
-    key = f"{KEY_PREFIX}case-rate:{openid}:{int(time.time() // WINDOW_S)}"
+    key = f"{resident.key('case-rate')}:{int(time.time() // WINDOW_S)}"
     pipe = get_redis().pipeline()
     pipe.incr(key)
     pipe.expire(key, 2 * WINDOW_S)
@@ -45,4 +46,4 @@ def refusal(ctx: Context) -> str | None:
 
     Never a count of cases filed: those are received, and marked for staff when many.
     """
-    return TOO_FAST if too_fast(ctx.openid) else None
+    return TOO_FAST if too_fast(ctx.resident) else None

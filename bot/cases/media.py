@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -28,8 +29,7 @@ from bot import clock
 from bot.db import get_session
 from bot.files import write_private
 from bot.models.cases import EXPIRED, PENDING, STORED, Attachment, Case
-from bot.wechat.api import EXTENSION as WECHAT_CLIENT
-from bot.wechat.api import SharedTokenClient, WeChatUnavailable, get_client
+from bot.wechat.api import SharedTokenClient, WeChatUnavailable, enabled, get_client
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ def fetch_soon(case: Case) -> None:
     if not case.attachments:
         return
     app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy typed as Flask
-    if app.extensions[WECHAT_CLIENT] is None:
+    if not enabled(case.account):
         log.info(
             "case %s: %d photo(s) wait for `sunshine media fetch` (WeChat API not configured)",
             case.number,
@@ -76,7 +76,7 @@ def fetch_soon(case: Case) -> None:
 def _fetch_in_background(app: Flask, case_id: int) -> None:
     with app.app_context():
         try:
-            fetch_pending(get_session(), get_client(), media_dir(app), case_id=case_id)
+            fetch_pending(get_session(), get_client, media_dir(app), case_id=case_id)
         except Exception:  # a background thread has nobody to raise to; the cron job retries
             log.exception("background photo download failed for case id %s", case_id)
 
@@ -97,27 +97,33 @@ def pending(session: Session, case_id: int | None = None) -> list[Attachment]:
 
 def fetch_pending(
     session: Session,
-    client: SharedTokenClient,
+    client_of: Callable[[str], SharedTokenClient],
     folder: Path,
     *,
     case_id: int | None = None,
     now: datetime | None = None,
 ) -> FetchReport:
-    """Download every pending photo (of one case, or all); commit after each."""
+    """Download every pending photo (of one case, or all) with the API client of the account
+    its case was filed through (``client_of(case.account)``); commit after each."""
     report = FetchReport()
     now = now or clock.now()
     for attachment in pending(session, case_id):
         label = f"{attachment.case.number}/{attachment.id}"
-        state = _fetch(attachment, client, folder, now)
+        state = _fetch(attachment, client_of, folder, now)
         session.commit()
         {STORED: report.stored, EXPIRED: report.expired}.get(state, report.failed).append(label)
     return report
 
 
-def _fetch(attachment: Attachment, client: SharedTokenClient, folder: Path, now: datetime) -> str:
+def _fetch(
+    attachment: Attachment,
+    client_of: Callable[[str], SharedTokenClient],
+    folder: Path,
+    now: datetime,
+) -> str:
     attachment.fetch_attempts += 1
     try:
-        response = client.media.download(attachment.media_id)
+        response = client_of(attachment.case.account).media.download(attachment.media_id)
         if not isinstance(response, requests.Response):
             raise WeChatClientException(None, f"unexpected answer: {str(response)[:100]}")
         attachment.stored_file = _save(attachment, response, folder)

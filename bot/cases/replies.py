@@ -41,7 +41,7 @@ from bot.cases.outcomes import MESSAGE_BYTES, utf8_size
 from bot.cases.texts import FORMAL_LINK_MAX, formal_link_line, kind_text, moment_text
 from bot.clock import in_beijing
 from bot.models.cases import APPLICATION, STATUS_LABELS, Case, CaseReply
-from bot.privacy import openid_hash
+from bot.privacy import Resident
 from bot.wechat.api import WeChatUnavailable, get_client
 from bot.wechat.window import last_message_at
 
@@ -162,12 +162,12 @@ def mark_read(session: Session, reply_ids: list[int], now: datetime | None = Non
     session.commit()
 
 
-def unread_hint(session: Session, openid: str) -> str | None:
+def unread_hint(session: Session, resident: Resident) -> str | None:
     """For ``我的``: which of the resident's cases have answers waiting for them."""
     numbers = session.scalars(
         select(Case.number)
         .join(CaseReply, CaseReply.case_id == Case.id)
-        .where(Case.openid == openid, CaseReply.delivery.in_((WAITING, RETRY)))
+        .where(Case.filed_by(resident), CaseReply.delivery.in_((WAITING, RETRY)))
         .group_by(Case.number)
         .order_by(Case.number.desc())
     ).all()
@@ -200,7 +200,7 @@ class Report:
             self.waiting.append(reply.id)
 
 
-def deliver_pending(session: Session, openid: str, now: datetime | None = None) -> Report:
+def deliver_pending(session: Session, resident: Resident, now: datetime | None = None) -> Report:
     """Push every reply the resident has not received, oldest first; stop at a failure.
 
     Stopping keeps the order: a later reply never overtakes an earlier one that failed.
@@ -210,7 +210,7 @@ def deliver_pending(session: Session, openid: str, now: datetime | None = None) 
         select(CaseReply)
         .join(Case, CaseReply.case_id == Case.id)
         .options(selectinload(CaseReply.case).selectinload(Case.rating))
-        .where(Case.openid == openid, CaseReply.delivery.in_(UNDELIVERED))
+        .where(Case.filed_by(resident), CaseReply.delivery.in_(UNDELIVERED))
         .order_by(CaseReply.id)
     ).all()
     for reply in replies:
@@ -246,10 +246,10 @@ def deliver(session: Session, reply: CaseReply, now: datetime | None = None) -> 
     if cast(CursorResult[Any], claimed).rowcount != 1:
         return False
     session.refresh(reply)
-    openid = reply.case.openid
-    state, error = _push(reply, openid)
+    resident = reply.case.resident
+    state, error = _push(reply, resident)
     if state == WAITING:
-        state, error = _notify(reply, openid, now, error)
+        state, error = _notify(reply, resident, now, error)
     reply.delivery, reply.last_error = state, error
     if state == PUSHED:
         reply.pushed_at = now
@@ -258,19 +258,20 @@ def deliver(session: Session, reply: CaseReply, now: datetime | None = None) -> 
         "reply %s of %s for resident %s: %s",
         reply.id,
         reply.case.number,
-        openid_hash(openid)[:16],
+        resident.pseudonym[:16],
         state,
     )
     return True
 
 
-def _push(reply: CaseReply, openid: str) -> tuple[str, str | None]:
-    """The customer-service message, when the resident's window is open."""
-    seen = last_message_at(openid)
+def _push(reply: CaseReply, resident: Resident) -> tuple[str, str | None]:
+    """The customer-service message, when the resident's window is open, from the account the
+    case was filed through."""
+    seen = last_message_at(resident)
     if seen is None:
         return WAITING, None
     try:
-        get_client().message.send_text(openid, message_text(reply))
+        get_client(resident.account).message.send_text(resident.openid, message_text(reply))
     except WeChatUnavailable:
         return WAITING, "未配置微信接口（AppID/AppSecret），无法推送"
     except WeChatClientException as error:
@@ -283,7 +284,7 @@ def _push(reply: CaseReply, openid: str) -> tuple[str, str | None]:
 
 
 def _notify(
-    reply: CaseReply, openid: str, now: datetime, error: str | None
+    reply: CaseReply, resident: Resident, now: datetime, error: str | None
 ) -> tuple[str, str | None]:
     """Outside the window: a subscription message, once per reply, if a template is set."""
     template = current_app.config["REPLY_TEMPLATE_ID"]
@@ -298,7 +299,7 @@ def _notify(
     ]
     data = {key: {"value": value} for key, value in zip(keys, values, strict=False) if key}
     try:
-        get_client().message.send_subscribe_message(openid, template, data)
+        get_client(resident.account).message.send_subscribe_message(resident.openid, template, data)
     except WeChatUnavailable:
         return WAITING, "未配置微信接口（AppID/AppSecret），无法推送"
     except WeChatClientException as error:
@@ -320,29 +321,36 @@ def _describe(error: Exception) -> str:
 # ---- the timer ----
 
 
-def retry_candidates(session: Session, now: datetime) -> list[str]:
+def retry_candidates(session: Session, now: datetime) -> list[Resident]:
     """Residents with a reply to try again: failed, stale, or waiting while their window is open."""
     rows = session.execute(
-        select(Case.openid, CaseReply.delivery, CaseReply.attempted_at, CaseReply.created_at)
+        select(
+            Case.openid,
+            Case.account,
+            CaseReply.delivery,
+            CaseReply.attempted_at,
+            CaseReply.created_at,
+        )
         .join(Case, CaseReply.case_id == Case.id)
         .where(CaseReply.delivery.in_(UNDELIVERED))
         .order_by(CaseReply.id)
     ).all()
-    residents: dict[str, None] = {}
-    for openid, delivery, attempted_at, created_at in rows:
-        if openid in residents:
+    residents: dict[Resident, None] = {}
+    for openid, account, delivery, attempted_at, created_at in rows:
+        resident = Resident(openid, account)
+        if resident in residents:
             continue
         if delivery == RETRY or (
             delivery == SENDING and attempted_at and attempted_at < now - STALE_CLAIM
         ):
-            residents[openid] = None
+            residents[resident] = None
         elif delivery == WAITING:
-            seen = last_message_at(openid)
+            seen = last_message_at(resident)
             # Written since the last try (the time of a message is kept to the second):
             # the window has opened again.
             last_try = (attempted_at or created_at).replace(microsecond=0)
             if seen is not None and seen >= last_try:
-                residents[openid] = None
+                residents[resident] = None
     return list(residents)
 
 
@@ -350,8 +358,8 @@ def retry_all(session: Session, now: datetime | None = None) -> Report:
     """``sunshine replies retry``: deliver what failed or can now be pushed."""
     now = now or clock.now()
     total = Report()
-    for openid in retry_candidates(session, now):
-        done = deliver_pending(session, openid, now)
+    for resident in retry_candidates(session, now):
+        done = deliver_pending(session, resident, now)
         for name in ("pushed", "notified", "waiting", "failed"):
             getattr(total, name).extend(getattr(done, name))
     return total

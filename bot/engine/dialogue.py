@@ -31,7 +31,7 @@ from bot import clock
 from bot.db import get_session
 from bot.metrics import DIALOGUES
 from bot.models import Body, DialogueMark
-from bot.privacy import openid_hash
+from bot.privacy import Resident
 from bot.staff import bodies
 from bot.wechat.replies import Reply, Text
 
@@ -166,6 +166,8 @@ class Context:
     (town) the resident is served by, set from the account they wrote to and their choice
     of town; None means the default body (the single-town ``/wechat``). Handlers read it as
     ``ctx.body``.
+    ``account``: the slug of the account the message came to (``""``: the
+    ``SUNSHINE_WECHAT_*`` one).
     """
 
     message: BaseMessage
@@ -176,6 +178,9 @@ class Context:
     kind: str = ""
     offer: dict[str, Any] | None = None
     body_id: int | None = None
+    account: str = ""
+    #: What the help text ends with here (on a county account: the town, and how to change it).
+    help_note: str = ""
 
     def __post_init__(self) -> None:
         if not self.kind:
@@ -196,8 +201,18 @@ class Context:
         self.body_id = body.id
         return body
 
+    @property
+    def resident(self) -> Resident:
+        """Who wrote: their openid on this account (another account's is another resident)."""
+        return Resident(self.message.source, self.account)
+
     def start(self, name: str) -> Text:
         return start(self, self.router.dialogues[name])
+
+    def help_text(self) -> str:
+        """The router's help text, with this resident's note (``help_note``)."""
+        text = self.router.help_text()
+        return f"{text}\n{self.help_note}" if self.help_note else text
 
 
 def normalise(text: str) -> str:
@@ -235,7 +250,7 @@ def start(ctx: Context, dialogue: Dialogue, carried: str = "") -> Text:
         raise ValueError(f"dialogue {dialogue.name} has no step left to ask")
     ctx.session.pop(STATE_KEY, None)
     _save(ctx, dialogue, first.field, data, given=given)
-    _mark(ctx.openid, dialogue.name)
+    _mark(ctx.resident, dialogue.name)
     DIALOGUES.labels(dialogue=dialogue.name, outcome="started").inc()
     intro = f"{dialogue.intro}\n" if dialogue.intro else ""
     if said and first.many and first.field in data:  # what was said opens this step: more?
@@ -326,13 +341,13 @@ def handle(ctx: Context, dialogue: Dialogue, state: dict[str, Any]) -> Reply:
 
 def end(ctx: Context) -> None:
     if ctx.session.pop(STATE_KEY, None) is not None:
-        _unmark(ctx.openid)
+        _unmark(ctx.resident)
 
 
 def interrupted(ctx: Context) -> str | None:
     """The name of a dialogue whose state vanished (Redis lost it), forgetting the mark."""
     session = get_session()
-    mark = session.get(DialogueMark, openid_hash(ctx.openid))
+    mark = session.get(DialogueMark, ctx.resident.pseudonym)
     if mark is None:
         return None
     session.delete(mark)
@@ -340,17 +355,17 @@ def interrupted(ctx: Context) -> str | None:
     return mark.dialogue if clock.now() - mark.started_at < MARK_MEMORY else None
 
 
-def _mark(openid: str, name: str) -> None:
+def _mark(resident: Resident, name: str) -> None:
     session = get_session()
     session.merge(
-        DialogueMark(openid_hash=openid_hash(openid), dialogue=name, started_at=clock.now())
+        DialogueMark(openid_hash=resident.pseudonym, dialogue=name, started_at=clock.now())
     )
     session.commit()
 
 
-def _unmark(openid: str) -> None:
+def _unmark(resident: Resident) -> None:
     session = get_session()
-    mark = session.get(DialogueMark, openid_hash(openid))
+    mark = session.get(DialogueMark, resident.pseudonym)
     if mark is not None:
         session.delete(mark)
         session.commit()

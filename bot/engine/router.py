@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from flask import current_app, g
 
 from bot.engine import dialogue as dialogues
+from bot.engine import towns
 from bot.engine.dialogue import DIALOGUE_WORDS, OFFER_KEY, Context, Dialogue, normalise
 from bot.engine.sentences import Handler, Request, Sense, Stage, Understanding, transcript
 from bot.metrics import DIALOGUES
@@ -226,7 +227,7 @@ class Router:
         """Answer ``inbound``; ``session`` is changed in place and saved by the caller."""
         message = inbound.message
         text, kind = _words_of(message)
-        ctx = Context(message, session, self, text=text, kind=kind)
+        ctx = Context(message, session, self, text=text, kind=kind, account=inbound.account)
         state = dialogues.active_state(session)
         dialogue = self.dialogues.get(state.get("name", "")) if state else None
         if state and dialogue is None:
@@ -244,6 +245,14 @@ class Router:
                         f"刚才的消息没有提交。需要时请发送“{word}”重新开始。"
                     )
                 dialogue = None
+        served = towns.served(inbound.account)
+        if len(served) == 1:
+            ctx.body_id = served[0].body_id
+        elif served:
+            g.handler = "towns.settle"
+            reply = towns.settle(ctx, served, in_dialogue=dialogue is not None)
+            if reply is not None:
+                return reply
         if inbound.is_event:
             # wechatpy parses events it does not know (subscribe_msg_popup_event) as unknown.
             return self._event(ctx, dialogue) if message.type == "event" else SILENCE
@@ -277,7 +286,12 @@ class Router:
         the session; None when the message needs the session (the caller then uses ``respond``).
         """
         message = inbound.message
-        ctx = Context(message, {}, self)
+        ctx = Context(message, {}, self, account=inbound.account)
+        served = towns.served(inbound.account)
+        if len(served) > 1:
+            return None  # the answer is the town's the resident picked, kept in the session
+        if served:
+            ctx.body_id = served[0].body_id
         if message.type == "text":
             ctx.text = (message.content or "").strip()
             handler = self._command_for(ctx)
@@ -326,7 +340,7 @@ class Router:
         if notice:
             return notice
         if word in DIALOGUE_WORDS:
-            return Text("现在没有正在填写的内容（可能已经提交、取消或超时）。\n" + self.help_text())
+            return Text("现在没有正在填写的内容（可能已经提交、取消或超时）。\n" + ctx.help_text())
         return _call(self._understood(ctx), ctx)
 
     def _event(self, ctx: Context, dialogue: Dialogue | None) -> Reply:
@@ -334,7 +348,7 @@ class Router:
         if event == "click":
             handler = self.menu_keys.get(ctx.message.key or "")
             if handler is None:
-                return Text(self.help_text())
+                return Text(ctx.help_text())
             before = dialogues.active_state(ctx.session)
             reply = _call(handler, ctx)
             after = dialogues.active_state(ctx.session)

@@ -8,6 +8,7 @@ from bot.models import (
     cases,  # noqa: F401  (applications, complaints: import from bot.models.cases)
     content,  # noqa: F401  (items, reports: import from bot.models.content)
     staff,  # noqa: F401  (console accounts, audit log: import from bot.models.staff)
+    wechat,  # noqa: F401  (official accounts besides the configured one: bot.models.wechat)
 )
 from bot.models.core import Base, Body, DialogueMark
 

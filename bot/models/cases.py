@@ -30,14 +30,17 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     false,
     func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import ColumnElement
 
 from bot.models.core import AwareDateTime, Base, body_column
 from bot.models.staff import Staff
+from bot.privacy import Resident
 
 APPLICATION = "application"
 COMPLAINT = "complaint"
@@ -86,6 +89,9 @@ class Case(Base):
     #: The dialogue's submission id: one dialogue can never file two cases.
     submission_id: Mapped[str] = mapped_column(String(40), unique=True)
     openid: Mapped[str] = mapped_column(String(64), index=True)
+    #: The slug of the official account it was filed through (``""``: the one configured by
+    #: ``SUNSHINE_WECHAT_*``): the same openid on another account is another resident.
+    account: Mapped[str] = mapped_column(String(32), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     #: The Beijing date of the receipt (Art. 31): the day both sides confirmed.
     received_on: Mapped[date] = mapped_column(Date)
@@ -170,6 +176,15 @@ class Case(Base):
     pauses: Mapped[list[CasePause]] = relationship(
         back_populates="case", order_by="CasePause.id", cascade="all, delete-orphan"
     )
+
+    @property
+    def resident(self) -> Resident:
+        return Resident(self.openid, self.account)
+
+    @classmethod
+    def filed_by(cls, resident: Resident) -> ColumnElement[bool]:
+        """The condition that a case is ``resident``'s: their openid on their account."""
+        return and_(cls.openid == resident.openid, cls.account == resident.account)
 
     @property
     def is_open(self) -> bool:

@@ -95,6 +95,8 @@ ACTIONS: dict[str, str] = {
     "report.resubmit": "年度报告重新提交审查",
     "report.publish": "发布年度报告",
     "report.withdraw": "撤回年度报告",
+    "account.add": "添加公众号",
+    "account.remove": "移除公众号",
 }
 
 #: Labels of the kinds of record an entry can be about.
@@ -107,6 +109,7 @@ TARGET_TYPES: dict[str, str] = {
     "appeal": "行政复议或诉讼",
     "item": "公开信息",
     "report": "年度报告",
+    "account": "公众号",
 }
 
 #: Labels of detail keys the console writes; other keys are shown as they are.
@@ -148,6 +151,10 @@ DETAIL_LABELS: dict[str, str] = {
     "cases": "办件数",
     "contacts": "含完整联系方式的办件数",
     "command": "命令",
+    "appid": "AppID",
+    "mode": "消息加解密方式",
+    "api": "可调用微信接口",
+    "bodies": "服务的机关",
 }
 
 

@@ -4,6 +4,8 @@ Every process and host shares the access token through the store. A token is
 fetched with ``cgi-bin/stable_token`` (which does not rotate a valid token) by
 one process at a time under a store lock; the others wait and read it. A call
 rejected for its token (40001, 40014, 42001) refreshes once and is retried once.
+Each official account has its own client, token (kept under its AppID) and lock:
+``get_client(account)``, the ``SUNSHINE_WECHAT_*`` account's by default.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
 from bot.metrics import WECHAT_API_ERRORS
+from bot.privacy import account_prefix
 from bot.store import EXTENSION as STORE
 from bot.store import KEY_PREFIX
+from bot.wechat.accounts import get_accounts
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,8 @@ TOKEN_ERRORS = frozenset({40001, 40014, 42001})
 EXPIRY_MARGIN_S = 300
 
 EXTENSION = "sunshine.wechat_client"
+#: The named accounts' clients, by slug, AppID and AppSecret.
+NAMED = "sunshine.wechat_named_clients"
 
 
 class WeChatUnavailable(RuntimeError):
@@ -38,7 +44,14 @@ class WeChatUnavailable(RuntimeError):
 
 class SharedTokenClient(WeChatClient):
     def __init__(
-        self, appid: str, secret: str, *, api_base: str, store: redis.Redis, timeout: float
+        self,
+        appid: str,
+        secret: str,
+        *,
+        api_base: str,
+        store: redis.Redis,
+        timeout: float,
+        account: str = "",
     ):
         super().__init__(
             appid,
@@ -50,6 +63,7 @@ class SharedTokenClient(WeChatClient):
         self.api_base = api_base.rstrip("/")
         self.API_BASE_URL = f"{self.api_base}/cgi-bin/"
         self.store = store
+        self.lock_key = f"{account_prefix(account)}wechat:token-lock"
 
     def _rebase(self, url: str) -> str:
         if url.startswith(OFFICIAL_BASE):
@@ -68,7 +82,7 @@ class SharedTokenClient(WeChatClient):
 
     def _refresh(self, stale: str | None) -> str:
         """Fetch a token unless another process did while we waited for the lock."""
-        lock = self.store.lock(f"{KEY_PREFIX}wechat:token-lock", timeout=15, blocking_timeout=10)
+        lock = self.store.lock(self.lock_key, timeout=15, blocking_timeout=10)
         if not lock.acquire():
             raise WeChatUnavailable("timed out waiting for another process to fetch the token")
         try:
@@ -133,6 +147,7 @@ class SharedTokenClient(WeChatClient):
 
 
 def init_app(app: Flask) -> None:
+    app.extensions[NAMED] = {}
     appid, secret = app.config["WECHAT_APPID"], app.config["WECHAT_SECRET"]
     if not (appid and secret):
         log.warning(
@@ -141,19 +156,50 @@ def init_app(app: Flask) -> None:
         )
         app.extensions[EXTENSION] = None
         return
-    app.extensions[EXTENSION] = SharedTokenClient(
+    app.extensions[EXTENSION] = _client(app, appid, secret, "")
+
+
+def _client(app: Flask, appid: str, secret: str, account: str) -> SharedTokenClient:
+    return SharedTokenClient(
         appid,
         secret,
         api_base=app.config["WECHAT_API_BASE"],
         store=app.extensions[STORE],
         timeout=float(app.config["WECHAT_API_TIMEOUT"]),
+        account=account,
     )
 
 
-def get_client() -> SharedTokenClient:
+def get_client(account: str = "") -> SharedTokenClient:
+    """The API client of ``account`` (a slug; ``""``: the ``SUNSHINE_WECHAT_*`` account)."""
+    if account:
+        return _named_client(account)
     client = current_app.extensions[EXTENSION]
     if client is None:
         raise WeChatUnavailable(
             "WeChat API calls are disabled: set SUNSHINE_WECHAT_APPID and SUNSHINE_WECHAT_SECRET"
         )
     return client
+
+
+def enabled(account: str = "") -> bool:
+    """Whether ``account`` may call the API (it has an AppSecret)."""
+    if account:
+        found = get_accounts().find(account)
+        return found is not None and found.secret is not None
+    return current_app.extensions[EXTENSION] is not None
+
+
+def _named_client(slug: str) -> SharedTokenClient:
+    """A named account's client, made once per AppID and AppSecret (a new secret: a new one)."""
+    account = get_accounts().find(slug)
+    if account is None or not account.appid:
+        raise WeChatUnavailable(f"account {slug!r} is not (or no longer) configured")
+    if account.secret is None:
+        raise WeChatUnavailable(f"account {slug!r} has no AppSecret: API calls are disabled")
+    clients: dict[tuple[str, str, str], SharedTokenClient] = current_app.extensions[NAMED]
+    made = (slug, account.appid, account.secret)
+    if made not in clients:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]  # a proxy typed as Flask
+        clients[made] = _client(app, account.appid, account.secret, slug)
+    return clients[made]

@@ -9,7 +9,10 @@ waiting for an answer, so a message costs one round trip. A copy that finds the 
 claimed waits (up to ``RETRY_WAIT`` seconds) for the first copy's reply and
 answers with it. A reply marked private (a summary showing what the resident typed) is
 kept sealed with the data key and unsealed for a retry: no name, phone or address sits
-in clear in Redis.
+in clear in Redis. The first script also reads the accounts' version
+(``bot.wechat.accounts``): how a worker learns, at no extra cost, that an account was
+added, changed or removed. Every key is the resident's (``bot.privacy.Resident.key``):
+their openid on the account the delivery came to.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ from flask import Flask, current_app, g
 from bot import db
 from bot.logs import Throttled
 from bot.metrics import DEDUP_HITS, HANDLER_ERRORS, STORE_ERRORS, replies
-from bot.privacy import openid_hash
 from bot.store import EXTENSION as STORE
-from bot.store import KEY_PREFIX, store_kind
+from bot.store import store_kind
+from bot.wechat.accounts import EXTENSION as ACCOUNTS
+from bot.wechat.accounts import VERSION_KEY, Accounts
 from bot.wechat.messages import Inbound
 from bot.wechat.replies import Reply, Text, render
 from bot.wechat.window import SEEN_TTL_S, seen_key
@@ -61,15 +65,16 @@ SEALED = "\x01"
 #: Where a handler leaves work for after its reply (``when_answered``), in ``flask.g``.
 FOLLOW_UPS = "delivery_follow_ups"
 
-# KEYS: delivery, lock, session. ARGV: lock token, pending ms, lock ms.
+# KEYS: delivery, lock, session, accounts' version. ARGV: lock token, pending ms, lock ms.
 _BEGIN = """
+local version = redis.call('GET', KEYS[4]) or ''
 local prior = redis.call('GET', KEYS[1])
-if prior then return {'dup', prior} end
+if prior then return {'dup', prior, version} end
 redis.call('SET', KEYS[1], '\\0' .. ARGV[1], 'PX', ARGV[2])
 if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3], 'NX') then
-  return {'run', redis.call('GET', KEYS[3]) or ''}
+  return {'run', redis.call('GET', KEYS[3]) or '', version}
 end
-return {'wait', ''}
+return {'wait', '', version}
 """
 
 # A retry finding the first copy's claim pending takes the delivery over when the resident's
@@ -87,16 +92,18 @@ return {'wait', ''}
 
 # A stateless answer (bot.engine.router.Router.respond_statelessly), stored in one go when the
 # resident is in no dialogue and no other message of theirs is being handled.
-# KEYS: delivery, lock, session, seen. ARGV: reply, reply ms, time of message, seen s.
+# KEYS: delivery, lock, session, seen, accounts' version. ARGV: reply, reply ms, time of
+# message, seen s.
 _ANSWER = """
+local version = redis.call('GET', KEYS[5]) or ''
 local prior = redis.call('GET', KEYS[1])
-if prior then return {'dup', prior} end
-if redis.call('EXISTS', KEYS[2]) == 1 then return {'busy', ''} end
+if prior then return {'dup', prior, version} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {'busy', '', version} end
 local session = redis.call('GET', KEYS[3])
-if session and string.find(session, '"dialogue"', 1, true) then return {'busy', ''} end
+if session and string.find(session, '"dialogue"', 1, true) then return {'busy', '', version} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[4], ARGV[3], 'EX', ARGV[4]) end
-return {'done', ''}
+return {'done', '', version}
 """
 
 # KEYS: lock, session. ARGV: lock token, lock ms.
@@ -154,12 +161,12 @@ class Keys:
 
     @classmethod
     def of(cls, inbound: Inbound) -> Keys:
-        openid = inbound.openid
+        resident = inbound.resident
         return cls(
-            delivery=f"{KEY_PREFIX}delivery:{openid}:{inbound.delivery_id}",
-            lock=f"{KEY_PREFIX}lock:{openid}",
-            session=f"{KEY_PREFIX}session:{openid}",
-            seen=seen_key(openid),
+            delivery=f"{resident.key('delivery')}:{inbound.delivery_id}",
+            lock=resident.key("lock"),
+            session=resident.key("session"),
+            seen=seen_key(resident),
         )
 
 
@@ -173,9 +180,11 @@ class Delivery:
         lock_ttl: float,
         reply_skip: bool,
         sealer: Sealer,
+        accounts: Accounts,
     ):
         self.client = client
         self.sealer = sealer
+        self.accounts = accounts
         self.reply_skip = reply_skip
         self._store_errors = Throttled(log, STORE_TRACEBACK_EVERY_S)
         self.retry_wait = retry_wait
@@ -195,10 +204,11 @@ class Delivery:
             body = self._stateless(inbound, responder, keys)
             if body is not None:
                 return body
-            verdict, payload = self._begin(
-                keys=[keys.delivery, keys.lock, keys.session],
+            verdict, payload, version = self._begin(
+                keys=[keys.delivery, keys.lock, keys.session, VERSION_KEY],
                 args=[token, PENDING_TTL_MS, self.lock_ms],
             )
+            self.accounts.saw(version)
             if verdict == b"dup":
                 verdict, payload = self._first_reply(keys, payload, token)
                 if verdict == b"reply":
@@ -269,10 +279,11 @@ class Delivery:
             return None
         body = render(reply, inbound.message)
         seen = "" if inbound.is_event else str(int(time.time()))
-        verdict, payload = self._answer(
-            keys=[keys.delivery, keys.lock, keys.session, keys.seen],
+        verdict, payload, version = self._answer(
+            keys=[keys.delivery, keys.lock, keys.session, keys.seen, VERSION_KEY],
             args=[self.sealer.keep(reply, body), REPLY_TTL_MS, seen, SEEN_TTL_S],
         )
+        self.accounts.saw(version)
         if verdict == b"done":
             _answered(inbound)
             return body
@@ -379,7 +390,7 @@ def _log(inbound: Inbound, outcome: str) -> None:
         "%s %s",
         outcome,
         inbound.fields["MsgType"],
-        extra={"openid": openid_hash(inbound.openid)[:16], "handler": g.get("handler", "-")},
+        extra={"openid": inbound.resident.pseudonym[:16], "handler": g.get("handler", "-")},
     )
 
 
@@ -400,6 +411,7 @@ def init_app(app: Flask, sealer: Sealer) -> None:
         # fakeredis lacks CLIENT REPLY; an in-process call costs nothing anyway.
         reply_skip=store_kind(app) == "redis",
         sealer=sealer,
+        accounts=app.extensions[ACCOUNTS],
     )
 
 

@@ -9,6 +9,8 @@ from xml.parsers.expat import ExpatError
 from wechatpy import parse_message
 from wechatpy.messages import BaseMessage
 
+from bot.privacy import Resident
+
 #: Fields Sunshine reads; in a well-formed delivery each is plain text.
 TEXT_FIELDS = (
     "ToUserName",
@@ -37,13 +39,21 @@ class MalformedMessage(ValueError):
 
 @dataclass(frozen=True)
 class Inbound:
+    """A delivery's message; ``account``: the slug of the account it came to (``""``: the
+    ``SUNSHINE_WECHAT_*`` account at ``/wechat``)."""
+
     message: BaseMessage
     fields: dict[str, str]
     xml: str
+    account: str = ""
 
     @property
     def openid(self) -> str:
         return self.fields["FromUserName"]
+
+    @property
+    def resident(self) -> Resident:
+        return Resident(self.openid, self.account)
 
     @property
     def is_event(self) -> bool:
@@ -61,7 +71,7 @@ class Inbound:
         return "x:" + hashlib.sha1(self.xml.encode("utf-8")).hexdigest()
 
 
-def read_message(xml: str) -> Inbound:
+def read_message(xml: str, account: str = "") -> Inbound:
     """Parse a decrypted delivery. Entities (XXE, entity bombs) are refused by xmltodict."""
     try:
         message = parse_message(xml)
@@ -80,4 +90,4 @@ def read_message(xml: str) -> Inbound:
     created = fields.get("CreateTime") or "0"
     if not (created.isascii() and created.isdigit()):
         raise MalformedMessage("CreateTime is not a number")
-    return Inbound(message, fields, xml)
+    return Inbound(message, fields, xml, account)

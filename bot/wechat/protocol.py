@@ -74,14 +74,15 @@ class Keys:
         return base64.b64decode(self.aes_key + "=")
 
 
-def validate_aes_key(aes_key: str) -> None:
-    """Raise ``ValueError`` unless ``aes_key`` is a 43-character EncodingAESKey."""
+def validate_aes_key(aes_key: str, name: str = "SUNSHINE_WECHAT_AES_KEY") -> None:
+    """Raise ``ValueError`` unless ``aes_key`` is a 43-character EncodingAESKey (``name``:
+    what the message calls it)."""
     try:
         key = base64.b64decode(aes_key + "=", validate=True)
     except binascii.Error as problem:
-        raise ValueError("SUNSHINE_WECHAT_AES_KEY is not base64") from problem
+        raise ValueError(f"{name} is not base64") from problem
     if len(aes_key) != 43 or len(key) != 32:
-        raise ValueError("SUNSHINE_WECHAT_AES_KEY must be the 43 characters shown in the console")
+        raise ValueError(f"{name} must be the 43 characters shown in the console")
 
 
 # ---- receiving (the webhook) ----

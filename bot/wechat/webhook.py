@@ -1,15 +1,19 @@
-"""``/wechat``: the HTTP side of a delivery.
+"""``/wechat`` and ``/wechat/<slug>``: the HTTP side of a delivery.
 
 webhook (signature, time window, size, crypto, XML) → delivery (dedup, lock,
 session) → router → handler → replies. Status codes follow docs/product.md: bad or
 stale signature 403, unreadable body 400, over 256 KiB 413, no Token configured
-503, and never a 5xx: WeChat would show the resident "该公众号暂时无法提供服务".
+503, an unknown account 404, and never a 5xx: WeChat would show the resident
+"该公众号暂时无法提供服务". ``/wechat`` is the ``SUNSHINE_WECHAT_*`` account's;
+``/wechat/<slug>`` a named account's (``bot.wechat.accounts``), checked with its own
+Token, EncodingAESKey and AppID, its residents apart from every other account's.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 
 from flask import Blueprint, Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -17,8 +21,9 @@ from werkzeug.exceptions import HTTPException
 
 from bot.db import bound_waits, log_unavailable, unavailable
 from bot.metrics import webhook_seconds
+from bot.wechat.accounts import Account, Accounts, get_accounts
 from bot.wechat.delivery import Responder, get_delivery
-from bot.wechat.messages import MalformedMessage, read_message
+from bot.wechat.messages import Inbound, MalformedMessage, read_message
 from bot.wechat.protocol import (
     Keys,
     SignatureRejected,
@@ -34,7 +39,7 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("wechat", __name__)
 
-KEYS = "sunshine.wechat_keys"
+DEFAULT = "sunshine.wechat_default_account"
 PROBLEM = "sunshine.wechat_problem"
 ROUTER = "sunshine.router"
 
@@ -59,9 +64,9 @@ def init_app(app: Flask) -> None:
             problem = "SUNSHINE_WECHAT_AES_KEY is set but SUNSHINE_WECHAT_APPID is not"
     if problem:
         log.error("webhook disabled: %s", problem)
-        app.extensions[KEYS] = None
+        app.extensions[DEFAULT] = None
     else:
-        app.extensions[KEYS] = Keys(token, aes_key or None, appid, allow_plaintext)
+        app.extensions[DEFAULT] = Account("", Keys(token, aes_key or None, appid, allow_plaintext))
         if aes_key and allow_plaintext:
             log.warning(
                 "SUNSHINE_WECHAT_ALLOW_PLAINTEXT=true: plaintext deliveries, which no signature "
@@ -76,7 +81,7 @@ class NoCookieSessionOnWebhook(SecureCookieSessionInterface):
     """The console's cookie session, not opened for WeChat's deliveries (which carry none)."""
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        if request.path == "/wechat":
+        if request.path == "/wechat" or request.path.startswith("/wechat/"):
             return None
         return super().open_session(app, request)
 
@@ -93,23 +98,50 @@ def get_router() -> Responder:
 @bp.route("/wechat", methods=["GET", "POST"])
 def wechat() -> Response:
     started = time.perf_counter()
+    account: Account | None = current_app.extensions[DEFAULT]
+    if account is None:
+        response = _plain(f"unavailable: {current_app.extensions[PROBLEM]}", 503)
+    else:
+        bound_waits(float(current_app.config["WECHAT_DB_DEADLINE"]))
+        response = _answer(account, None)
+    return _timed(response, started)
+
+
+@bp.route("/wechat/<slug>", methods=["GET", "POST"])
+def named_account(slug: str) -> Response:
+    started = time.perf_counter()
     bound_waits(float(current_app.config["WECHAT_DB_DEADLINE"]))
-    response = _answer()
+    accounts = get_accounts()
+    account = accounts.find(slug)
+    if account is None:
+        response = _plain("not found: no such account", 404)
+    else:
+        response = _answer(account, accounts)
+    return _timed(response, started)
+
+
+def _timed(response: Response, started: float) -> Response:
     if request.method == "POST":
         webhook_seconds(response.status_code).observe(time.perf_counter() - started)
     return response
 
 
-def _answer() -> Response:
-    keys: Keys | None = current_app.extensions[KEYS]
-    if keys is None:
-        return _plain(f"unavailable: {current_app.extensions[PROBLEM]}", 503)
+def _answer(account: Account, accounts: Accounts | None) -> Response:
+    """Answer a delivery to ``account``; ``accounts``: where a named account's keys are read
+    again when they refuse it (they may have just changed)."""
     query = request.args
+    max_skew = current_app.config["WECHAT_MAX_SKEW"]
     try:
-        check_query(keys.token, query, current_app.config["WECHAT_MAX_SKEW"], time.time())
+        check_query(account.keys.token, query, max_skew, time.time())
     except SignatureRejected as refusal:
-        log.info("refused a delivery: %s", refusal)
-        return _plain(f"forbidden: {refusal}", 403)
+        renewed = accounts.renewed(account) if accounts else None
+        if renewed is None:
+            return _refused(refusal)
+        account = renewed
+        try:
+            check_query(account.keys.token, query, max_skew, time.time())
+        except SignatureRejected as again:
+            return _refused(again)
     if request.method == "GET":
         return _plain(query.get("echostr", ""))
 
@@ -120,11 +152,9 @@ def _answer() -> Response:
     if request.stream.read(1):  # a chunked body has no Content-Length to check first
         return _plain("body too large", 413)
     try:
-        xml = open_delivery(keys, query, raw.decode("utf-8"))
-        inbound = read_message(xml)
+        account, inbound = _opened(account, accounts, query, raw.decode("utf-8"))
     except SignatureRejected as refusal:
-        log.info("refused a delivery: %s", refusal)
-        return _plain(f"forbidden: {refusal}", 403)
+        return _refused(refusal)
     except (Undecryptable, MalformedMessage, UnicodeDecodeError) as problem:
         log.info("unreadable delivery: %s", problem)
         return _plain(f"bad request: {problem}", 400)
@@ -132,7 +162,21 @@ def _answer() -> Response:
     body = get_delivery().deliver(inbound, get_router())
     if body == SILENCE_BODY:
         return _plain(body)
-    return Response(seal_reply(keys, query, body), mimetype="application/xml")
+    return Response(seal_reply(account.keys, query, body), mimetype="application/xml")
+
+
+def _opened(
+    account: Account, accounts: Accounts | None, query: Mapping[str, str], body: str
+) -> tuple[Account, Inbound]:
+    """The message of a delivery to ``account``, read with its keys held or, when those
+    refuse it, with its keys read again (an EncodingAESKey just set or changed)."""
+    try:
+        return account, read_message(open_delivery(account.keys, query, body), account.slug)
+    except (SignatureRejected, Undecryptable):
+        renewed = accounts.renewed(account) if accounts else None
+        if renewed is None:
+            raise
+    return renewed, read_message(open_delivery(renewed.keys, query, body), renewed.slug)
 
 
 @bp.errorhandler(Exception)
@@ -145,6 +189,11 @@ def never_5xx(error: Exception) -> Response | HTTPException:
     else:
         log.exception("unexpected error in /wechat", exc_info=error)
     return _plain(SILENCE_BODY)
+
+
+def _refused(refusal: SignatureRejected) -> Response:
+    log.info("refused a delivery: %s", refusal)
+    return _plain(f"forbidden: {refusal}", 403)
 
 
 def _plain(text: str, status: int = 200) -> Response:

@@ -12,21 +12,21 @@ from datetime import UTC, datetime
 
 from flask import current_app
 
+from bot.privacy import Resident
 from bot.store import EXTENSION as STORE
-from bot.store import KEY_PREFIX
 
 #: How long the window stays open after a resident's message.
 SEEN_TTL_S = 48 * 3600
 
 
-def seen_key(openid: str) -> str:
-    return f"{KEY_PREFIX}seen:{openid}"
+def seen_key(resident: Resident) -> str:
+    return resident.key("seen")
 
 
-def last_message_at(openid: str) -> datetime | None:
+def last_message_at(resident: Resident) -> datetime | None:
     """When the resident last sent a message (not an event), within the last 48 hours.
 
     None after 48 hours, or when Redis lost it: the window is then treated as closed.
     """
-    raw = current_app.extensions[STORE].get(seen_key(openid))
+    raw = current_app.extensions[STORE].get(seen_key(resident))
     return datetime.fromtimestamp(int(raw), UTC) if raw else None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,7 @@ from bot.db import get_session
 from bot.models.cases import Case, CaseExtension, CasePause, CaseRating
 from bot.models.staff import Staff
 from bot.urls import whole_number
-from bot.wechat.api import EXTENSION as WECHAT_CLIENT
+from bot.wechat.api import enabled as api_enabled
 
 DELIVERY_FLASH = {
     replies.PUSHED: "已通过客服消息推送给居民。",
@@ -311,20 +311,20 @@ def _done(case: Case, message: str, *, deliver: bool) -> ResponseReturnValue:
     session = get_session()
     session.commit()
     if deliver:
-        report = replies.deliver_pending(session, case.openid)
-        message = " ".join(part for part in (message, _delivery_message(report)) if part)
+        report = replies.deliver_pending(session, case.resident)
+        message = " ".join(part for part in (message, _delivery_message(case, report)) if part)
     flash(message, "info")
     return redirect(url_for("admin.case_page", number=case.number))
 
 
-def _delivery_message(report: replies.Report) -> str:
+def _delivery_message(case: Case, report: replies.Report) -> str:
     if report.failed:
         return DELIVERY_FLASH[replies.RETRY]
     if report.pushed:
         return DELIVERY_FLASH[replies.PUSHED]
     if report.notified:
         return "居民超过48小时没有发消息，已发送订阅消息提醒；居民发送“进度”即可查看答复。"
-    if current_app.extensions[WECHAT_CLIENT] is None:
+    if not api_enabled(case.account):
         return "本系统未配置微信接口，不能推送：答复等居民发送“进度”时送达。"
     return "居民超过48小时没有发消息：答复等居民发送“进度”时送达，居民再发消息后也会自动推送。"
 

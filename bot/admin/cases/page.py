@@ -38,7 +38,7 @@ from bot.models import Body
 from bot.models.cases import AWAITING_CORRECTION, FEE, STATUS_LABELS, STORED, Attachment, Case
 from bot.models.staff import AuditEntry, Staff
 from bot.staff import audit
-from bot.wechat.api import EXTENSION as WECHAT_CLIENT
+from bot.wechat.api import enabled as api_enabled
 
 AMAP_MARKER = "https://uri.amap.com/marker"
 SEAL_PROBLEM = "加密的联系方式无法解开：服务器的数据密钥（SUNSHINE_DATA_KEY）不对。"
@@ -150,7 +150,7 @@ def render_case(
         stored=STORED,
         delivery_labels=replies.STATE_LABELS,
         undelivered=[r for r in case.replies if r.delivery in (replies.WAITING, replies.RETRY)],
-        can_push=current_app.extensions[WECHAT_CLIENT] is not None,
+        can_push=api_enabled(case.account),
         outcome_label=outcome_label(case.outcome),
         choice_groups=[
             (group, list(members))
@@ -178,7 +178,7 @@ def render_case(
         running_pauses=handling.running_pauses(case),
         fee_sent=any(p.kind == FEE for p in case.pauses),
         filed_that_day=(
-            filed_that_day(session, case.openid, case.received_on) if case.over_daily_limit else 0
+            filed_that_day(session, case.resident, case.received_on) if case.over_daily_limit else 0
         ),
         daily_limit=current_app.config["CASE_DAILY_LIMIT"],
     ), status

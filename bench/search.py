@@ -40,6 +40,7 @@ from bot.content import pdf  # noqa: E402
 from bot.content.indexes import index_of  # noqa: E402
 from bot.content.listing import first_page  # noqa: E402
 from bot.content.reports import report_for  # noqa: E402
+from bot.models import Body  # noqa: E402
 from bot.models.content import Item, bump_catalogue_revision  # noqa: E402
 from bot.seed import seed  # noqa: E402
 from bot.wechat.chat import ChatClient, describe  # noqa: E402
@@ -137,7 +138,7 @@ def measure_size(app: Any, size: int, rounds: int) -> dict[str, Any]:
         for _ in range(rounds):
             for query in QUERIES:
                 engine(index.search, query)
-                handler(first_page, {}, town, query)
+                handler(first_page, {}, session.get_one(Body, town), query)
     client = webhook_client(app)
     for _ in range(rounds):
         for query in QUERIES:

@@ -56,6 +56,7 @@ ACTIONS: dict[str, str] = {
     "staff.disable": "停用账号",
     "staff.enable": "启用账号",
     "staff.list": "查看工作人员名单",
+    "county.escalate": "督办",
     "case.assign": "分派承办人",
     "case.note": "添加内部备注",
     "case.reply": "答复居民",
@@ -114,6 +115,7 @@ DETAIL_LABELS: dict[str, str] = {
     "username": "账号",
     "name": "姓名",
     "role": "角色",
+    "bodies": "所属行政机关及角色",
     "reason": "原因",
     "os_user": "系统用户",
     "minutes": "锁定分钟数",
@@ -148,6 +150,8 @@ DETAIL_LABELS: dict[str, str] = {
     "cases": "办件数",
     "contacts": "含完整联系方式的办件数",
     "command": "命令",
+    "text": "内容",
+    "year": "年度",
 }
 
 

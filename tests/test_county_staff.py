@@ -1,0 +1,311 @@
+"""Staff of several bodies and the county's view: memberships, ``staff add --body``, the
+supervisor role, the league table, 督办 and 汇总 (issue 13, item 4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from itertools import count
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import db
+from bot.admin import accounts
+from bot.annual import county as summaries
+from bot.annual import tables
+from bot.cases import county
+from bot.cases.states import HandlingError
+from bot.models import Body
+from bot.models.cases import (
+    APPLICATION,
+    CLOSED,
+    COMPLAINT,
+    ORGANISATION,
+    PROCESSING,
+    RECEIVED,
+    Case,
+)
+from bot.models.staff import AuditEntry, Staff
+from bot.staff import audit, bodies
+from bot.staff.roles import Role
+from tests.support import PASSWORD, cli, town
+
+#: A Wednesday: its week ends on Sunday 22 March.
+TODAY = date(2026, 3, 18)
+SEQUENCE = count(1)
+
+
+def add_town(session: Session, slug: str, name: str) -> Body:
+    body = bodies.add(session, audit.CLI, slug, name)
+    session.commit()
+    return body
+
+
+def add_case(
+    session: Session, body: Body, kind: str, due: date, status: str = PROCESSING, **fields: object
+) -> Case:
+    n = next(SEQUENCE)
+    prefix = "SQ" if kind == APPLICATION else "TS"
+    case = Case(
+        body_id=body.id,
+        number=f"{prefix}20260301-{n:04d}",
+        kind=kind,
+        category="投诉" if kind == COMPLAINT else None,
+        status=status,
+        submission_id=f"county-test-{n}",
+        openid="o-county-test",
+        created_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC),
+        received_on=date(2026, 3, 1),
+        due_on=due,
+        text=f"第{n}件",
+        **fields,
+    )
+    session.add(case)
+    session.flush()
+    return case
+
+
+def member(session: Session, username: str, role: str, *member_of: Body) -> Staff:
+    staff = accounts.create_staff(session, username, role, PASSWORD, member_of=list(member_of))
+    session.commit()
+    return staff
+
+
+# ---- memberships ----
+
+
+def test_a_member_has_a_role_in_each_of_their_bodies_and_no_other(app: Flask) -> None:
+    with app.app_context():
+        session = db.get_session()
+        first = town(session)
+        second = add_town(session, "xiaozhen", "公主岭市小镇镇")
+        third = add_town(session, "dazhen", "公主岭市大镇镇")
+        wang = member(session, "wang", "handler", first, second)
+
+        assert wang.body_ids == [first.id, second.id]
+        assert wang.role_in(second.id) is Role.HANDLER and wang.role_in(third.id) is None
+        assert wang.can("cases.handle", second.id)
+        assert not wang.can("cases.view", third.id)
+        assert wang.can("cases.handle") and not wang.can("staff.manage")
+
+
+def test_an_account_made_without_naming_bodies_works_in_every_body(app: Flask) -> None:
+    """As an upgraded install's accounts do (migration 0040), and the demo's."""
+    with app.app_context():
+        session = db.get_session()
+        second = add_town(session, "xiaozhen", "公主岭市小镇镇")
+        li = accounts.create_staff(session, "li", "approver", PASSWORD)
+        session.commit()
+        assert li.body_ids == [town(session).id, second.id]
+        assert li.can("items.publish", second.id)
+
+
+def test_the_supervisor_reads_and_escalates_but_never_handles() -> None:
+    allowed = {"cases.view", "audit.view", "county.view", "county.escalate"}
+    for permission in ("cases.handle", "cases.reveal_contact", "items.edit", "office.edit"):
+        assert permission not in allowed
+    assert Role.SUPERVISOR.label == "县级监督"
+    from bot.staff.roles import GRANTS
+
+    assert GRANTS[Role.SUPERVISOR] == allowed
+
+
+# ---- sunshine staff add --body ----
+
+
+def test_staff_add_with_one_body_may_leave_the_body_out(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["staff", "add", "wang", "--role", "clerk"], input=PASSWORD + "\n"
+    )
+    assert result.exit_code == 0, result.output
+    assert "clerk in town" in result.output
+    listing = cli(app, "staff", "list").output
+    assert "town:clerk" in listing and "BODIES:ROLES" in listing
+
+
+def test_staff_add_names_the_bodies_of_a_county(app: Flask) -> None:
+    with app.app_context():
+        session = db.get_session()
+        add_town(session, "xiaozhen", "公主岭市小镇镇")
+        add_town(session, "dazhen", "公主岭市大镇镇")
+    runner = app.test_cli_runner()
+
+    unnamed = runner.invoke(args=["staff", "add", "wang", "--role", "clerk"], input=PASSWORD)
+    assert unnamed.exit_code == 2 and "several bodies" in unnamed.output
+    unknown = runner.invoke(
+        args=["staff", "add", "wang", "--role", "clerk", "--body", "nowhere"], input=PASSWORD
+    )
+    assert unknown.exit_code == 2 and "no body 'nowhere'" in unknown.output
+
+    command = ["staff", "add", "zhou", "--role", "supervisor", "--name", "周监督"]
+    added = runner.invoke(
+        args=[*command, "--body", "xiaozhen", "--body", "dazhen"],
+        input=PASSWORD + "\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert "supervisor in xiaozhen, dazhen" in added.output
+    listing = cli(app, "staff", "list").output
+    assert "xiaozhen:supervisor, dazhen:supervisor" in listing
+    with app.app_context():
+        session = db.get_session()
+        zhou = accounts.get(session, "zhou")
+        assert [bodies.by_slug(session, s).id for s in ("xiaozhen", "dazhen")] == zhou.body_ids
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "staff.create")).one()
+        assert entry.details["bodies"] == "xiaozhen:supervisor, dazhen:supervisor"
+
+
+# ---- the league table ----
+
+
+def test_the_league_table_counts_each_towns_open_overdue_and_due_this_week(app: Flask) -> None:
+    with app.app_context():
+        session = db.get_session()
+        first = town(session)
+        second = add_town(session, "xiaozhen", "公主岭市小镇镇")
+        quiet = add_town(session, "dazhen", "公主岭市大镇镇")
+        # The first town: one overdue application, one due on Sunday, one next week.
+        add_case(session, first, APPLICATION, TODAY - timedelta(days=1))
+        add_case(session, first, APPLICATION, date(2026, 3, 22))
+        add_case(session, first, APPLICATION, date(2026, 3, 23))
+        # The second: two overdue (a complaint not yet accepted counts by its 15 days),
+        # one due today, and a closed one that counts nowhere.
+        add_case(session, second, APPLICATION, TODAY - timedelta(days=10))
+        add_case(
+            session,
+            second,
+            COMPLAINT,
+            TODAY + timedelta(days=40),
+            status=RECEIVED,
+            accept_due_on=TODAY - timedelta(days=2),
+        )
+        add_case(session, second, COMPLAINT, TODAY)
+        add_case(
+            session, second, APPLICATION, TODAY - timedelta(days=30), status=CLOSED, outcome="1"
+        )
+        session.commit()
+
+        rows = county.league_table(session, [first, second, quiet], TODAY)
+        figures = [(r.body.slug, r.open, r.overdue, r.due_this_week) for r in rows]
+        assert figures == [
+            ("xiaozhen", 3, 2, 1),
+            ("town", 3, 1, 1),
+            ("dazhen", 0, 0, 0),
+        ]
+        by_open = county.league_table(session, [first, second, quiet], TODAY, sort="name")
+        assert [r.body.slug for r in by_open] == sorted(
+            ["xiaozhen", "town", "dazhen"], key=lambda s: bodies.by_slug(session, s).name
+        )
+
+
+# ---- 督办 ----
+
+
+def test_an_escalation_is_recorded_and_audited_in_the_domain(app: Flask) -> None:
+    with app.app_context():
+        session = db.get_session()
+        first = town(session)
+        second = add_town(session, "xiaozhen", "公主岭市小镇镇")
+        case = add_case(session, second, APPLICATION, TODAY - timedelta(days=3))
+        zhou = member(session, "zhou", "supervisor", first, second)
+        clerk = member(session, "wang", "clerk", second)
+
+        notice = county.escalate(session, zhou, second, "  请于本周内答复  ", case)
+        county.escalate(session, zhou, second, "小镇镇超期件较多，请加快办理")
+        session.commit()
+
+        assert (notice.text, notice.case_id, notice.sender.username) == (
+            "请于本周内答复",
+            case.id,
+            "zhou",
+        )
+        [about_case] = county.escalations(session, [second.id], case=case)
+        assert about_case.id == notice.id
+        assert len(county.escalations(session, [second.id])) == 2
+        assert county.escalations(session, [first.id]) == []
+        entries = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "county.escalate")
+        ).all()
+        assert [(e.actor, e.target_type, e.target_id, e.body_id) for e in entries] == [
+            ("zhou", "case", case.number, second.id),
+            ("zhou", "body", "xiaozhen", second.id),
+        ]
+        with pytest.raises(HandlingError):
+            county.escalate(session, clerk, second, "我也来督办")
+        with pytest.raises(HandlingError):
+            county.escalate(session, zhou, second, "   ")
+
+
+# ---- 汇总 ----
+
+
+def close_application(session: Session, body: Body, outcome: str, **fields: object) -> None:
+    add_case(
+        session,
+        body,
+        APPLICATION,
+        date(2026, 3, 20),
+        status=CLOSED,
+        outcome=outcome,
+        closed_on=date(2026, 3, 10),
+        **fields,
+    )
+
+
+def test_the_county_summary_is_the_sum_of_its_towns_tables(app: Flask) -> None:
+    staff_now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    with app.app_context():
+        session = db.get_session()
+        first = town(session)
+        second = add_town(session, "xiaozhen", "公主岭市小镇镇")
+        admin = member(session, "li", "admin", first, second)
+        close_application(session, first, "1")
+        close_application(session, first, "1", applicant_kind=ORGANISATION)
+        add_case(session, first, APPLICATION, date(2027, 1, 20))  # carried forward
+        close_application(session, second, "1")
+        tables.save_figures(
+            session, first.id, 2026, {"fees.amount": Decimal("1.2345")}, admin, staff_now
+        )
+        tables.save_figures(
+            session,
+            second.id,
+            2026,
+            {"fees.amount": Decimal("0.5"), "licensing.decisions": Decimal(7)},
+            admin,
+            staff_now,
+        )
+        session.commit()
+
+        result = summaries.summary(session, [first, second], 2026)
+        own = {t.body.slug: t.tables.tables for t in result.towns}
+
+        def cell(found: list[tables.Table], title: str, label: str, column: int) -> object:
+            table = next(t for t in found if t["title"].startswith(title))
+            return next(row for row in table["rows"] if row[0] == label)[column]
+
+        new, total = tables.NEW, -1
+        assert cell(own["town"], "三", new, total) == 3
+        assert cell(own["xiaozhen"], "三", new, total) == 1
+        assert cell(result.tables, "三", new, total) == 4
+        assert cell(result.tables, "三", tables.CARRIED_FORWARD, total) == 1
+        assert cell(
+            result.tables, "二、主动公开政府信息情况（第二十条第（八）项）", "行政事业性收费", 1
+        ) == (1.7345)
+        assert (
+            cell(result.tables, "二、主动公开政府信息情况（第二十条第（五）项）", "行政许可", 1)
+            == 7
+        )
+        assert result.balanced
+        # Every cell of every table is the sum of the towns' own.
+        for index, summed in enumerate(result.tables):
+            for row_index, row in enumerate(summed["rows"]):
+                for column, value in enumerate(row[1:], 1):
+                    parts = [own[s][index]["rows"][row_index][column] for s in own]
+                    if value == "":
+                        assert parts == ["", ""]
+                    else:
+                        assert value == pytest.approx(sum(parts))
+        # Each town's own tables are unchanged by being summed.
+        assert tables.compute(session, second.id, 2026).tables == own["xiaozhen"]

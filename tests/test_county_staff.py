@@ -1,18 +1,22 @@
 """Staff of several bodies and the county's view: memberships, ``staff add --body``, the
-supervisor role, the league table, 督办 and 汇总 (issue 13, item 4)."""
+supervisor role, the league table, 督办 and 汇总 (issue 13, item 4): the domain functions,
+then the supervisor's console pages."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from itertools import count
 
 import pytest
 from flask import Flask
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot import db
+from bot import clock, db
 from bot.admin import accounts
 from bot.annual import county as summaries
 from bot.annual import tables
@@ -31,7 +35,7 @@ from bot.models.cases import (
 from bot.models.staff import AuditEntry, Staff
 from bot.staff import audit, bodies
 from bot.staff.roles import Role
-from tests.support import PASSWORD, cli, town
+from tests.support import PASSWORD, Console, audit_entries, cli, post, town, visible_text
 
 #: A Wednesday: its week ends on Sunday 22 March.
 TODAY = date(2026, 3, 18)
@@ -309,3 +313,153 @@ def test_the_county_summary_is_the_sum_of_its_towns_tables(app: Flask) -> None:
                         assert value == pytest.approx(sum(parts))
         # Each town's own tables are unchanged by being summed.
         assert tables.compute(session, second.id, 2026).tables == own["xiaozhen"]
+
+
+# ---- the supervisor's console ----
+
+
+@pytest.fixture
+def towns(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Two towns with cases, a supervisor of both, a handler of each; today is ``TODAY``."""
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    with app.app_context():
+        session = db.get_session()
+        first = town(session)
+        second = add_town(session, "xiaozhen", "公主岭市小镇镇人民政府")
+        late = add_case(session, first, APPLICATION, TODAY - timedelta(days=1))
+        add_case(session, second, APPLICATION, TODAY - timedelta(days=4))
+        add_case(session, second, COMPLAINT, TODAY - timedelta(days=2))
+        add_case(session, second, APPLICATION, TODAY + timedelta(days=2))
+        session.commit()
+        member(session, "zhou", "supervisor", first, second)
+        member(session, "wang", "handler", first)
+        member(session, "chen", "handler", second)
+        return {"first": first.name, "second": second.name, "late": late.number}
+
+
+def logged_in(app: Flask, username: str) -> Console:
+    console = Console(app)
+    console.login(username)
+    return console
+
+
+def league_rows(page: str) -> list[list[str]]:
+    body = page.split('id="league-table"')[1].split("</tbody>")[0].split("<tbody>")[1]
+    return [visible_text(row).split()[:4] for row in body.split("</tr>") if "<th" in row]
+
+
+def test_the_league_table_ranks_the_supervisors_towns_by_overdue(app, towns):
+    zhou = logged_in(app, "zhou")
+    page = zhou.page("/admin/county")
+    assert "全县办件统计" in page
+    assert league_rows(page) == [
+        [towns["second"], "3", "2", "1"],
+        [towns["first"], "1", "1", "0"],
+    ]
+    by_open = league_rows(zhou.page("/admin/county?sort=name"))
+    assert [row[0] for row in by_open] == sorted([towns["first"], towns["second"]])
+
+
+def test_the_county_pages_are_the_supervisors_only(app, towns):
+    wang = logged_in(app, "wang")
+    assert "全县" not in visible_text(wang.page("/admin"))
+    assert wang.client.get("/admin/county").status_code == 403
+    assert wang.client.get("/admin/county/summary/2025").status_code == 403
+    response = post(wang, "/admin/county/escalate", body="1", text="我来督办")
+    assert response.status_code == 403
+    assert audit_entries(app, "county.escalate") == []
+
+
+def test_escalation_reaches_the_towns_inbox_digest_and_case_page(app, towns):
+    zhou = logged_in(app, "zhou")
+    with app.app_context():
+        first = town(db.get_session())
+    response = post(
+        zhou,
+        "/admin/county/escalate",
+        body=str(first.id),
+        number=towns["late"],
+        text="该件已超期，请今天内答复",
+    )
+    assert response.status_code == 302
+    post(zhou, "/admin/county/escalate", body=str(first.id), text="本镇超期件较多，请本周清零")
+
+    wang = logged_in(app, "wang")
+    case_page = visible_text(wang.page(f"/admin/cases/{towns['late']}"))
+    assert "县级督办" in case_page and "该件已超期，请今天内答复" in case_page
+    assert "本镇超期件较多" not in case_page  # a town's notice is not about this case
+    inbox = visible_text(wang.page("/admin/cases"))
+    assert "该件已超期，请今天内答复" in inbox and "本镇超期件较多，请本周清零" in inbox
+    assert "本镇超期件较多，请本周清零" in visible_text(wang.page("/admin/digest"))
+    # The other town's handler sees none of it.
+    chen = logged_in(app, "chen")
+    assert "本镇超期件较多" not in visible_text(chen.page("/admin/cases"))
+    [on_case, on_town] = audit_entries(app, "county.escalate")
+    assert (on_case.target_type, on_case.target_id) == ("case", towns["late"])
+    assert (on_town.actor, on_town.target_type) == ("zhou", "body")
+    assert "本镇超期件较多" in visible_text(zhou.page("/admin/county"))
+
+
+def test_escalating_to_a_town_or_case_not_supervised_is_not_found(app, towns):
+    with app.app_context():
+        session = db.get_session()
+        elsewhere = add_town(session, "dazhen", "公主岭市大镇镇人民政府")
+        first = town(session)
+    zhou = logged_in(app, "zhou")
+    assert post(zhou, "/admin/county/escalate", body=str(elsewhere.id), text="x").status_code == 404
+    assert post(zhou, "/admin/county/escalate", body="999", text="x").status_code == 404
+    missing = post(
+        zhou, "/admin/county/escalate", body=str(first.id), number="SQ20990101-0001", text="x"
+    )
+    assert missing.status_code == 404
+    assert audit_entries(app, "county.escalate") == []
+
+
+def test_a_supervisor_reads_a_case_but_cannot_act_on_it(app, towns):
+    zhou = logged_in(app, "zhou")
+    page = zhou.page(f"/admin/cases/{towns['late']}")
+    assert towns["late"] in page and "发出督办" in page
+    for form in ("/assign", "/reply", "/close", "/note"):
+        assert f"/admin/cases/{towns['late']}{form}" not in page
+    for action in ("assign", "reply", "close", "note"):
+        response = post(zhou, f"/admin/cases/{towns['late']}/{action}", text="试试", reply="试试")
+        assert response.status_code in (403, 404), action
+    with app.app_context():
+        actions = set(db.get_session().scalars(select(AuditEntry.action)))
+    assert not {action for action in actions if action.startswith("case.")}
+
+
+def test_the_county_summary_page_and_exports_add_up_the_towns(app, towns, monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: date(2027, 1, 15))
+    with app.app_context():
+        session = db.get_session()
+        first = town(session)
+        second = bodies.by_slug(session, "xiaozhen")
+        admin = member(session, "li", "admin", first, second)
+        close_application(session, first, "1")
+        close_application(session, second, "1")
+        tables.save_figures(
+            session, first.id, 2026, {"licensing.decisions": Decimal(3)}, admin, clock.now()
+        )
+        tables.save_figures(
+            session, second.id, 2026, {"licensing.decisions": Decimal(4)}, admin, clock.now()
+        )
+        session.commit()
+    zhou = logged_in(app, "zhou")
+
+    page = visible_text(zhou.page("/admin/county/summary/2026"))
+    assert "全县统计汇总" in page and towns["first"] in page and towns["second"] in page
+    assert "校验通过" in page
+
+    exported = zhou.client.get("/admin/county/summary/2026.csv")
+    assert exported.status_code == 200
+    assert "county-summary-tables-2026.csv" in exported.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert ["行政许可", "7"] in rows
+    new = next(row for row in rows if row and row[0] == tables.NEW)
+    # Two closed applications this year, plus the three still open filed on 1 March 2026.
+    assert new[-1] == "5"
+
+    workbook = load_workbook(io.BytesIO(zhou.client.get("/admin/county/summary/2026.xlsx").data))
+    rows_in_sheet = list(workbook.active.iter_rows(values_only=True))
+    assert any(row[0] == "行政许可" and row[1] == 7 for row in rows_in_sheet)

@@ -77,6 +77,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(
         "操作日志", "admin.audit_log", "audit.view", "谁在什么时候做了什么，只能查看，不能修改"
     ),
+    NavEntry("全县", "admin.county_league", "county.view", "各乡镇办件统计、督办、年报统计汇总"),
     NavEntry(
         "单位信息", "admin.office", "office.edit", "联系方式、答复书落款的行政机关、行政复议机关"
     ),

@@ -61,7 +61,7 @@ class Staff(Base):
 
     #: The bodies the member works in, with their role in each.
     memberships: Mapped[list[StaffMembership]] = relationship(
-        lazy="selectin", order_by="StaffMembership.body_id", cascade="all, delete-orphan"
+        order_by="StaffMembership.body_id", cascade="all, delete-orphan"
     )
 
     @property

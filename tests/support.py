@@ -12,7 +12,7 @@ import io
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -330,10 +330,13 @@ def add_staff(
     *,
     name: str | None = None,
     password: str = PASSWORD,
+    member_of: Sequence[str] | None = None,
 ) -> int:
+    """A staff account, with ``role`` in the bodies of these slugs (None: every body)."""
     with app.app_context():
         session = db.get_session()
-        staff = accounts.create_staff(session, username, role, password, name)
+        chosen = None if member_of is None else [bodies.chosen(session, s) for s in member_of]
+        staff = accounts.create_staff(session, username, role, password, name, chosen)
         session.commit()
         return staff.id
 
@@ -388,8 +391,14 @@ def from_address(app: Flask, address: str) -> Console:
     return console
 
 
-def logged_in(app: Flask, username: str, role: str, name: str | None = None) -> Console:
-    add_staff(app, username, role, name=name)
+def logged_in(
+    app: Flask,
+    username: str,
+    role: str,
+    name: str | None = None,
+    member_of: Sequence[str] | None = None,
+) -> Console:
+    add_staff(app, username, role, name=name, member_of=member_of)
     console = Console(app)
     console.login(username)
     return console

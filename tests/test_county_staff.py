@@ -21,6 +21,7 @@ from bot.admin import accounts
 from bot.annual import county as summaries
 from bot.annual import tables
 from bot.cases import county
+from bot.cases.media import media_dir
 from bot.cases.states import HandlingError
 from bot.models import Body
 from bot.models.cases import (
@@ -30,9 +31,11 @@ from bot.models.cases import (
     ORGANISATION,
     PROCESSING,
     RECEIVED,
+    STORED,
+    Attachment,
     Case,
 )
-from bot.models.staff import AuditEntry, Staff
+from bot.models.staff import AuditEntry, Staff, StaffMembership
 from bot.staff import audit, bodies
 from bot.staff.roles import Role
 from tests.support import PASSWORD, Console, audit_entries, cli, post, town, visible_text
@@ -463,3 +466,93 @@ def test_the_county_summary_page_and_exports_add_up_the_towns(app, towns, monkey
     workbook = load_workbook(io.BytesIO(zhou.client.get("/admin/county/summary/2026.xlsx").data))
     rows_in_sheet = list(workbook.active.iter_rows(values_only=True))
     assert any(row[0] == "行政许可" and row[1] == 7 for row in rows_in_sheet)
+
+
+# ---- each town's staff see their town's records only ----
+
+
+@pytest.fixture
+def apart(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Town B's case with a stored photo and its audit entries; staff of A, of B, of both."""
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    with app.app_context():
+        session = db.get_session()
+        first = town(session)
+        second = add_town(session, "xiaozhen", "公主岭市小镇镇人民政府")
+        theirs = add_case(session, second, APPLICATION, TODAY + timedelta(days=5))
+        ours = add_case(session, first, APPLICATION, TODAY + timedelta(days=5))
+        folder = media_dir(app)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "b-photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 a photo")
+        photo = Attachment(
+            case_id=theirs.id,
+            media_id="m-1",
+            stored_file="b-photo.jpg",
+            fetch_state=STORED,
+            created_at=clock.now(),
+        )
+        session.add(photo)
+        session.commit()
+        member(session, "wang", "approver", first)
+        member(session, "chen", "approver", second)
+        both = member(session, "li", "handler", first)
+        both.memberships.append(StaffMembership(body_id=second.id, role="clerk"))
+        session.commit()
+        return {
+            "theirs": theirs.number,
+            "ours": ours.number,
+            "photo": f"/admin/cases/{theirs.number}/photos/{photo.id}",
+            "second_id": str(second.id),
+        }
+
+
+def test_a_town_b_photo_is_town_b_staffs_to_see(app, apart):
+    assert logged_in(app, "chen").client.get(apart["photo"]).status_code == 200
+
+
+def test_a_clerk_of_town_a_finds_nothing_of_town_b(app, apart):
+    wang = logged_in(app, "wang")
+    theirs = apart["theirs"]
+    for path in (
+        f"/admin/cases/{theirs}",
+        f"/admin/cases/{theirs}/formal",
+        f"/admin/cases/{theirs}/formal.pdf",
+        apart["photo"],
+        # Town A's case number with town B's photo, and B named in the address.
+        apart["photo"].replace(theirs, apart["ours"]),
+        f"/admin/cases/{theirs}?body=xiaozhen",
+        "/admin/audit?body=xiaozhen",
+        "/admin/annual/2025.csv?body=xiaozhen",
+    ):
+        assert wang.client.get(path).status_code == 404, path
+    assert post(wang, f"/admin/cases/{theirs}/reveal").status_code == 404
+    assert post(wang, "/admin/body", body=apart["second_id"]).status_code == 404
+    assert theirs not in wang.page("/admin/cases?status=all")
+
+
+def test_the_audit_log_of_town_a_holds_nothing_about_town_b(app, apart):
+    chen = logged_in(app, "chen")
+    assert post(chen, f"/admin/cases/{apart['theirs']}/reveal").status_code in (200, 302)
+    with app.app_context():
+        [entry] = audit_entries(app, "case.reveal_contact")
+        assert entry.body_id == int(apart["second_id"])
+    assert apart["theirs"] in logged_in(app, "chen").page("/admin/audit")
+    assert apart["theirs"] not in logged_in(app, "wang").page("/admin/audit")
+
+
+def test_a_member_of_two_towns_works_in_one_at_a_time_with_its_role(app, apart):
+    li = logged_in(app, "li")
+    home = li.page("/admin")
+    assert "切换" in home and "承办人" in home  # a handler in the first town
+    assert li.client.get(f"/admin/cases/{apart['theirs']}").status_code == 404
+
+    switched = post(li, "/admin/body", body=apart["second_id"])
+    assert switched.status_code == 302
+    page = li.page(f"/admin/cases/{apart['theirs']}")
+    assert apart["theirs"] in page and "登记员" in page  # a clerk there: no handling
+    assert f"/admin/cases/{apart['theirs']}/assign" not in page
+    assigned = post(li, f"/admin/cases/{apart['theirs']}/assign", assignee="1")
+    assert assigned.status_code == 403
+    # A link naming the body takes them there, as the 督办 notice's does.
+    back = li.page(f"/admin/cases/{apart['ours']}?body=town")
+    assert apart["ours"] in back and "承办人" in back

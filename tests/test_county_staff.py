@@ -556,3 +556,28 @@ def test_a_member_of_two_towns_works_in_one_at_a_time_with_its_role(app, apart):
     # A link naming the body takes them there, as the 督办 notice's does.
     back = li.page(f"/admin/cases/{apart['ours']}?body=town")
     assert apart["ours"] in back and "承办人" in back
+
+
+def test_an_account_of_no_body_sees_its_home_page_and_nothing_else(app):
+    with app.app_context():
+        member(db.get_session(), "zhao", "approver")
+    zhao = logged_in(app, "zhao")
+    home = visible_text(zhao.page("/admin"))
+    assert "还不属于任何行政机关" in home and "可以使用的功能" not in home
+    assert zhao.client.get("/admin/cases").status_code == 404
+    assert zhao.client.get("/admin/audit").status_code == 404
+
+
+def test_the_demo_account_joins_the_bodies_added_since(app):
+    with app.app_context():
+        session = db.get_session()
+        accounts.ensure_demo_account(session)
+        added = add_town(session, "xiaozhen", "公主岭市小镇镇人民政府")
+        accounts.ensure_demo_account(session)
+        assert accounts.get(session, "demo").role_in(added.id) is Role.ADMIN
+
+
+def test_the_audit_log_shows_the_logins_of_the_towns_own_staff_only(app, apart):
+    logged_in(app, "chen")  # town B's
+    page = logged_in(app, "wang").page("/admin/audit")
+    assert "wang" in page and "chen" not in page

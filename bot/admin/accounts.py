@@ -228,7 +228,8 @@ def members(session: Session, actor: Staff | str) -> list[Staff]:
 
 
 def ensure_demo_account(session: Session) -> str:
-    """Create the ``demo`` administrator, or give it a new password; return the password.
+    """Create the ``demo`` administrator of every body, or give it a new password (and the
+    bodies added since); return the password.
 
     For ``sunshine demo`` only (its own SQLite database): each run prints a fresh
     password, since the previous one cannot be read back. Runs in an app context.
@@ -240,6 +241,9 @@ def ensure_demo_account(session: Session) -> str:
     else:
         change_password(staff, audit.CLI, password)
         staff.active = True
+        for body in bodies.listed(session):  # bodies added since the account was made
+            if staff.role_in(body.id) is None:
+                staff.memberships.append(StaffMembership(body_id=body.id, role=staff.role))
     session.commit()
     return password
 

@@ -87,7 +87,7 @@ NAVIGATION: list[NavEntry] = [
 
 def visible_navigation(staff: Staff | None) -> list[NavEntry]:
     """The pages the member's role in the body they work in opens."""
-    if staff is None:
+    if staff is None or not staff.body_ids:
         return []
     return [entry for entry in NAVIGATION if entry.permission is None or may(entry.permission)]
 
@@ -168,7 +168,9 @@ def may(permission: str) -> bool:
 @bp.context_processor
 def _shell() -> dict[str, Any]:
     staff: Staff | None = g.get("staff")
-    office = bodies.default(get_session()) if staff is None else staff_body()
+    # A member of no body yet sees their home page (it says so) and nothing of any body's.
+    working = staff is not None and bool(staff.body_ids)
+    office = staff_body() if working else bodies.default(get_session())
     return {
         "console_name": CONSOLE_NAME,
         "office_name": office.name if office else "",
@@ -218,8 +220,9 @@ def _csrf_refused(_error: CSRFError) -> ResponseReturnValue:
 
 
 def _role_here() -> str:
-    role = g.staff.role_in(staff_body().id)
-    return role.label if role is not None else g.staff.role_label
+    staff: Staff = g.staff
+    role = staff.role_in(staff_body().id)
+    return role.label if role is not None else staff.role_label
 
 
 @bp.errorhandler(PermissionDenied)

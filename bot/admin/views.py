@@ -26,7 +26,7 @@ def home() -> ResponseReturnValue:
     return render_template(
         "admin/home.html",
         pages=[entry for entry in visible_navigation(staff) if entry.endpoint != "admin.home"],
-        permissions=[PERMISSIONS[name] for name in PERMISSIONS if may(name)],
+        permissions=[PERMISSIONS[name] for name in PERMISSIONS if staff.body_ids and may(name)],
         previous_login=datetime.fromisoformat(previous) if previous else None,
     )
 
@@ -42,7 +42,11 @@ def audit_log() -> ResponseReturnValue:
     page = audit.entries(db_session, body_id=body_id, actor=actor, action=action, before=before)
     members = list(db_session.scalars(select(Staff).order_by(Staff.username)))
     named = {member.username: f"{member.display_name}（{member.username}）" for member in members}
-    actors = [*named.items(), *audit.NON_STAFF_ACTORS.items()]
+    ours = [member for member in members if member.role_in(body_id) is not None]
+    actors = [
+        *((member.username, named[member.username]) for member in ours),
+        *audit.NON_STAFF_ACTORS.items(),
+    ]
     targets = {("staff", str(member.id)): named[member.username] for member in members}
     return render_template(
         "admin/audit.html",

@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import get_session
-from bot.models.staff import AuditEntry, Staff
+from bot.models.staff import AuditEntry, Staff, StaffMembership
 from bot.staff.roles import ROLE_LABELS
 
 SYSTEM = "system"
@@ -219,11 +219,17 @@ def entries(
     limit: int = 50,
 ) -> Page:
     """Entries newest first, filtered by actor and action, ``limit`` at a time; with
-    ``body_id``, those about that body's records and those about no body's (logins, staff
-    accounts)."""
+    ``body_id``, those about that body's records and, of those about no body's (logins,
+    staff accounts), the ones its members, the system or a command wrote: another town's
+    staff logging in is that town's business."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
     if body_id is not None:
-        query = query.where(or_(AuditEntry.body_id == body_id, AuditEntry.body_id.is_(None)))
+        members = select(StaffMembership.staff_id).where(StaffMembership.body_id == body_id)
+        bodiless = and_(
+            AuditEntry.body_id.is_(None),
+            or_(AuditEntry.staff_id.is_(None), AuditEntry.staff_id.in_(members)),
+        )
+        query = query.where(or_(AuditEntry.body_id == body_id, bodiless))
     if actor:
         query = query.where(AuditEntry.actor == actor)
     if action:

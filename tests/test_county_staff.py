@@ -8,7 +8,6 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from itertools import count
 
 import pytest
 from flask import Flask
@@ -29,56 +28,28 @@ from bot.models.cases import (
     CLOSED,
     COMPLAINT,
     ORGANISATION,
-    PROCESSING,
     RECEIVED,
     STORED,
     Attachment,
-    Case,
 )
-from bot.models.staff import AuditEntry, Staff, StaffMembership
-from bot.staff import audit, bodies
+from bot.models.staff import AuditEntry, StaffMembership
+from bot.staff import bodies
 from bot.staff.roles import Role
-from tests.support import PASSWORD, Console, audit_entries, cli, post, town, visible_text
+from tests.support import (
+    PASSWORD,
+    Console,
+    add_case,
+    add_town,
+    audit_entries,
+    cli,
+    member,
+    post,
+    town,
+    visible_text,
+)
 
 #: A Wednesday: its week ends on Sunday 22 March.
 TODAY = date(2026, 3, 18)
-SEQUENCE = count(1)
-
-
-def add_town(session: Session, slug: str, name: str) -> Body:
-    body = bodies.add(session, audit.CLI, slug, name)
-    session.commit()
-    return body
-
-
-def add_case(
-    session: Session, body: Body, kind: str, due: date, status: str = PROCESSING, **fields: object
-) -> Case:
-    n = next(SEQUENCE)
-    prefix = "SQ" if kind == APPLICATION else "TS"
-    case = Case(
-        body_id=body.id,
-        number=f"{prefix}20260301-{n:04d}",
-        kind=kind,
-        category="投诉" if kind == COMPLAINT else None,
-        status=status,
-        submission_id=f"county-test-{n}",
-        openid="o-county-test",
-        created_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC),
-        received_on=date(2026, 3, 1),
-        due_on=due,
-        text=f"第{n}件",
-        **fields,
-    )
-    session.add(case)
-    session.flush()
-    return case
-
-
-def member(session: Session, username: str, role: str, *member_of: Body) -> Staff:
-    staff = accounts.create_staff(session, username, role, PASSWORD, member_of=list(member_of))
-    session.commit()
-    return staff
 
 
 # ---- memberships ----

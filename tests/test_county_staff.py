@@ -552,3 +552,15 @@ def test_the_audit_log_shows_the_logins_of_the_towns_own_staff_only(app, apart):
     logged_in(app, "chen")  # town B's
     page = logged_in(app, "wang").page("/admin/audit")
     assert "wang" in page and "chen" not in page
+
+
+def test_sunshine_digest_lists_the_towns_escalations_of_the_week(app, towns):
+    zhou = logged_in(app, "zhou")
+    with app.app_context():
+        first = town(db.get_session())
+    post(zhou, "/admin/county/escalate", body=str(first.id), text="本镇超期件较多，请本周清零")
+
+    printed = cli(app, "digest", "--body", "town").output
+    assert "COUNTY ESCALATIONS (督办) OF THE LAST 7 DAYS" in printed
+    assert "zhou on the body's work: 本镇超期件较多，请本周清零" in printed
+    assert "督办" not in cli(app, "digest", "--body", "xiaozhen").output

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy import case as when
@@ -106,9 +106,15 @@ def escalate(
 
 
 def escalations(
-    session: Session, body_ids: Iterable[int], *, case: Case | None = None, limit: int = 20
+    session: Session,
+    body_ids: Iterable[int],
+    *,
+    case: Case | None = None,
+    since: datetime | None = None,
+    limit: int = 20,
 ) -> list[Escalation]:
-    """The newest 督办 notices to these bodies (about ``case`` only, when given)."""
+    """The newest 督办 notices to these bodies (about ``case`` only, when given; sent at
+    ``since`` or later, when given)."""
     query = (
         select(Escalation)
         .options(selectinload(Escalation.sender), selectinload(Escalation.case))
@@ -118,4 +124,6 @@ def escalations(
     )
     if case is not None:
         query = query.where(Escalation.case_id == case.id)
+    if since is not None:
+        query = query.where(Escalation.sent_at >= since)
     return list(session.scalars(query))

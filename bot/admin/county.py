@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot import clock
 from bot.admin.annual import EXPORTS, FIRST_YEAR, download, header_rows, is_heading, known_year
 from bot.admin.auth import permission_required
-from bot.admin.console import bp
+from bot.admin.console import bp, staff_body
 from bot.annual import county as summaries
 from bot.cases import county
 from bot.cases.states import HandlingError
@@ -33,14 +33,14 @@ def bodies_where(permission: str) -> list[Body]:
 
 @bp.app_template_global("county_notices")
 def county_notices(case: Case | None = None) -> list[Escalation]:
-    """The 督办 notices a page shows: about ``case``, or to the member's bodies (the inbox,
-    the digest)."""
+    """The 督办 notices a page shows: about ``case``, or to the body the member works in
+    (the inbox, the digest)."""
     staff = g.get("staff")
     if staff is None:
         return []
     if case is not None:
         return county.escalations(get_session(), [case.body_id], case=case)
-    return county.escalations(get_session(), staff.body_ids, limit=5)
+    return county.escalations(get_session(), [staff_body().id], limit=5)
 
 
 @bp.get("/county")

@@ -81,14 +81,21 @@ def test_an_account_made_without_naming_bodies_works_in_every_body(app: Flask) -
         assert li.can("items.publish", second.id)
 
 
-def test_the_supervisor_reads_and_escalates_but_never_handles() -> None:
-    allowed = {"cases.view", "audit.view", "county.view", "county.escalate"}
-    for permission in ("cases.handle", "cases.reveal_contact", "items.edit", "office.edit"):
-        assert permission not in allowed
-    assert Role.SUPERVISOR.label == "县级监督"
-    from bot.staff.roles import GRANTS
+def test_the_supervisor_reads_and_escalates_in_its_towns_but_never_handles(app: Flask) -> None:
+    with app.app_context():
+        session = db.get_session()
+        first = town(session)
+        second = add_town(session, "xiaozhen", "公主岭市小镇镇")
+        elsewhere = add_town(session, "dazhen", "公主岭市大镇镇")
+        zhou = member(session, "zhou", "supervisor", first, second)
 
-    assert GRANTS[Role.SUPERVISOR] == allowed
+        assert zhou.role_in(first.id).label == "县级监督"
+        for body in (first, second):
+            for permission in ("cases.view", "audit.view", "county.view", "county.escalate"):
+                assert zhou.can(permission, body.id), permission
+            for permission in ("cases.handle", "cases.reveal_contact", "items.edit", "office.edit"):
+                assert not zhou.can(permission, body.id), permission
+        assert not zhou.can("cases.view", elsewhere.id)
 
 
 # ---- sunshine staff add --body ----

@@ -12,10 +12,11 @@ import io
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import count
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -32,10 +33,10 @@ from bot import create_app, db
 from bot.admin import accounts, auth
 from bot.content.review import Stage, records_of, standing
 from bot.models import Body
-from bot.models.cases import PENDING, Attachment, Case
+from bot.models.cases import APPLICATION, COMPLAINT, PENDING, PROCESSING, Attachment, Case
 from bot.models.content import Item, Report
 from bot.models.staff import AuditEntry, Staff
-from bot.staff import bodies
+from bot.staff import audit, bodies
 from bot.wechat.chat import ChatClient, describe
 from bot.wechat.protocol import Keys
 from tests import fake_wechat
@@ -341,12 +342,56 @@ def add_staff(
     *,
     name: str | None = None,
     password: str = PASSWORD,
+    member_of: Sequence[str] | None = None,
 ) -> int:
+    """A staff account, with ``role`` in the bodies of these slugs (None: every body)."""
     with app.app_context():
         session = db.get_session()
-        staff = accounts.create_staff(session, username, role, password, name)
+        chosen = None if member_of is None else [bodies.chosen(session, s) for s in member_of]
+        staff = accounts.create_staff(session, username, role, password, name, chosen)
         session.commit()
         return staff.id
+
+
+# ---- several towns (tests/test_county_staff.py, tests/test_county_browser.py) ----
+
+CASE_SEQUENCE = count(1)
+
+
+def add_town(session: Session, slug: str, name: str) -> Body:
+    body = bodies.add(session, audit.CLI, slug, name)
+    session.commit()
+    return body
+
+
+def add_case(
+    session: Session, body: Body, kind: str, due: date, status: str = PROCESSING, **fields: object
+) -> Case:
+    n = next(CASE_SEQUENCE)
+    prefix = "SQ" if kind == APPLICATION else "TS"
+    case = Case(
+        body_id=body.id,
+        number=f"{prefix}20260301-{n:04d}",
+        kind=kind,
+        category="投诉" if kind == COMPLAINT else None,
+        status=status,
+        submission_id=f"county-test-{n}",
+        openid="o-county-test",
+        created_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC),
+        received_on=date(2026, 3, 1),
+        due_on=due,
+        text=f"第{n}件",
+        **fields,
+    )
+    session.add(case)
+    session.flush()
+    return case
+
+
+def member(session: Session, username: str, role: str, *member_of: Body) -> Staff:
+    staff = accounts.create_staff(session, username, role, PASSWORD, member_of=list(member_of))
+    session.commit()
+    return staff
 
 
 def staff_row(app: Flask, username: str) -> Staff:
@@ -399,8 +444,14 @@ def from_address(app: Flask, address: str) -> Console:
     return console
 
 
-def logged_in(app: Flask, username: str, role: str, name: str | None = None) -> Console:
-    add_staff(app, username, role, name=name)
+def logged_in(
+    app: Flask,
+    username: str,
+    role: str,
+    name: str | None = None,
+    member_of: Sequence[str] | None = None,
+) -> Console:
+    add_staff(app, username, role, name=name, member_of=member_of)
     console = Console(app)
     console.login(username)
     return console

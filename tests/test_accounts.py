@@ -343,6 +343,6 @@ def test_adding_and_removing_an_account_is_audited_by_the_accounts_module(app: F
         OTHER_APPID,
         "plaintext",
     )
-    assert added.details["bodies"] == ["town"]
+    assert added.details["serves"] == ["town"]
     assert OTHER_TOKEN not in str(added.details) and OTHER_SECRET not in str(added.details)
     assert [e.target_id for e in audit_entries(app, "account.remove")] == [SLUG]

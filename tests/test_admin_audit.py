@@ -46,7 +46,7 @@ def test_staff_add_reads_the_password_from_stdin_and_audits(app):
     )
 
     assert result.exit_code == 0, result.output
-    assert "Created staff account 'wang' (王芳, handler) in town." in result.output
+    assert "Created staff account 'wang' (王芳, handler in town)" in result.output
     assert PASSWORD not in result.output
     [entry] = entries(app, "staff.create")
     assert (entry.actor, entry.staff_id, entry.target_type) == ("cli", None, "staff")
@@ -149,9 +149,10 @@ def test_staff_list_shows_roles_and_states(app):
     result = staff_cli(app, "list")
 
     lines = result.output.splitlines()
-    assert lines[0].split() == ["USERNAME", "ROLE", "STATE", "LAST", "LOGIN", "(BEIJING)", "NAME"]
-    assert lines[1].split() == ["li", "approver", "disabled", "never", "李明"]
-    assert lines[2].split() == ["wang", "handler", "active", "never", "王芳"]
+    header = ["USERNAME", "BODIES:ROLES", "STATE", "LAST", "LOGIN", "(BEIJING)", "NAME"]
+    assert lines[0].split() == header
+    assert lines[1].split() == ["li", "town:approver", "disabled", "never", "李明"]
+    assert lines[2].split() == ["wang", "town:handler", "active", "never", "王芳"]
     assert [entry.details["count"] for entry in entries(app, "staff.list")] == [2]
 
 

@@ -474,22 +474,24 @@ def test_console_pages_are_not_cached_or_framed(client):
 
 #: What each role may do: one test per cell (bot/staff/roles.py).
 EXPECTED = {
-    # permission:               clerk  handler approver admin  head
-    "cases.view": (True, True, True, True, True),
-    "cases.handle": (False, True, True, True, True),
-    "cases.reveal_contact": (False, True, True, True, True),
-    "cases.reveal_reporter": (False, True, True, False, True),
-    "cases.assign_reporter": (False, False, True, False, True),
-    "cases.approve_extension": (False, False, False, False, True),
-    "cases.approve_complaint_extension": (False, False, True, True, True),
-    "items.edit": (True, True, True, True, True),
-    "items.review": (False, False, True, True, True),
-    "items.publish": (False, False, True, True, True),
-    "audit.view": (False, False, True, True, True),
-    "office.edit": (False, False, True, True, True),
-    "staff.manage": (False, False, False, True, False),
+    # permission:               clerk  handler approver admin  head  supervisor
+    "cases.view": (True, True, True, True, True, True),
+    "cases.handle": (False, True, True, True, True, False),
+    "cases.reveal_contact": (False, True, True, True, True, False),
+    "cases.reveal_reporter": (False, True, True, False, True, False),
+    "cases.assign_reporter": (False, False, True, False, True, False),
+    "cases.approve_extension": (False, False, False, False, True, False),
+    "cases.approve_complaint_extension": (False, False, True, True, True, False),
+    "items.edit": (True, True, True, True, True, False),
+    "items.review": (False, False, True, True, True, False),
+    "items.publish": (False, False, True, True, True, False),
+    "audit.view": (False, False, True, True, True, True),
+    "office.edit": (False, False, True, True, True, False),
+    "staff.manage": (False, False, False, True, False, False),
+    "county.view": (False, False, False, False, False, True),
+    "county.escalate": (False, False, False, False, False, True),
 }
-ROLE_ORDER = (Role.CLERK, Role.HANDLER, Role.APPROVER, Role.ADMIN, Role.HEAD)
+ROLE_ORDER = (Role.CLERK, Role.HANDLER, Role.APPROVER, Role.ADMIN, Role.HEAD, Role.SUPERVISOR)
 
 
 @pytest.mark.parametrize(

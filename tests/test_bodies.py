@@ -165,7 +165,7 @@ def test_the_console_and_exports_show_the_staff_members_body_only(county: Flask)
     theirs = file_in_huaide(county, "怀德镇的垃圾没人清")
     ours = file_anonymous_complaint(Resident(county), "毛城子镇的垃圾没人清")
     assert ours == theirs
-    console = logged_in(county, "wang", "approver")
+    console = logged_in(county, "wang", "approver", member_of=["town"])
 
     inbox = console.page("/admin/cases?status=all")
     assert "共 1 件" in inbox and f">{ours}</a>" in inbox

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot import db
 from bot.models import Base, Body, DialogueMark
+from bot.models.staff import Staff
 from tests.support import generated_row
 
 SCRIPTS = ScriptDirectory.from_config(db.alembic_config(None))
@@ -257,3 +258,28 @@ def test_a_database_never_used_gets_no_body_until_one_is_seeded_or_added(
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM body")).scalar_one() == 0
         assert connection.execute(text("SELECT count(*) FROM catalogue_revision")).scalar_one() == 0
+
+
+def test_every_account_of_an_upgraded_install_works_in_its_body_with_its_role(
+    empty_app: Flask,
+) -> None:
+    """0040: staff belong to bodies; an install's accounts keep doing what they did."""
+    engine: Engine = empty_app.extensions["sunshine.engine"]
+    db.upgrade(engine, "0016")
+    seed_new_tables(engine, set())
+    with engine.begin() as connection:
+        staff_id, role = connection.execute(text("SELECT id, role FROM staff")).one()
+        body_id = connection.scalar(text("SELECT id FROM body"))
+
+    db.upgrade(engine)
+
+    with empty_app.app_context():
+        member = db.get_session().get(Staff, staff_id)
+        assert member is not None
+        assert member.body_ids == [body_id] and member.role_in(body_id) == role
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("DELETE FROM staff_membership"))  # the key is free: the role
+        connection.execute(
+            text("INSERT INTO staff_membership (staff_id, body_id, role) VALUES (:s, :b, 'boss')"),
+            {"s": staff_id, "b": body_id},
+        )

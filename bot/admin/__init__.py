@@ -12,6 +12,7 @@ Roles (what each may do) and the audit log are the staff kernel's (``bot.staff``
 - ``cases``, ``dashboard``, ``annual``: applications and complaints (inbox, a case, handling,
   call-backs), supervision (dashboard, printable digest), the annual report's tables;
 - ``formal``: a closed application's formal reply (答复书), previewed, printed, as PDF;
+- ``county``: the county supervisor's league table, 督办 and summary of the annual tables;
 - ``office``: the office's details (contact, authority, reconsideration body);
 - ``cli``: ``sunshine staff add|list|passwd|disable|enable``.
 
@@ -32,6 +33,7 @@ def init_app(app: Flask) -> None:
         auth,
         cases,
         cli,
+        county,
         dashboard,
         formal,
         items,

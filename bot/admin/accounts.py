@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -38,8 +39,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.models.staff import Staff
-from bot.staff import audit
+from bot.models import Body
+from bot.models.staff import Staff, StaffMembership
+from bot.staff import audit, bodies
 from bot.staff.roles import Role
 from bot.store import KEY_PREFIX
 
@@ -132,9 +134,11 @@ def create_staff(
     role: Role | str,
     password: str,
     display_name: str | None = None,
+    member_of: Sequence[Body] | None = None,
 ) -> Staff:
-    """Add an active account (flushed, so it has an id; the caller commits); no audit entry:
-    the action is ``add_account``."""
+    """Add an active account with ``role`` in each body of ``member_of`` (None: every body,
+    as an upgraded install's accounts are; flushed, so it has an id; the caller commits);
+    no audit entry: the action is ``add_account``."""
     username = check_username(username)
     if find(session, username) is not None:
         raise AccountError(f"a staff account '{username}' already exists")
@@ -153,6 +157,8 @@ def create_staff(
         password_hash=hash_password(password),
         active=True,
     )
+    for body in bodies.listed(session) if member_of is None else member_of:
+        staff.memberships.append(StaffMembership(body_id=body.id, role=role.value))
     session.add(staff)
     session.flush()
     return staff
@@ -172,9 +178,11 @@ def add_account(
     role: Role | str,
     password: str,
     display_name: str | None = None,
+    member_of: Sequence[Body] | None = None,
 ) -> Staff:
-    """Create an active account and write ``staff.create`` (the caller commits)."""
-    staff = create_staff(session, username, role, password, display_name)
+    """Create an active account, a member of ``member_of`` (None: every body), and write
+    ``staff.create`` (the caller commits)."""
+    staff = create_staff(session, username, role, password, display_name, member_of)
     audit.record(
         actor,
         "staff.create",
@@ -183,8 +191,15 @@ def add_account(
         username=staff.username,
         name=staff.display_name,
         role=staff.role,
+        bodies=membership_text(session, staff),
     )
     return staff
+
+
+def membership_text(session: Session, staff: Staff) -> str:
+    """The member's bodies and roles in one line: ``town-a:handler, town-b:clerk``."""
+    slugs = {body.id: body.slug for body in bodies.listed(session)}
+    return ", ".join(f"{slugs[m.body_id]}:{m.role}" for m in staff.memberships)
 
 
 def change_password(staff: Staff, actor: Staff | str, password: str) -> None:
@@ -213,7 +228,8 @@ def members(session: Session, actor: Staff | str) -> list[Staff]:
 
 
 def ensure_demo_account(session: Session) -> str:
-    """Create the ``demo`` administrator, or give it a new password; return the password.
+    """Create the ``demo`` administrator of every body, or give it a new password (and the
+    bodies added since); return the password.
 
     For ``sunshine demo`` only (its own SQLite database): each run prints a fresh
     password, since the previous one cannot be read back. Runs in an app context.
@@ -225,6 +241,9 @@ def ensure_demo_account(session: Session) -> str:
     else:
         change_password(staff, audit.CLI, password)
         staff.active = True
+        for body in bodies.listed(session):  # bodies added since the account was made
+            if staff.role_in(body.id) is None:
+                staff.memberships.append(StaffMembership(body_id=body.id, role=staff.role))
     session.commit()
     return password
 

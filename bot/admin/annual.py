@@ -62,7 +62,7 @@ def is_heading(row: list[object]) -> bool:
     return all(value == "" for value in row[1:])
 
 
-def _year(year: int) -> int:
+def known_year(year: int) -> int:
     if not FIRST_YEAR <= year <= clock.today().year:
         abort(404)
     return year
@@ -79,7 +79,7 @@ def annual_index() -> ResponseReturnValue:
 @bp.get("/annual/<int:year>")
 @permission_required("cases.view")
 def annual_year(year: int) -> ResponseReturnValue:
-    return _year_page(_year(year))
+    return _year_page(known_year(year))
 
 
 def _year_page(year: int, errors: list[str] | None = None) -> ResponseReturnValue:
@@ -110,12 +110,17 @@ def annual_export(year: int, fmt: str) -> ResponseReturnValue:
     if fmt not in EXPORTS:
         abort(404)
     session = get_session()
-    year = _year(year)
+    year = known_year(year)
     body_id = staff_body().id
     tables = [
         *annual.statutory_tables(session, body_id, year),
         narrative.fees_table(narrative.fees_collected(session, body_id, year)),
     ]
+    return download(tables, year, fmt, f"annual-report-tables-{year}")
+
+
+def download(tables: list[annual.Table], year: int, fmt: str, name: str) -> Response:
+    """The tables as a CSV (``fmt`` "csv") or XLSX attachment named ``name.fmt``."""
     if fmt == "csv":
         text = io.StringIO(newline="")
         writers.write_csv(tables, text)
@@ -126,8 +131,7 @@ def annual_export(year: int, fmt: str) -> ResponseReturnValue:
         writers.write_xlsx(tables, buffer, year=year)
         body = buffer.getvalue()
     response = Response(body, mimetype=EXPORTS[fmt])
-    filename = f"annual-report-tables-{year}.{fmt}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
 
@@ -143,9 +147,9 @@ def annual_figures(year: int) -> ResponseReturnValue:
         except AnnualError as error:
             problems.append(str(error))
     if problems:
-        return _year_page(_year(year), errors=problems)
+        return _year_page(known_year(year), errors=problems)
     changed = annual.save_figures(
-        session, staff_body().id, _year(year), values, g.staff, clock.now()
+        session, staff_body().id, known_year(year), values, g.staff, clock.now()
     )
     session.commit()
     flash(f"已保存{len(changed)}项数据。" if changed else "数据没有变化。", "info")
@@ -180,7 +184,7 @@ def annual_appeal_add(year: int) -> ResponseReturnValue:
         )
     except AnnualError as error:
         session.rollback()
-        return _year_page(_year(year), errors=[str(error)])
+        return _year_page(known_year(year), errors=[str(error)])
     session.commit()
     flash(f"已登记{APPEAL_KINDS[appeal.kind]}（{appeal.filed_on.year}年度）。", "info")
     return redirect(url_for("admin.annual_year", year=appeal.filed_on.year) + "#table-four")

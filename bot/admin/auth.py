@@ -37,7 +37,7 @@ from wtforms.validators import DataRequired, Length
 from bot import clock
 from bot.admin import accounts
 from bot.admin.accounts import LockoutPolicy, LoginAttempt, Outcome
-from bot.admin.console import PermissionDenied, bp, csrf
+from bot.admin.console import PermissionDenied, bp, csrf, may
 from bot.db import get_session
 from bot.models.staff import Staff
 from bot.staff.roles import check_permission
@@ -164,13 +164,14 @@ def login_required(view: View[Params]) -> View[Params]:
 
 
 def permission_required(permission: str) -> Callable[[View[Params]], View[Params]]:
-    """Allow members whose role grants ``permission``; others get a 403 page saying who may."""
+    """Allow members whose role in the body they work in grants ``permission``; others get a
+    403 page saying who may."""
     check_permission(permission)
 
     def decorate(view: View[Params]) -> View[Params]:
         @functools.wraps(view)
         def wrapped(*args: Params.args, **kwargs: Params.kwargs) -> ResponseReturnValue:
-            if not g.staff.can(permission):
+            if not may(permission):
                 raise PermissionDenied(permission)
             return view(*args, **kwargs)
 

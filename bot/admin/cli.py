@@ -3,6 +3,8 @@
 A password is never an argument (it would stay in the shell history and show in
 ``ps``): it is asked for twice at a hidden prompt, or read as one line from stdin
 when stdin is not a terminal (``echo "$PW" | sunshine staff add wang --role handler``).
+``staff add`` names the bodies the member works in (``--body SLUG``, repeated), with the
+role in each; with a single body in the deployment it may be left out.
 Every command that changes an account, and the listing, writes an audit entry
 with the actor ``cli``.
 """
@@ -21,10 +23,9 @@ from bot.admin import accounts
 from bot.admin.accounts import AccountError
 from bot.admin.console import beijing_time
 from bot.db import get_session
-from bot.models import Body
 from bot.models.staff import Staff
 from bot.staff import audit
-from bot.staff.cli import body_option
+from bot.staff.bodies import BodyProblem, chosen
 from bot.staff.roles import Role
 from bot.store import get_redis
 
@@ -75,29 +76,40 @@ def _failed(error: AccountError) -> click.ClickException:
     type=click.Choice([role.value for role in Role]),
     help="What the account may do (see bot/staff/roles.py).",
 )
+@click.option(
+    "--body",
+    "body_slugs",
+    metavar="SLUG",
+    multiple=True,
+    help="A body they work in, with that role (repeat for several; `sunshine body list`). "
+    "May be left out while there is a single body.",
+)
 @click.option("--name", "display_name", help="The name shown in the console, e.g. 王芳.")
 @with_appcontext
-@body_option
-def add_command(username: str, role: str, display_name: str | None, body: Body) -> None:
-    """Create an account working in a body; the password is asked for (or read from stdin).
-
-    Until staff belong to bodies, every account works in the default body: --body only
-    checks the body named (and is needed once there are several).
-    """
+def add_command(
+    username: str, role: str, body_slugs: tuple[str, ...], display_name: str | None
+) -> None:
+    """Create an account working in the bodies named; the password is asked for (or read
+    from stdin)."""
     session = get_session()
+    try:
+        member_of = [chosen(session, slug) for slug in dict.fromkeys(body_slugs or [None])]
+    except BodyProblem as problem:
+        raise click.UsageError(str(problem)) from problem
     try:
         username = accounts.check_username(username)
         if accounts.find(session, username) is not None:
             raise AccountError(f"a staff account '{username}' already exists")
         password = read_password(username)
-        staff = accounts.add_account(session, audit.CLI, username, role, password, display_name)
+        staff = accounts.add_account(
+            session, audit.CLI, username, role, password, display_name, member_of
+        )
     except AccountError as error:
         raise _failed(error) from error
     session.commit()
     click.echo(
-        f"Created staff account '{staff.username}' ({staff.display_name}, {staff.role}) "
-        f"in {body.slug}. "
-        "They can log in at /admin/login."
+        f"Created staff account '{staff.username}' ({staff.display_name}, {staff.role} in "
+        f"{', '.join(body.slug for body in member_of)}). They can log in at /admin/login."
     )
 
 
@@ -112,7 +124,7 @@ def list_command() -> None:
         click.echo("No staff accounts yet. Create one with: sunshine staff add USER --role admin")
         return
     now = clock.now()
-    rows = [("USERNAME", "ROLE", "STATE", "LAST LOGIN (BEIJING)", "NAME")]
+    rows = [("USERNAME", "BODIES:ROLES", "STATE", "LAST LOGIN (BEIJING)", "NAME")]
     for member in members:
         if not member.active:
             state = "disabled"
@@ -122,7 +134,7 @@ def list_command() -> None:
         rows.append(
             (
                 member.username,
-                member.role,
+                accounts.membership_text(session, member) or f"(no body):{member.role}",
                 state,
                 beijing_time(member.last_login_at) or "never",
                 member.display_name,

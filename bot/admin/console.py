@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Flask, abort, g, render_template, request
+from flask import session as cookie
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import Forbidden
@@ -77,6 +78,7 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(
         "操作日志", "admin.audit_log", "audit.view", "谁在什么时候做了什么，只能查看，不能修改"
     ),
+    NavEntry("全县", "admin.county_league", "county.view", "各乡镇办件统计、督办、年报统计汇总"),
     NavEntry(
         "单位信息", "admin.office", "office.edit", "联系方式、答复书落款的行政机关、行政复议机关"
     ),
@@ -84,11 +86,10 @@ NAVIGATION: list[NavEntry] = [
 
 
 def visible_navigation(staff: Staff | None) -> list[NavEntry]:
-    if staff is None:
+    """The pages the member's role in the body they work in opens."""
+    if staff is None or not staff.body_ids:
         return []
-    return [
-        entry for entry in NAVIGATION if entry.permission is None or staff.can(entry.permission)
-    ]
+    return [entry for entry in NAVIGATION if entry.permission is None or may(entry.permission)]
 
 
 class PermissionDenied(Forbidden):
@@ -118,30 +119,73 @@ def _beijing_filter(moment: datetime | None) -> str:
     return beijing_time(moment)
 
 
+#: The body a member with several works in, kept in their console session.
+WORKING_BODY = "admin.body_id"
+
+
 def staff_body() -> Body:
-    """The body whose records and settings the console shows and changes: the body the
-    member works in. Until staff belong to bodies, the default body (a 404 without one)."""
+    """The body whose records and settings the console shows and changes: the one the member
+    works in now. A member of several picks it (``/admin/body``, or ``?body=SLUG`` on a
+    link: a body they do not belong to is not found), else their first. A 404 for a member
+    of no body: nothing of any body's is theirs to see."""
     body: Body | None = g.get("body")
     if body is None:
-        body = bodies.default(get_session())
-        if body is None:
-            abort(404)
+        body = _working_body()
         g.body = body
     return body
+
+
+def _working_body() -> Body:
+    session = get_session()
+    staff: Staff | None = g.get("staff")
+    if staff is None:
+        found = bodies.default(session)
+        if found is None:
+            abort(404)
+        return found
+    ids = staff.body_ids
+    if not ids:
+        abort(404)
+    asked = request.args.get("body")
+    if asked:
+        named = bodies.by_slug(session, asked)
+        if named is None or named.id not in ids:
+            abort(404)
+        cookie[WORKING_BODY] = named.id
+        return named
+    kept = cookie.get(WORKING_BODY)
+    chosen = session.get(Body, kept if kept in ids else ids[0])
+    assert chosen is not None  # a membership's body exists (foreign key)
+    return chosen
+
+
+def may(permission: str) -> bool:
+    """Whether the logged-in member's role in the body they work in grants ``permission``."""
+    staff: Staff | None = g.get("staff")
+    return staff is not None and staff.can(permission, staff_body().id)
 
 
 @bp.context_processor
 def _shell() -> dict[str, Any]:
     staff: Staff | None = g.get("staff")
-    office = bodies.default(get_session()) if staff is None else staff_body()
+    # A member of no body yet sees their home page (it says so) and nothing of any body's.
+    working = staff is not None and bool(staff.body_ids)
+    office = staff_body() if working else bodies.default(get_session())
     return {
         "console_name": CONSOLE_NAME,
         "office_name": office.name if office else "",
         "console_body": office,
         "staff": staff,
         "navigation": visible_navigation(staff),
-        "can": (lambda permission: staff is not None and staff.can(permission)),
+        "can": may,
+        "staff_role": staff.role_in(office.id) if staff is not None and office else None,
+        "staff_bodies": [] if staff is None else _bodies_of(staff),
     }
+
+
+def _bodies_of(staff: Staff) -> list[Body]:
+    ids = set(staff.body_ids)
+    return [body for body in bodies.listed(get_session()) if body.id in ids]
 
 
 @bp.before_request
@@ -175,6 +219,12 @@ def _csrf_refused(_error: CSRFError) -> ResponseReturnValue:
     ), 400
 
 
+def _role_here() -> str:
+    staff: Staff = g.staff
+    role = staff.role_in(staff_body().id)
+    return role.label if role is not None else staff.role_label
+
+
 @bp.errorhandler(PermissionDenied)
 def _forbidden(error: PermissionDenied) -> ResponseReturnValue:
     what = f"“{PERMISSIONS[error.permission]}”" if error.permission else "查看这个页面"
@@ -182,6 +232,6 @@ def _forbidden(error: PermissionDenied) -> ResponseReturnValue:
     return render_template(
         "admin/error.html",
         title="没有权限",
-        message=f"您的账号（{g.staff.role_label}）没有{what}的权限。",
+        message=f"您的账号（{_role_here()}）没有{what}的权限。",
         hint=f"可以使用此功能的角色：{roles}。如需使用，请联系管理员。" if roles else None,
     ), 403

@@ -285,7 +285,7 @@ def items() -> ResponseReturnValue:
         status_filters={
             key: label
             for key, label in STATUS_FILTERS.items()
-            if key != AWAITING_ME or staff.can("items.review")
+            if key != AWAITING_ME or staff.can("items.review", staff_body().id)
         },
         example_filters=EXAMPLE_FILTERS,
         categories=CATEGORIES,

@@ -20,7 +20,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import Field, HiddenField, RadioField, SelectChoice, TextAreaField
 from wtforms.validators import Length, ValidationError
 
-from bot.admin.console import PermissionDenied, bp
+from bot.admin.console import PermissionDenied, bp, may
 from bot.content import review
 from bot.content.catalogue import FieldProblem
 from bot.content.review import Reviewable, ReviewRefused, Stage, Standing
@@ -122,8 +122,9 @@ def review_panel(subject: Reviewable, records: list[ReviewRecord]) -> ReviewPane
         history=[HistoryLine(record) for record in reversed(records)],
         review_refusal=refusal,
         step=step,
-        may_publish=current.stage == Stage.REVIEWED and staff.can("items.publish"),
-        may_withdraw=current.stage == Stage.PUBLISHED and staff.can("items.publish"),
+        may_publish=current.stage == Stage.REVIEWED and staff.can("items.publish", subject.body_id),
+        may_withdraw=current.stage == Stage.PUBLISHED
+        and staff.can("items.publish", subject.body_id),
         may_resubmit=current.stage in (Stage.RETURNED, Stage.WITHDRAWN),
         review_form=ReviewForm(
             formdata=None, step=step.value if step else "", revision=subject.revision
@@ -149,7 +150,7 @@ PANEL_STEP_RULE = f"<any({', '.join(PANEL_STEPS)}):step>"
 def panel_action(step: str) -> ReviewAction:
     """The action of a panel button, if the member's role allows it (else a 403 page)."""
     action, permission = PANEL_STEPS[step]
-    if not g.staff.can(permission):
+    if not may(permission):
         raise PermissionDenied(permission)
     return action
 

@@ -1,15 +1,16 @@
-"""Console pages of the foundation: the home page and the (read-only) audit log."""
+"""Console pages of the foundation: the home page, the body a member works in, and the
+(read-only) audit log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import g, render_template, request, session, url_for
+from flask import abort, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from bot.admin.auth import PREVIOUS_LOGIN, login_required, permission_required
-from bot.admin.console import bp, staff_body, visible_navigation
+from bot.admin.console import WORKING_BODY, bp, may, staff_body, visible_navigation
 from bot.db import get_session
 from bot.models.staff import Staff
 from bot.staff import audit
@@ -25,7 +26,7 @@ def home() -> ResponseReturnValue:
     return render_template(
         "admin/home.html",
         pages=[entry for entry in visible_navigation(staff) if entry.endpoint != "admin.home"],
-        permissions=[PERMISSIONS[name] for name in PERMISSIONS if staff.can(name)],
+        permissions=[PERMISSIONS[name] for name in PERMISSIONS if staff.body_ids and may(name)],
         previous_login=datetime.fromisoformat(previous) if previous else None,
     )
 
@@ -41,7 +42,11 @@ def audit_log() -> ResponseReturnValue:
     page = audit.entries(db_session, body_id=body_id, actor=actor, action=action, before=before)
     members = list(db_session.scalars(select(Staff).order_by(Staff.username)))
     named = {member.username: f"{member.display_name}（{member.username}）" for member in members}
-    actors = [*named.items(), *audit.NON_STAFF_ACTORS.items()]
+    ours = [member for member in members if member.role_in(body_id) is not None]
+    actors = [
+        *((member.username, named[member.username]) for member in ours),
+        *audit.NON_STAFF_ACTORS.items(),
+    ]
     targets = {("staff", str(member.id)): named[member.username] for member in members}
     return render_template(
         "admin/audit.html",
@@ -59,3 +64,14 @@ def audit_log() -> ResponseReturnValue:
         else None,
         newest_url=url_for("admin.audit_log", actor=actor, action=action) if before else None,
     )
+
+
+@bp.post("/body")
+@login_required
+def choose_body() -> ResponseReturnValue:
+    """Work in another of the member's bodies (the header's 切换); one not theirs: 404."""
+    chosen = request.form.get("body", type=int)
+    if chosen is None or chosen not in g.staff.body_ids:
+        abort(404)
+    session[WORKING_BODY] = chosen
+    return redirect(url_for("admin.home"))

@@ -27,16 +27,16 @@ def reporter_visible(staff: Staff, case: Case) -> bool:
     The assigner's role is read now, so an assignment made before approvers alone could
     assign (a handler assigning themself) gives nothing away.
     """
-    if not case.reporter_protected or not staff.can("cases.reveal_reporter"):
+    if not case.reporter_protected or not staff.can("cases.reveal_reporter", case.body_id):
         return False
-    if staff.can("cases.assign_reporter"):
+    if staff.can("cases.assign_reporter", case.body_id):
         return True
     assignment = case.assignment
     return (
         assignment is not None
         and assignment.staff_id == staff.id
         and assignment.assigned_by is not None
-        and assignment.assigned_by.can("cases.assign_reporter")
+        and assignment.assigned_by.can("cases.assign_reporter", case.body_id)
     )
 
 
@@ -49,12 +49,12 @@ def contact_visible(staff: Staff, case: Case) -> bool:
     """Whether the member may press 显示 for the case's contact details."""
     if case.reporter_protected:
         return reporter_visible(staff, case)
-    return staff.can("cases.reveal_contact")
+    return staff.can("cases.reveal_contact", case.body_id)
 
 
 def may_assign(staff: Staff, case: Case) -> bool:
     """Whether the member may choose the case's handler (a complaint: approvers only)."""
-    return not case.reporter_protected or staff.can("cases.assign_reporter")
+    return not case.reporter_protected or staff.can("cases.assign_reporter", case.body_id)
 
 
 @dataclass(frozen=True)
@@ -121,7 +121,7 @@ def reveal(staff: Staff, case: Case) -> str:
             raise RevealRefused("cases.reveal_reporter")
         action = "case.reveal_reporter"
     else:
-        if not staff.can("cases.reveal_contact"):
+        if not staff.can("cases.reveal_contact", case.body_id):
             raise RevealRefused("cases.reveal_contact")
         action = "case.reveal_contact"
     fields = [

@@ -8,7 +8,7 @@ import logging
 import shlex
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,7 +17,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from bot import clock
-from bot.cases import export, media, replies
+from bot.cases import county, export, media, replies
 from bot.cases.calendar import (
     ScheduleError,
     loaded_years,
@@ -30,6 +30,7 @@ from bot.cases.calendar import (
 from bot.cases.digest import open_cases_by_urgency
 from bot.cases.intake import recompute_open_deadlines
 from bot.cases.privacy import SealError
+from bot.clock import in_beijing
 from bot.db import get_session
 from bot.files import output_option, refuse_binary_to_terminal, write_output
 from bot.models import Body
@@ -225,6 +226,18 @@ def digest_command(on: datetime | None, days: int, body: Body) -> None:
             click.echo(
                 f"  {due.case.number}  {due.case.kind:<11}  {what} by {due.due_on}{mark}  {left}"
             )
+    since = clock.now() - timedelta(days=ESCALATIONS_SHOWN_DAYS)
+    notices = county.escalations(get_session(), [body.id], since=since)
+    if notices:
+        click.echo(f"\nCOUNTY ESCALATIONS (督办) OF THE LAST {ESCALATIONS_SHOWN_DAYS} DAYS")
+    for notice in notices:
+        about = f"case {notice.case.number}" if notice.case else "the body's work"
+        sent = in_beijing(notice.sent_at).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"  {sent}  {notice.sender.username} on {about}: {notice.text}")
+
+
+#: How far back ``sunshine digest`` lists the county's 督办 notices.
+ESCALATIONS_SHOWN_DAYS = 7
 
 
 STEP_NAMES = {

@@ -130,7 +130,7 @@ def assign(case: Case, actor: Staff, assignee: Staff, now: datetime) -> None:
     step = states.begin(case, Event.ASSIGN, actor)
     if not access.may_assign(actor, case):
         raise HandlingError("投诉、举报、建议由审核人分派承办人（以保护反映人的身份）。")
-    if not (assignee.active and assignee.can("cases.handle")):
+    if not (assignee.active and assignee.can("cases.handle", case.body_id)):
         raise HandlingError("只能分派给有办理权限、账号在用的工作人员。")
     previous = case.assignee
     if previous is not None and previous.id == assignee.id:
@@ -308,7 +308,7 @@ def request_extension(
     )
     case.extensions.append(extension)
     step.record(days=extension.days, reason=extension.reason)
-    if actor.can(extension_permission(case)):
+    if actor.can(extension_permission(case), case.body_id):
         decide_extension(session, extension, actor, approve=True, note=None, now=now)
     return extension
 
@@ -660,7 +660,7 @@ def transfer_to_complaint(
     complaint.number = numbers.allocate(
         session, case.body_id, numbers.COMPLAINT_PREFIX, complaint.received_on
     )
-    if case.assignee is not None and actor.can("cases.assign_reporter"):
+    if case.assignee is not None and actor.can("cases.assign_reporter", case.body_id):
         complaint.assignment = CaseAssignment(
             staff=case.assignee, assigned_by_id=actor.id, assigned_at=now
         )

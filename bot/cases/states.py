@@ -299,7 +299,7 @@ def refusal(case: Case, event: Event, actor: Staff | None) -> str | None:
         needed = transition.permission_for(case.kind)
         if needed is None:
             raise ValueError(f"{event} is fired by the resident")
-        if not actor.can(needed):
+        if not actor.can(needed, case.body_id):
             return NO_PERMISSION
     state = state_of(case)
     moves = transition.moves.get(case.kind)

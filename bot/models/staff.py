@@ -23,7 +23,7 @@ from sqlalchemy import (
     String,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bot import clock
 from bot.models.core import AwareDateTime, Base, append_only
@@ -59,12 +59,53 @@ class Staff(Base):
         AwareDateTime(), default=clock.now, onupdate=clock.now
     )
 
+    #: The bodies the member works in, with their role in each.
+    memberships: Mapped[list[StaffMembership]] = relationship(
+        order_by="StaffMembership.body_id", cascade="all, delete-orphan"
+    )
+
     @property
     def role_label(self) -> str:
         return Role(self.role).label
 
-    def can(self, permission: str) -> bool:
-        return can(self.role, permission)
+    @property
+    def body_ids(self) -> list[int]:
+        """The bodies whose records the member sees, lowest id first."""
+        return [membership.body_id for membership in self.memberships]
+
+    def role_in(self, body_id: int) -> Role | None:
+        """The member's role in a body, or None when they do not belong to it."""
+        for membership in self.memberships:
+            if membership.body_id == body_id:
+                return Role(membership.role)
+        return None
+
+    def can(self, permission: str, body_id: int | None = None) -> bool:
+        """Whether the member may do it in body ``body_id`` (their role there), or, without
+        one, in any of their bodies (what the navigation and the home page show). An account
+        of no body yet holds its account role's permissions, which reach no body's record."""
+        if body_id is not None:
+            role = self.role_in(body_id)
+            return role is not None and can(role, permission)
+        roles = {membership.role for membership in self.memberships} or {self.role}
+        return any(can(role, permission) for role in roles)
+
+
+class StaffMembership(Base):
+    """That a member works in a body, and as what: the role there decides what they may do
+    to that body's records (``Staff.can(permission, body_id)``)."""
+
+    __tablename__ = "staff_membership"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN (" + ", ".join(f"'{role.value}'" for role in Role) + ")",
+            name="staff_membership_role",
+        ),
+    )
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("body.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(20))
 
 
 class AuditEntry(Base):

@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from bot.db import get_session
-from bot.models.staff import AuditEntry, Staff
+from bot.models.staff import AuditEntry, Staff, StaffMembership
 from bot.staff.roles import ROLE_LABELS
 
 SYSTEM = "system"
@@ -56,6 +56,7 @@ ACTIONS: dict[str, str] = {
     "staff.disable": "停用账号",
     "staff.enable": "启用账号",
     "staff.list": "查看工作人员名单",
+    "county.escalate": "督办",
     "case.assign": "分派承办人",
     "case.note": "添加内部备注",
     "case.reply": "答复居民",
@@ -117,6 +118,7 @@ DETAIL_LABELS: dict[str, str] = {
     "username": "账号",
     "name": "姓名",
     "role": "角色",
+    "bodies": "所属行政机关及角色",
     "reason": "原因",
     "os_user": "系统用户",
     "minutes": "锁定分钟数",
@@ -154,7 +156,9 @@ DETAIL_LABELS: dict[str, str] = {
     "appid": "AppID",
     "mode": "消息加解密方式",
     "api": "可调用微信接口",
-    "bodies": "服务的机关",
+    "serves": "服务的机关",
+    "text": "内容",
+    "year": "年度",
 }
 
 
@@ -222,11 +226,17 @@ def entries(
     limit: int = 50,
 ) -> Page:
     """Entries newest first, filtered by actor and action, ``limit`` at a time; with
-    ``body_id``, those about that body's records and those about no body's (logins, staff
-    accounts)."""
+    ``body_id``, those about that body's records and, of those about no body's (logins,
+    staff accounts), the ones its members, the system or a command wrote: another town's
+    staff logging in is that town's business."""
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit + 1)
     if body_id is not None:
-        query = query.where(or_(AuditEntry.body_id == body_id, AuditEntry.body_id.is_(None)))
+        members = select(StaffMembership.staff_id).where(StaffMembership.body_id == body_id)
+        bodiless = and_(
+            AuditEntry.body_id.is_(None),
+            or_(AuditEntry.staff_id.is_(None), AuditEntry.staff_id.in_(members)),
+        )
+        query = query.where(or_(AuditEntry.body_id == body_id, bodiless))
     if actor:
         query = query.where(AuditEntry.actor == actor)
     if action:

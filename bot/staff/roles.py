@@ -7,21 +7,23 @@ necessary condition: rules about a particular record (a handler sees a
 complainant's identity only on cases assigned to them) are checked on top of it by
 the code that owns the record.
 
-| permission                        | clerk | handler | approver | admin | head |
-| --------------------------------- | :---: | :-----: | :------: | :---: | :--: |
-| cases.view                        |   ✓   |    ✓    |    ✓     |   ✓   |  ✓   |
-| cases.handle                      |       |    ✓    |    ✓     |   ✓   |  ✓   |
-| cases.reveal_contact              |       |    ✓    |    ✓     |   ✓   |  ✓   |
-| cases.reveal_reporter             |       |    ✓    |    ✓     |       |  ✓   |
-| cases.assign_reporter             |       |         |    ✓     |       |  ✓   |
-| cases.approve_extension           |       |         |          |       |  ✓   |
-| cases.approve_complaint_extension |       |         |    ✓     |   ✓   |  ✓   |
-| items.edit                        |   ✓   |    ✓    |    ✓     |   ✓   |  ✓   |
-| items.review                      |       |         |    ✓     |   ✓   |  ✓   |
-| items.publish                     |       |         |    ✓     |   ✓   |  ✓   |
-| audit.view                        |       |         |    ✓     |   ✓   |  ✓   |
-| office.edit                       |       |         |    ✓     |   ✓   |  ✓   |
-| staff.manage                      |       |         |          |   ✓   |      |
+| permission                        | clerk | handler | approver | admin | head | supervisor |
+| --------------------------------- | :---: | :-----: | :------: | :---: | :--: | :--------: |
+| cases.view                        |   ✓   |    ✓    |    ✓     |   ✓   |  ✓   |     ✓      |
+| cases.handle                      |       |    ✓    |    ✓     |   ✓   |  ✓   |            |
+| cases.reveal_contact              |       |    ✓    |    ✓     |   ✓   |  ✓   |            |
+| cases.reveal_reporter             |       |    ✓    |    ✓     |       |  ✓   |            |
+| cases.assign_reporter             |       |         |    ✓     |       |  ✓   |            |
+| cases.approve_extension           |       |         |          |       |  ✓   |            |
+| cases.approve_complaint_extension |       |         |    ✓     |   ✓   |  ✓   |            |
+| items.edit                        |   ✓   |    ✓    |    ✓     |   ✓   |  ✓   |            |
+| items.review                      |       |         |    ✓     |   ✓   |  ✓   |            |
+| items.publish                     |       |         |    ✓     |   ✓   |  ✓   |            |
+| audit.view                        |       |         |    ✓     |   ✓   |  ✓   |     ✓      |
+| office.edit                       |       |         |    ✓     |   ✓   |  ✓   |            |
+| staff.manage                      |       |         |          |   ✓   |      |            |
+| county.view                       |       |         |          |       |      |     ✓      |
+| county.escalate                   |       |         |          |       |      |     ✓      |
 
 A complaint's reporter identity goes only to approvers and to the handler an
 approver assigned (docs/security.md, "Who sees a complainant"), so the administrator, who runs the system
@@ -33,6 +35,14 @@ An application's reply period is extended only with the agreement of the head of
 the office's 政府信息公开工作机构 (Art. 33 of the Regulation): the ``head`` role, an
 approver who also holds that power. A complaint's period is extended by the body's
 head (《信访工作条例》), whom approvers stand for, as before.
+
+Permissions hold per body: a member has a role in each body they belong to
+(``StaffMembership``), and an action on a body's record asks for the permission in
+that body (``Staff.can(permission, body_id)``). The county supervisor (县级监督) reads the
+cases and audit log of every body it belongs to, sees the county's league table and
+summary of the annual tables (``county.view``) and sends 督办 (``county.escalate``), but
+never handles a case, edits an item or changes a setting: it supervises the towns'
+work, it does not do it.
 
 To add a permission: add it to ``PERMISSIONS`` with a Chinese description (the
 home page lists a member's permissions with it), grant it in ``GRANTS``, and add
@@ -52,6 +62,7 @@ class Role(StrEnum):
     APPROVER = "approver"
     ADMIN = "admin"
     HEAD = "head"
+    SUPERVISOR = "supervisor"
 
     @property
     def label(self) -> str:
@@ -64,6 +75,7 @@ ROLE_LABELS = {
     Role.APPROVER: "审核人",
     Role.ADMIN: "管理员",
     Role.HEAD: "公开工作机构负责人",
+    Role.SUPERVISOR: "县级监督",
 }
 
 #: Every permission the console knows, with what it lets a staff member do.
@@ -81,6 +93,8 @@ PERMISSIONS: dict[str, str] = {
     "audit.view": "查看操作日志",
     "office.edit": "修改单位信息（联系方式、行政机关、行政复议机关）",
     "staff.manage": "管理工作人员账号",
+    "county.view": "查看全县各乡镇的办件统计表和年报统计汇总",
+    "county.escalate": "向乡镇发出督办通知",
 }
 
 _EVERYONE = frozenset({"cases.view", "items.edit"})
@@ -104,6 +118,7 @@ GRANTS: dict[Role, frozenset[str]] = {
     Role.APPROVER: _APPROVER,
     Role.ADMIN: _EVERYONE | _HANDLING | _APPROVING | {"staff.manage"},
     Role.HEAD: _APPROVER | {"cases.approve_extension"},
+    Role.SUPERVISOR: frozenset({"cases.view", "audit.view", "county.view", "county.escalate"}),
 }
 
 

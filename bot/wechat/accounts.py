@@ -252,7 +252,7 @@ def add(
         appid=appid,
         mode=mode(account),
         api=given.secret is not None,
-        bodies=[body.slug for body in bodies],
+        serves=[body.slug for body in bodies],
     )
     return account
 

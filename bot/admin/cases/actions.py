@@ -287,7 +287,7 @@ def _post(action: Action, number: str, ids: Mapping[str, int]) -> ResponseReturn
     case = find_case(number)
     if callable(action.permission):
         needed = action.permission(case)
-        if not g.staff.can(needed):
+        if not g.staff.can(needed, case.body_id):
             raise PermissionDenied(needed)
     session = get_session()
     posted = Posted(case, g.staff, clock.now(), session, ids)

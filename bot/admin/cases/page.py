@@ -36,7 +36,7 @@ from bot.cases.privacy import SealError
 from bot.db import get_session
 from bot.models import Body
 from bot.models.cases import AWAITING_CORRECTION, FEE, STATUS_LABELS, STORED, Attachment, Case
-from bot.models.staff import AuditEntry, Staff
+from bot.models.staff import AuditEntry, Staff, StaffMembership
 from bot.staff import audit
 from bot.wechat.api import enabled as api_enabled
 
@@ -104,12 +104,15 @@ def case_trail(session: Session, case: Case) -> list[AuditEntry]:
     )
 
 
-def handling_members(session: Session) -> list[Staff]:
-    """Who a case may be assigned to: active members who handle cases."""
+def handling_members(session: Session, body_id: int) -> list[Staff]:
+    """Who a body's case may be assigned to: its active members who handle cases there."""
     members = session.scalars(
-        select(Staff).where(Staff.active.is_(True)).order_by(Staff.display_name)
+        select(Staff)
+        .join(StaffMembership)
+        .where(StaffMembership.body_id == body_id, Staff.active.is_(True))
+        .order_by(Staff.display_name)
     )
-    return [member for member in members if member.can("cases.handle")]
+    return [member for member in members if member.can("cases.handle", body_id)]
 
 
 def render_case(
@@ -156,7 +159,11 @@ def render_case(
             (group, list(members))
             for group, members in groupby(handling.closing_choices(case), lambda o: o.group)
         ],
-        handlers=handling_members(session) if staff.can("cases.handle") else [],
+        handlers=(
+            handling_members(session, case.body_id)
+            if staff.can("cases.handle", case.body_id)
+            else []
+        ),
         may_assign=access.may_assign(staff, case),
         pending_extension=handling.pending_extension(case),
         extension_days=handling.extension_days(case),

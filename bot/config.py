@@ -36,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
     # Operational knobs with sensible defaults.
     # Items of the search indexes a process keeps in memory (about 1.3 KB each), least
     # recently used dropped beyond (bot/content/indexes.py).
-    "SEARCH_CACHE_ITEMS": 100_000,
+    "SEARCH_CACHE_ITEMS": 60_000,
     # Folder for the SQLite file, stored media and generated keys; read by create_app
     # before the config exists (Flask needs it at construction). Default: ./instance.
     "INSTANCE_PATH": None,

@@ -44,6 +44,8 @@ from bench.common import (  # noqa: E402
 )
 from bot import create_app, db  # noqa: E402
 from bot.cases import privacy  # noqa: E402
+from bot.seed import seed  # noqa: E402
+from bot.staff import bodies  # noqa: E402
 from bot.wechat import accounts  # noqa: E402
 from bot.wechat.protocol import Keys  # noqa: E402
 
@@ -84,9 +86,11 @@ def add_accounts(env: dict[str, str], keys: dict[str, Keys]) -> None:
     )
     with app.app_context():
         session = db.get_session()
+        seed(session)  # the town every account serves
+        town = [bodies.chosen(session, None)]
         for slug, key in keys.items():
             given = accounts.Secrets(key.token, key.aes_key, None)
-            accounts.add(session, "cli", slug, key.appid or "", given, privacy.seal)
+            accounts.add(session, "cli", slug, key.appid or "", given, privacy.seal, town)
         session.commit()
         accounts.announce(app.extensions["sunshine.redis"])
     app.extensions["sunshine.engine"].dispose()

@@ -16,7 +16,7 @@ from flask.cli import FlaskGroup
 from werkzeug.serving import make_server
 
 from bot import create_app, db
-from bot.admin.accounts import DEMO_USERNAME, ensure_demo_account
+from bot.admin.accounts import ensure_demo_accounts
 from bot.cli import run_chat
 from bot.seed import seed
 from bot.wechat.chat import ChatClient, http_transport
@@ -59,8 +59,14 @@ def demo_command(port: int) -> None:
         f"--url {base}/wechat"
     )
     with app.app_context():
-        staff_password = ensure_demo_account(db.get_session())
-    click.echo(f"  Staff console: {base}/admin   login: {DEMO_USERNAME} / {staff_password}")
+        logins = ensure_demo_accounts(db.get_session())
+    click.echo(f"  Staff console: {base}/admin   two logins, to try what needs two people:")
+    for account, password in logins:
+        click.echo(f"    {account.username} / {password}   ({account.role.value}: {account.part})")
+    click.echo(
+        "  Two-person review: draft an item as demo, then log in as demo-head in another "
+        "browser (or a private window) to review and publish it."
+    )
     if not sys.stdin.isatty():
         click.echo("No terminal on stdin: serving only. Stop with Ctrl-C.")
         server.serve_forever()

@@ -430,10 +430,10 @@ FORM = {
 class Desk:
     """A staff member at the console (Flask's test client), logged in."""
 
-    def __init__(self, app: Flask, username: str) -> None:
+    def __init__(self, app: Flask, username: str, password: str = PASSWORD) -> None:
         self.app = app
         self.console = Console(app)
-        response = self.console.login(username)
+        response = self.console.login(username, password)
         assert response.status_code == 302, f"{username} could not log in"
 
     def get(self, path: str) -> TestResponse:

@@ -376,19 +376,25 @@ def test_the_page_is_read_only(app):
     assert console.client.post("/admin/audit", data={"csrf_token": token}).status_code == 405
 
 
-# ---- the demo account ----
+# ---- the demo accounts ----
 
 
-def test_the_demo_account_is_an_admin_with_a_fresh_password_each_time(app):
+def test_the_demo_accounts_are_an_admin_and_a_head_with_fresh_passwords_each_time(app):
     with app.app_context():
-        first = accounts.ensure_demo_account(db.get_session())
-        second = accounts.ensure_demo_account(db.get_session())
-    assert first != second and len(second) >= accounts.MIN_PASSWORD_LENGTH
+        first = dict((a.username, pw) for a, pw in accounts.ensure_demo_accounts(db.get_session()))
+        second = dict((a.username, pw) for a, pw in accounts.ensure_demo_accounts(db.get_session()))
+    assert sorted(second) == ["demo", "demo-head"]
+    assert all(first[name] != second[name] for name in second)
+    assert all(len(pw) >= accounts.MIN_PASSWORD_LENGTH for pw in second.values())
     assert staff_row(app, "demo").role == "admin"
+    assert staff_row(app, "demo-head").role == "head"
     console = Console(app)
-    assert "用户名或密码不正确" in console.login("demo", first).get_data(as_text=True)
-    assert console.login("demo", second).status_code == 302
+    assert "用户名或密码不正确" in console.login("demo", first["demo"]).get_data(as_text=True)
+    assert console.login("demo", second["demo"]).status_code == 302
+    assert Console(app).login("demo-head", second["demo-head"]).status_code == 302
     assert [entry.action for entry in entries(app) if entry.actor == "cli"] == [
         "staff.create",
+        "staff.create",
+        "staff.password",
         "staff.password",
     ]

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot import db
+from bot.admin import accounts
 from bot.content.review import Stage, records_of
 from bot.models.content import Item, ItemStatus, ReviewRecordsAreAppendOnly
 from tests.support import (
@@ -100,6 +101,19 @@ def test_the_author_cannot_review_their_own_item(office):
     other.review(at(item_id), "pre")
     assert "您起草或修改过" in author.review(at(item_id), "secrecy")
     assert stage_of(office, item_id) == Stage.AWAITING_SECRECY
+
+
+def test_the_demos_two_logins_take_a_draft_the_whole_way_alone(app):
+    with app.app_context():
+        logins = {a.username: pw for a, pw in accounts.ensure_demo_accounts(db.get_session())}
+    prepares, approves = (Desk(app, name, logins[name]) for name in ("demo", "demo-head"))
+    item_id = prepares.create_item()
+    assert "您起草或修改过这份内容，不能审查它" in prepares.review(at(item_id), "pre")
+
+    approves.review(at(item_id), "pre")
+    approves.review(at(item_id), "secrecy")
+    assert "已发布" in approves.act(at(item_id), "publish")
+    assert resident_finds(app)
 
 
 @pytest.mark.parametrize("username", ["wang", "chen"])

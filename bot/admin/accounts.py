@@ -1,4 +1,4 @@
-"""Staff accounts: usernames, argon2 password hashes, logging in with a lock-out, the demo account.
+"""Staff accounts: usernames, argon2 password hashes, logging in with a lock-out, the demo accounts.
 
 Lock-out is per account AND source address: after ``LockoutPolicy.max_failures``
 wrong passwords in a row from one address, that address gets no login to that
@@ -52,8 +52,32 @@ USERNAME_RULE = (
 )
 MAX_DISPLAY_NAME = 60
 
-DEMO_USERNAME = "demo"
-DEMO_DISPLAY_NAME = "演示管理员"
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """An account ``sunshine demo`` creates, and what it is there to try."""
+
+    username: str
+    role: Role
+    display_name: str
+    #: What this member does in the demo (printed beside the login, in English like the CLI).
+    part: str
+
+
+#: Two members, so that what needs two people (one prepares, another approves) can be tried
+#: alone: ``demo`` drafts an item or asks to extend an application's period, ``demo-head``
+#: reviews and publishes the draft or agrees to the extension (Art. 33).
+DEMO_ACCOUNTS = (
+    DemoAccount(
+        "demo", Role.ADMIN, "演示管理员", "prepares: drafts items, handles cases, manages staff"
+    ),
+    DemoAccount(
+        "demo-head",
+        Role.HEAD,
+        "演示负责人",
+        "approves: reviews and publishes what demo drafted, agrees to extensions",
+    ),
+)
 #: Letters and digits that cannot be mistaken for one another when read off a terminal.
 _READABLE = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -212,21 +236,26 @@ def members(session: Session, actor: Staff | str) -> list[Staff]:
     return found
 
 
-def ensure_demo_account(session: Session) -> str:
-    """Create the ``demo`` administrator, or give it a new password; return the password.
+def ensure_demo_accounts(session: Session) -> list[tuple[DemoAccount, str]]:
+    """Create the ``DEMO_ACCOUNTS``, or give each a new password; return each with its password.
 
-    For ``sunshine demo`` only (its own SQLite database): each run prints a fresh
-    password, since the previous one cannot be read back. Runs in an app context.
+    For ``sunshine demo`` only (its own SQLite database): each run prints fresh
+    passwords, since the previous ones cannot be read back. Runs in an app context.
     """
-    password = generate_password()
-    staff = find(session, DEMO_USERNAME)
-    if staff is None:
-        add_account(session, audit.CLI, DEMO_USERNAME, Role.ADMIN, password, DEMO_DISPLAY_NAME)
-    else:
-        change_password(staff, audit.CLI, password)
-        staff.active = True
+    logins = []
+    for account in DEMO_ACCOUNTS:
+        password = generate_password()
+        staff = find(session, account.username)
+        if staff is None:
+            add_account(
+                session, audit.CLI, account.username, account.role, password, account.display_name
+            )
+        else:
+            change_password(staff, audit.CLI, password)
+            staff.active = True
+        logins.append((account, password))
     session.commit()
-    return password
+    return logins
 
 
 # ---- logging in ----

@@ -214,6 +214,19 @@ def test_staff_disable_and_enable(app):
     ]
 
 
+def test_staff_role_gives_another_role(app):
+    add_staff(app, "wang", "clerk")
+    assert "'wang' now has the role handler" in staff_cli(app, "role", "wang", "handler").output
+    assert "already has the role handler" in staff_cli(app, "role", "wang", "handler").output
+    assert staff_row(app, "wang").role == "handler"
+    [entry] = entries(app, "staff.role")
+    assert (entry.actor, entry.details["from_role"], entry.details["role"]) == (
+        "cli",
+        "clerk",
+        "handler",
+    )
+
+
 def test_the_commands_name_a_missing_account(app):
     for command in ("passwd", "disable", "enable"):
         result = staff_cli(app, command, "nobody", stdin=PASSWORD)

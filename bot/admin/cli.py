@@ -1,4 +1,4 @@
-"""``sunshine staff add|list|passwd|disable|enable``: console accounts from the command line.
+"""``sunshine staff add|list|passwd|role|disable|enable``: console accounts from the command line.
 
 A password is never an argument (it would stay in the shell history and show in
 ``ps``): it is asked for twice at a hidden prompt, or read as one line from stdin
@@ -80,8 +80,7 @@ def add_command(username: str, role: str, display_name: str | None) -> None:
     session = get_session()
     try:
         username = accounts.check_username(username)
-        if accounts.find(session, username) is not None:
-            raise AccountError(f"a staff account '{username}' already exists")
+        accounts.refuse_taken(session, username)
         password = read_password(username)
         staff = accounts.add_account(session, audit.CLI, username, role, password, display_name)
     except AccountError as error:
@@ -140,6 +139,25 @@ def passwd_command(username: str) -> None:
     session.commit()
     click.echo(f"Password changed for '{staff.username}'. Their open console sessions have ended.")
     _lift_lockouts(staff)
+
+
+@staff_group.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice([role.value for role in Role]))
+@with_appcontext
+def role_command(username: str, role: str) -> None:
+    """Give an account another role (see bot/staff/roles.py)."""
+    session = get_session()
+    try:
+        staff = accounts.get(session, username)
+        changed = accounts.change_role(staff, audit.CLI, role)
+    except AccountError as error:
+        raise _failed(error) from error
+    if not changed:
+        click.echo(f"'{staff.username}' already has the role {role}.")
+        return
+    session.commit()
+    click.echo(f"'{staff.username}' now has the role {role}; it applies from their next page.")
 
 
 @staff_group.command("disable")

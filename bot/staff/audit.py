@@ -55,6 +55,7 @@ ACTIONS: dict[str, str] = {
     "staff.password": "重设密码",
     "staff.disable": "停用账号",
     "staff.enable": "启用账号",
+    "staff.role": "修改角色",
     "staff.list": "查看工作人员名单",
     "case.assign": "分派承办人",
     "case.note": "添加内部备注",
@@ -112,6 +113,7 @@ DETAIL_LABELS: dict[str, str] = {
     "username": "账号",
     "name": "姓名",
     "role": "角色",
+    "from_role": "原角色",
     "reason": "原因",
     "os_user": "系统用户",
     "minutes": "锁定分钟数",
@@ -240,7 +242,7 @@ def detail_items(entry: AuditEntry) -> list[tuple[str, str]]:
     """The entry's details as (label, value) pairs for the page; roles by their Chinese names."""
     items = []
     for key, value in (entry.details or {}).items():
-        if key == "role" and value in ROLE_LABELS:
+        if key in ("role", "from_role") and value in ROLE_LABELS:
             shown = ROLE_LABELS[value]
         else:
             shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

@@ -203,6 +203,31 @@ def test_a_change_saved_over_someone_elses_is_refused(office):
     assert "内容刚被他人修改或处理过，操作没有执行" in stale
 
 
+def test_the_review_form_has_no_decision_chosen_and_asks_for_one(office):
+    clerk, approver = Desk(office, "wang"), Desk(office, "li")
+    item_id = clerk.create_item()
+    form = approver.get(at(item_id)).get_data(as_text=True)
+    radios = re.findall(r'<input[^>]*name="decision"[^>]*>', form)
+    assert len(radios) == 2 and not [radio for radio in radios if "checked" in radio]
+
+    comment = "标题中的日期与正文不一致，请核对"
+    answer = approver.post(
+        f"{at(item_id)}/review", {"step": "pre", "revision": "1", "comment": comment}
+    )
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "请选择审查结论：“通过”或“不通过，退回修改”" in visible_text(page)
+    assert comment in page.split('id="comment"')[1].split("</textarea>")[0], "the comment stays"
+    assert stage_of(office, item_id) == Stage.AWAITING_PRE
+
+    refused = approver.post(
+        f"{at(item_id)}/review", {"step": "pre", "revision": "1", "decision": "reject"}
+    ).get_data(as_text=True)
+    assert "退回时请写明原因" in visible_text(refused)
+    assert re.search(r'<input[^>]*checked[^>]*value="reject"|value="reject"[^>]*checked', refused)
+    assert stage_of(office, item_id) == Stage.AWAITING_PRE
+
+
 def test_the_author_of_any_version_may_not_review_it(office):
     clerk, li, zhao = Desk(office, "wang"), Desk(office, "li"), Desk(office, "zhao")
     item_id = clerk.create_item()

@@ -25,12 +25,11 @@ from bot import clock
 from bot.admin.auth import permission_required
 from bot.admin.cases.labels import KIND_LABELS, STEP_LABELS, approver_title, outcome_label
 from bot.admin.console import PermissionDenied, bp
-from bot.cases import access, handling, replies
+from bot.cases import access, handling, media, replies
 from bot.cases.calendar import work_calendar
 from bot.cases.digest import Due, next_deadline, working_days_between
 from bot.cases.formal import has_formal_reply
 from bot.cases.intake import filed_that_day
-from bot.cases.media import media_dir
 from bot.cases.numbers import read_number
 from bot.cases.privacy import SealError
 from bot.db import get_session
@@ -38,7 +37,6 @@ from bot.models import Office
 from bot.models.cases import AWAITING_CORRECTION, FEE, STATUS_LABELS, STORED, Attachment, Case
 from bot.models.staff import AuditEntry, Staff
 from bot.staff import audit
-from bot.wechat.api import EXTENSION as WECHAT_CLIENT
 
 AMAP_MARKER = "https://uri.amap.com/marker"
 SEAL_PROBLEM = "加密的联系方式无法解开：服务器的数据密钥（SUNSHINE_DATA_KEY）不对。"
@@ -148,9 +146,12 @@ def render_case(
         map_link=map_link(case),
         photos=case.attachments,
         stored=STORED,
+        media_problem=lambda attachment: media.problem(
+            attachment, api_configured=media.api_configured(), now=clock.now()
+        ),
         delivery_labels=replies.STATE_LABELS,
         undelivered=[r for r in case.replies if r.delivery in (replies.WAITING, replies.RETRY)],
-        can_push=current_app.extensions[WECHAT_CLIENT] is not None,
+        can_push=media.api_configured(),
         outcome_label=outcome_label(case.outcome),
         choice_groups=[
             (group, list(members))
@@ -198,7 +199,7 @@ def case_photo(number: str, attachment_id: int) -> ResponseReturnValue:
     photo = get_session().get(Attachment, attachment_id)
     if photo is None or photo.case_id != case.id or photo.fetch_state != STORED:
         abort(404)
-    folder = media_dir(current_app).resolve()
+    folder = media.media_dir(current_app).resolve()
     path = (folder / (photo.stored_file or "")).resolve()
     if not path.is_relative_to(folder) or not path.is_file():
         abort(404)

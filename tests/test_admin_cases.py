@@ -63,7 +63,8 @@ def test_the_inbox_puts_overdue_cases_first_then_the_soonest_due(app, resident):
 
     assert page.index(late) < page.index(fresh) < page.index(later)
     assert "共 3 件，其中" in page and "1 件超期" in page
-    assert re.search(r"超期 \d+ 个工作日", page)
+    assert re.search(r"超期 \d+ 个自然日", page), "a complaint's days are calendar days"
+    assert re.search(r"剩 \d+ 个工作日", page), "an application's are working days"
     assert "决定是否受理" in page and "办结" in page
 
 
@@ -164,7 +165,7 @@ def test_the_case_page_shows_deadlines_and_its_own_audit_trail(app, resident):
     page = console.page(f"/admin/cases/{number}")
 
     case = case_row(app, number)
-    assert f"答复期限</dt>\n    <dd>{case.due_on}" in page
+    assert f"答复期限</dt>\n    <dd>20个工作日，最迟 {case.due_on}（含当日）" in page
     assert "已电话联系村委会核实" in page and "本件操作记录" in page
     trail = page.split("本件操作记录")[1]
     assert "添加内部备注" in trail and "wang" in trail

@@ -52,8 +52,8 @@ def test_a_complaint_with_text_photo_location_and_contact(app, resident):
     receipt = resident.says("确认")
     [case] = cases_of(app)
     assert re.fullmatch(r"TS\d{8}-0001", case.number) and f"编号：{case.number}" in receipt
-    assert "是否受理：15日内告知，最迟于" in receipt
-    assert "受理后60日内办结，受理时告知办结期限" in receipt and "办结期限：" not in receipt
+    assert "是否受理：15个自然日内告知，最迟于" in receipt
+    assert "受理后60个自然日内办结，受理时告知办结期限" in receipt and "办结期限：" not in receipt
     assert (case.kind, case.category, case.anonymous) == ("complaint", "投诉", False)
     assert case.text == "村口路灯坏了三天了\n晚上很黑，老人出门不方便"
     assert (case.latitude, case.longitude, case.place) == (43.52, 124.81, "毛城子镇前进村")

@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from bot import db
 from bot.cases.deadlines import WorkCalendar
-from bot.cases.digest import working_days_between
-from bot.models.cases import Case
+from bot.cases.digest import Due, due_of, working_days_between
+from bot.models.cases import APPLICATION, COMPLAINT, Case
 from tests.support import file_anonymous_complaint
 
 
@@ -49,3 +49,17 @@ def test_working_days_left_skip_weekends_and_holidays():
     assert working_days_between(monday, thursday, calendar) == -2
     assert working_days_between(date(2026, 9, 30), date(2026, 10, 1), calendar) == 0
     assert working_days_between(date(2026, 10, 3), date(2026, 10, 2), calendar) == -1
+
+
+def test_a_complaint_counts_calendar_days_left_and_an_application_working_days():
+    calendar = WorkCalendar(years=frozenset({2026}))
+    thursday = date(2026, 3, 5)
+    next_monday = date(2026, 3, 9)
+
+    def due(kind: str) -> Due:
+        case = Case(kind=kind, status="processing", due_on=next_monday, due_provisional=False)
+        return due_of(case, thursday, calendar)
+
+    complaint, application = due(COMPLAINT), due(APPLICATION)
+    assert (complaint.step, complaint.days_left, complaint.unit) == ("conclude", 4, "自然日")
+    assert (application.step, application.days_left, application.unit) == ("conclude", 2, "工作日")

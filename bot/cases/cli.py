@@ -27,6 +27,7 @@ from bot.cases.calendar import (
     store_schedule,
     template,
 )
+from bot.cases.deadlines import CALENDAR_DAYS
 from bot.cases.digest import open_cases_by_urgency
 from bot.cases.intake import recompute_open_deadlines
 from bot.cases.privacy import SealError
@@ -207,10 +208,11 @@ def digest_command(on: datetime | None, days: int) -> None:
             click.echo(f"\n{title}")
         for due in rows:
             what = STEP_NAMES[due.step]
+            unit = "calendar" if due.unit == CALENDAR_DAYS else "working"
             left = (
-                f"{-due.working_days_left} working day(s) overdue"
+                f"{-due.days_left} {unit} day(s) overdue"
                 if due.overdue
-                else f"{due.working_days_left} working day(s) left"
+                else f"{due.days_left} {unit} day(s) left"
             )
             mark = " (provisional)" if due.provisional else ""
             click.echo(

@@ -1,9 +1,9 @@
 """Cases that need attention: overdue first, then due soonest — for the digest, dashboard, metrics.
 
 A complaint is due first to be told whether it is accepted (15 days), then to be
-concluded (60 days); an application has one deadline. Working days are counted
-with the loaded calendar; a deadline in a year without a schedule stays marked
-provisional.
+concluded (60 days), both counted in calendar days (自然日); an application has one
+deadline, in working days (工作日) counted with the loaded calendar. Each ``Due`` says
+which (``unit``). A deadline in a year without a schedule stays marked provisional.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import case as when
 from sqlalchemy.orm import Session, selectinload
 
 from bot.cases.calendar import work_calendar
-from bot.cases.deadlines import WorkCalendar
+from bot.cases.deadlines import CALENDAR_DAYS, WORKING_DAYS, WorkCalendar
 from bot.models.cases import (
     AWAITING_CORRECTION,
     CLOSED_STATUSES,
@@ -25,6 +25,14 @@ from bot.models.cases import (
     Case,
     CasePause,
 )
+
+#: A complaint's steps are counted in calendar days (《信访工作条例》); every other in working days.
+CALENDAR_DAY_STEPS = frozenset({"accept", "conclude"})
+
+
+def counts_calendar_days(case: Case, step: str) -> bool:
+    """Whether ``step`` of ``case`` is counted in calendar days (自然日), not working days."""
+    return case.kind == COMPLAINT and step in CALENDAR_DAY_STEPS
 
 
 @dataclass(frozen=True)
@@ -36,12 +44,28 @@ class Due:
     step: str
     due_on: date
     provisional: bool
-    #: Working days from today to the deadline; negative when it has passed.
-    working_days_left: int
+    #: Days from today to the deadline, counted as the period is (``unit``); negative when it
+    #: has passed.
+    days_left: int
 
     @property
     def overdue(self) -> bool:
-        return self.working_days_left < 0
+        return self.days_left < 0
+
+    @property
+    def unit(self) -> str:
+        """自然日 or 工作日: how this period, and ``days_left``, are counted."""
+        return CALENDAR_DAYS if counts_calendar_days(self.case, self.step) else WORKING_DAYS
+
+
+def due_of(case: Case, today: date, calendar: WorkCalendar) -> Due:
+    """``case``'s next deadline and the days left to it, as its period counts them."""
+    step, due_on, provisional = next_deadline(case)
+    if counts_calendar_days(case, step):
+        left = (due_on - today).days
+    else:
+        left = working_days_between(today, due_on, calendar)
+    return Due(case, step, due_on, provisional, left)
 
 
 def next_deadline(case: Case) -> tuple[str, date, bool]:
@@ -103,12 +127,7 @@ def open_cases_by_urgency(session: Session, today: date) -> list[Due]:
     ).all()
     deadlines = [next_deadline(c)[1] for c in cases] + [today]
     calendar = work_calendar(session, min(deadlines), until=max(deadlines))
-    found = []
-    for case in cases:
-        step, due_on, provisional = next_deadline(case)
-        found.append(
-            Due(case, step, due_on, provisional, working_days_between(today, due_on, calendar))
-        )
+    found = [due_of(case, today, calendar) for case in cases]
     return sorted(found, key=lambda d: (d.due_on, d.case.number))
 
 

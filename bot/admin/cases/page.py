@@ -25,9 +25,10 @@ from bot import clock
 from bot.admin.auth import permission_required
 from bot.admin.cases.labels import KIND_LABELS, STEP_LABELS, approver_title, outcome_label
 from bot.admin.console import PermissionDenied, bp
-from bot.cases import access, handling, media, replies
+from bot.cases import access, handling, media, replies, texts
 from bot.cases.calendar import work_calendar
-from bot.cases.digest import Due, next_deadline, working_days_between
+from bot.cases.deadlines import COMPLAINT_ACCEPT_DAYS
+from bot.cases.digest import Due, due_of, next_deadline
 from bot.cases.formal import has_formal_reply
 from bot.cases.intake import filed_that_day
 from bot.cases.numbers import read_number
@@ -71,12 +72,11 @@ def find_case(number: str) -> Case:
 
 
 def deadline_of(session: Session, case: Case, on: date) -> Due | None:
-    """What falls due next and the working days left (None once closed)."""
+    """What falls due next and the days left, as its period counts them (None once closed)."""
     if not case.is_open:
         return None
-    step, due_on, provisional = next_deadline(case)
-    calendar = work_calendar(session, min(on, due_on), until=max(on, due_on))
-    return Due(case, step, due_on, provisional, working_days_between(on, due_on, calendar))
+    due_on = next_deadline(case)[1]
+    return due_of(case, on, work_calendar(session, min(on, due_on), until=max(on, due_on)))
 
 
 def map_link(case: Case) -> str | None:
@@ -172,6 +172,9 @@ def render_case(
         today=on,
         correction_days=handling.CORRECTION_DAYS,
         awaiting_correction=case.status == AWAITING_CORRECTION,
+        days_text=lambda days: texts.days_text(days, case),
+        period_days=texts.period_days(case),
+        accept_days=COMPLAINT_ACCEPT_DAYS,
         undecided_complaint=case.awaiting_acceptance,
         reconsideration_body=session.scalar(select(Office.reconsideration_body).limit(1)),
         formal_reply=has_formal_reply(case),

@@ -186,6 +186,21 @@ def _latest_replies(case: Case, room: int) -> tuple[list[str], bool]:
     return lines[::-1], cut
 
 
+def clock_stopped(case: Case) -> str | None:
+    """While an application's clock is stopped, what ``我的`` says instead of a due date that
+    is not running: 暂停, why (补正, 征求意见, 缴费) and what the resident must do by when."""
+    if case.status == AWAITING_CORRECTION:
+        until = f"，请{due_text(case.correction_due_on)}补正" if case.correction_due_on else ""
+        return f"答复期限暂停（等您补正材料）{until}"
+    if case.status == CONSULTING:
+        return "答复期限暂停（正在征求意见，收到意见后恢复计算）"
+    if case.status == AWAITING_FEE:
+        fee = next((p for p in case.pauses if p.kind == FEE and p.ended_on is None), None)
+        until = f"，请{due_text(fee.due_on)}缴纳{fee.fee_amount}元" if fee else ""
+        return f"答复期限暂停（等您缴费）{until}"
+    return None
+
+
 def listing(cases: list[Case], total: int) -> str:
     """``我的``: one line per case, newest first."""
     if not cases:
@@ -195,6 +210,10 @@ def listing(cases: list[Case], total: int) -> str:
     )
     lines = [head]
     for case in cases:
+        stopped = clock_stopped(case)
+        if stopped is not None:
+            lines.append(f"{case.number} {kind_text(case)}：{stopped}")
+            continue
         status = STATUS_LABELS.get(case.status, case.status).split("，")[0]
         due = ""
         if case.is_open:

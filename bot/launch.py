@@ -1,21 +1,27 @@
 """The ``sunshine`` command: the app factory's Flask CLI group, plus ``sunshine demo``.
 
 Apart from the app's own commands (``bot.cli`` and each package's ``init_app``), it
-serves ``sunshine demo``, which builds an app of its own on embedded defaults.
+serves ``sunshine demo``, which builds an app of its own on embedded defaults. The app
+is built for the command line: each command logs only the warnings about settings that
+concern it (``bot.logs.concerns``); ``sunshine run``, a server, logs them all.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import secrets
 import sys
 import threading
+from typing import Any
 
 import click
-from flask.cli import FlaskGroup
+from flask import Flask
+from flask.cli import FlaskGroup, ScriptInfo, run_command
 from werkzeug.serving import make_server
 
-from bot import create_app, db
+from bot import create_app, db, logs
 from bot.admin.accounts import ensure_demo_accounts
 from bot.cli import run_chat
 from bot.seed import seed
@@ -38,7 +44,8 @@ def demo_command(port: int) -> None:
             "DATABASE_URL": None,
             "PUBLIC_URL": f"http://127.0.0.1:{port}",
             "LOG_LEVEL": "WARNING",  # the chat shares the terminal
-        }
+        },
+        command_line=True,  # its defaults are chosen: no warnings about them
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with app.app_context():
@@ -82,11 +89,31 @@ def demo_command(port: int) -> None:
     server.shutdown()
 
 
+def command_line_app() -> Flask:
+    return create_app(command_line=True)
+
+
+def serving(command: click.Command) -> click.Command:
+    """Flask's ``run``, which serves: every warning about the settings concerns it."""
+    served = command.callback
+    assert served is not None
+
+    @functools.wraps(served)
+    def callback(*args: Any, **kwargs: Any) -> Any:
+        logs.announce(click.get_current_context().ensure_object(ScriptInfo).load_app())
+        return served(*args, **kwargs)
+
+    announcing = copy.copy(command)
+    announcing.callback = callback
+    return announcing
+
+
 def main() -> None:
     group = FlaskGroup(
-        create_app=create_app,
+        create_app=command_line_app,
         add_version_option=False,
         help="Sunshine (阳光): the government-disclosure WeChat account's backend.",
     )
+    group.add_command(serving(run_command))
     group.add_command(demo_command)
     group(prog_name="sunshine")

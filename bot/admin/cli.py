@@ -21,6 +21,7 @@ from bot.admin import accounts
 from bot.admin.accounts import AccountError
 from bot.admin.console import beijing_time
 from bot.db import get_session
+from bot.logs import Concern, concerns
 from bot.models.staff import Staff
 from bot.staff import audit
 from bot.staff.roles import Role
@@ -128,6 +129,7 @@ def list_command() -> None:
 @staff_group.command("passwd")
 @click.argument("username")
 @with_appcontext
+@concerns(Concern.STORE)
 def passwd_command(username: str) -> None:
     """Set a new password (asked for, or read from stdin); also ends a lock-out."""
     session = get_session()
@@ -171,6 +173,7 @@ def disable_command(username: str) -> None:
 @staff_group.command("enable")
 @click.argument("username")
 @with_appcontext
+@concerns(Concern.STORE)
 def enable_command(username: str) -> None:
     """Let a disabled account log in again."""
     _set_active(username, active=True)

@@ -33,6 +33,7 @@ from bot.cases.intake import recompute_open_deadlines
 from bot.cases.privacy import SealError
 from bot.db import get_session
 from bot.files import output_option, refuse_binary_to_terminal, write_output
+from bot.logs import Concern, concerns
 from bot.staff import audit
 from bot.wechat.api import WeChatUnavailable, get_client
 
@@ -59,6 +60,7 @@ def cases_group() -> None:
     help="Show identity numbers, phones, e-mail and postal addresses in full.",
 )
 @with_appcontext
+@concerns(Concern.DATA_KEY)
 def export_command(fmt: str, output: Path | None, with_contact: bool) -> None:
     """Export every application and complaint, one record each.
 
@@ -236,6 +238,7 @@ def replies_group() -> None:
 
 @replies_group.command("retry")
 @with_appcontext
+@concerns(Concern.WECHAT_API)
 def replies_retry() -> None:
     """Push replies that failed, or wait for a resident who has written again (for a timer)."""
     report = replies.retry_all(get_session())

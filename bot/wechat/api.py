@@ -18,6 +18,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
+from bot.logs import Concern, setting_warning
 from bot.metrics import WECHAT_API_ERRORS
 from bot.store import EXTENSION as STORE
 from bot.store import KEY_PREFIX
@@ -135,9 +136,12 @@ class SharedTokenClient(WeChatClient):
 def init_app(app: Flask) -> None:
     appid, secret = app.config["WECHAT_APPID"], app.config["WECHAT_SECRET"]
     if not (appid and secret):
-        log.warning(
+        setting_warning(
+            app,
+            Concern.WECHAT_API,
+            log,
             "SUNSHINE_WECHAT_APPID/SUNSHINE_WECHAT_SECRET not set: "
-            "API calls (menu, pushes, media) are disabled"
+            "API calls (menu, pushes, media) are disabled",
         )
         app.extensions[EXTENSION] = None
         return

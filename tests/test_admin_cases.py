@@ -347,5 +347,6 @@ def test_the_printable_digest_lists_what_sunshine_digest_prints(app, resident):
     overdue = page.split("<h2>已超期</h2>")[1].split("<h2>")[0]
     assert late in overdue and fresh not in overdue
     assert fresh in page.split("<h2>30天内到期</h2>")[1]
-    assert "超期 <strong>1</strong> 件" in page and "1 overdue" in printed
+    assert "超期 <strong>1</strong> 件" in page and "超期 1 件，30天内到期 1 件" in printed
+    assert printed.index(late) < printed.index("30天内到期（1件）") < printed.index(fresh)
     assert 'src="/static/print.js"' in page and "data-print hidden" in page

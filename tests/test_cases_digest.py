@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -30,10 +31,15 @@ def test_digest_lists_overdue_cases_first_then_those_due_soon(app, resident):
     result = app.test_cli_runner().invoke(args=["digest"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert "1 overdue, 0 due within 7 days, 2 open." in lines[0]
-    overdue = lines[lines.index("OVERDUE") + 1]
-    assert late in overdue and "decide acceptance by" in overdue and "overdue" in overdue
-    assert fresh not in result.output.split("OVERDUE")[1].split("\n\n")[0]
+    assert lines[0].startswith("每日督办单 ") and lines[0].endswith("（北京时间）")
+    assert lines[1] == "超期 1 件，7天内到期 0 件，未办结共 2 件。"
+    overdue = lines[lines.index("已超期（1件）") + 1]
+    assert late in overdue and "投诉举报 · 投诉  未分派  决定是否受理：" in overdue
+    assert re.search(r"（自然日）  超期 \d+ 个自然日$", overdue), overdue
+    assert fresh not in result.output.split("已超期")[1].split("\n\n")[0]
+    assert "7天内到期（0件）\n  没有。" in result.output
+    words = [line for line in lines if "sunshine calendar" not in line]  # the commands to run
+    assert not re.search(r"[A-Za-z]{3,}", "\n".join(words)), "staff read it: no English"
 
 
 def test_the_overdue_gauge_counts_late_open_cases(app, resident, client):

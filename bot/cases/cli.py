@@ -21,14 +21,12 @@ from bot.cases import export, media, replies
 from bot.cases.calendar import (
     ScheduleError,
     loaded_years,
-    missing_next_year,
     parse_schedule,
     schedule_json,
     store_schedule,
     template,
 )
-from bot.cases.deadlines import CALENDAR_DAYS
-from bot.cases.digest import open_cases_by_urgency
+from bot.cases.digest import DIGEST_DAYS, digest_for, digest_text
 from bot.cases.intake import recompute_open_deadlines
 from bot.cases.privacy import SealError
 from bot.db import get_session
@@ -185,50 +183,15 @@ def media_fetch() -> None:
 
 @click.command("digest")
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="As of this Beijing date.")
-@click.option("--days", default=7, show_default=True, help="Also list cases due within DAYS.")
+@click.option(
+    "--days", default=DIGEST_DAYS, show_default=True, help="Also list cases due within DAYS."
+)
 @with_appcontext
 def digest_command(on: datetime | None, days: int) -> None:
-    """Print the overdue open cases, then those due soon (for a daily timer)."""
+    """Print the daily digest (每日督办单) for staff, in Chinese like /admin/digest: the overdue
+    open cases, then those due soon (for a daily timer)."""
     today = on.date() if on else clock.today()
-    dues = open_cases_by_urgency(get_session(), today)
-    overdue = [d for d in dues if d.overdue]
-    soon = [d for d in dues if not d.overdue and (d.due_on - today).days <= days]
-    click.echo(
-        f"Sunshine digest for {today} (Beijing): {len(overdue)} overdue, "
-        f"{len(soon)} due within {days} days, {len(dues)} open."
-    )
-    missing = missing_next_year(get_session(), today)
-    if missing is not None:
-        click.echo(
-            f"\nWARNING: the {missing} holiday schedule is not loaded; deadlines reaching {missing} "
-            "skip only the statutory holidays and are provisional. When the State Council's "
-            f"notice is out: sunshine calendar template {missing} > {missing}.json, fill in its "
-            f"days off and working weekends, then sunshine calendar add {missing} {missing}.json"
-        )
-    for title, rows in (("OVERDUE", overdue), (f"DUE WITHIN {days} DAYS", soon)):
-        if rows:
-            click.echo(f"\n{title}")
-        for due in rows:
-            what = STEP_NAMES[due.step]
-            unit = "calendar" if due.unit == CALENDAR_DAYS else "working"
-            left = (
-                f"{-due.days_left} {unit} day(s) overdue"
-                if due.overdue
-                else f"{due.days_left} {unit} day(s) left"
-            )
-            mark = " (provisional)" if due.provisional else ""
-            click.echo(
-                f"  {due.case.number}  {due.case.kind:<11}  {what} by {due.due_on}{mark}  {left}"
-            )
-
-
-STEP_NAMES = {
-    "accept": "decide acceptance",
-    "conclude": "answer",
-    "correction": "applicant to correct",
-    "consultation": "consulted party to answer",
-    "fee": "applicant to pay the fee",
-}
+    click.echo(digest_text(digest_for(get_session(), today, days)))
 
 
 @click.group("replies")

@@ -15,9 +15,10 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session, selectinload
 
-from bot.cases.calendar import work_calendar
+from bot.cases.calendar import missing_next_year, work_calendar
 from bot.cases.deadlines import CALENDAR_DAYS, WORKING_DAYS, WorkCalendar
 from bot.models.cases import (
+    APPLICATION,
     AWAITING_CORRECTION,
     CLOSED_STATUSES,
     COMPLAINT,
@@ -25,6 +26,19 @@ from bot.models.cases import (
     Case,
     CasePause,
 )
+
+#: What the console and the digest call a kind of case.
+KIND_LABELS = {APPLICATION: "依申请公开", COMPLAINT: "投诉举报"}
+#: What falls due next (``next_deadline``).
+STEP_LABELS = {
+    "accept": "决定是否受理",
+    "conclude": "办结",
+    "correction": "申请人补正",
+    "consultation": "收回征求的意见",
+    "fee": "申请人缴费",
+}
+#: How many days ahead the digest looks by default.
+DIGEST_DAYS = 7
 
 #: A complaint's steps are counted in calendar days (《信访工作条例》); every other in working days.
 CALENDAR_DAY_STEPS = frozenset({"accept", "conclude"})
@@ -135,3 +149,67 @@ def overdue_count(session: Session, today: date) -> int:
     """Open cases whose next deadline has passed, counted in the database."""
     late = and_(Case.status.not_in(CLOSED_STATUSES), next_deadline_sql() < today)
     return session.scalar(select(func.count()).select_from(Case).where(late)) or 0
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The daily digest (督办单): overdue cases, then those due within ``days``."""
+
+    on: date
+    days: int
+    overdue: list[Due]
+    soon: list[Due]
+    open_count: int
+    #: Next year, when its holiday schedule should be loaded by now and is not.
+    missing_year: int | None
+
+
+def digest_for(session: Session, on: date, days: int = DIGEST_DAYS) -> Digest:
+    """What ``sunshine digest`` prints and ``/admin/digest`` shows."""
+    dues = open_cases_by_urgency(session, on)
+    overdue = [d for d in dues if d.overdue]
+    soon = [d for d in dues if not d.overdue and (d.due_on - on).days <= days]
+    return Digest(on, days, overdue, soon, len(dues), missing_next_year(session, on))
+
+
+def kind_label(case: Case) -> str:
+    return KIND_LABELS[case.kind] + (f" · {case.category}" if case.category else "")
+
+
+def left_text(due: Due) -> str:
+    """``剩 3 个工作日``, ``今天到期``, ``超期 2 个自然日``."""
+    if due.overdue:
+        return f"超期 {-due.days_left} 个{due.unit}"
+    return "今天到期" if due.days_left == 0 else f"剩 {due.days_left} 个{due.unit}"
+
+
+def digest_text(digest: Digest) -> str:
+    """The digest as ``sunshine digest`` prints it for staff: in Chinese, like its page."""
+    lines = [
+        f"每日督办单 {digest.on}（北京时间）",
+        f"超期 {len(digest.overdue)} 件，{digest.days}天内到期 {len(digest.soon)} 件，"
+        f"未办结共 {digest.open_count} 件。",
+    ]
+    year = digest.missing_year
+    if year is not None:
+        lines += [
+            "",
+            f"注意：尚未导入{year}年的节假日安排。国务院办公厅通常在11月公布；公布后请运维人员导入："
+            f"sunshine calendar template {year} > {year}.json，按通知填好放假和调休日期，"
+            f"再执行 sunshine calendar add {year} {year}.json。"
+            f"导入前，跨入{year}年的期限只扣除法定节假日，标为“暂定”。",
+        ]
+    for title, dues in (("已超期", digest.overdue), (f"{digest.days}天内到期", digest.soon)):
+        lines += ["", f"{title}（{len(dues)}件）"]
+        lines += [_due_line(due) for due in dues] or ["  没有。"]
+    return "\n".join(lines)
+
+
+def _due_line(due: Due) -> str:
+    case = due.case
+    handler = case.assignee.display_name if case.assignee else "未分派"
+    mark = "（暂定）" if due.provisional else ""
+    return (
+        f"  {case.number}  {kind_label(case)}  {handler}  "
+        f"{STEP_LABELS[due.step]}：{due.due_on}（{due.unit}）{mark}  {left_text(due)}"
+    )

@@ -23,12 +23,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import clock
 from bot.admin.auth import permission_required
-from bot.admin.cases.labels import KIND_LABELS, STEP_LABELS, approver_title, outcome_label
+from bot.admin.cases.labels import approver_title, outcome_label
 from bot.admin.console import PermissionDenied, bp
 from bot.cases import access, handling, media, replies, texts
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import COMPLAINT_ACCEPT_DAYS
-from bot.cases.digest import Due, due_of, next_deadline
+from bot.cases.digest import KIND_LABELS, STEP_LABELS, Due, due_of, next_deadline
 from bot.cases.formal import has_formal_reply
 from bot.cases.intake import filed_that_day
 from bot.cases.numbers import read_number

@@ -251,6 +251,10 @@ def record_correction(
     return supplement
 
 
+#: How a correction reached the office (the ``channel`` of its audit entry), in words.
+CORRECTION_CHANNELS = {"chat": "居民在微信中发送", "counter": "工作人员在窗口登记"}
+
+
 def residents_case(session: Session, openid: str, number: str) -> Case | None:
     """The resident's own case by number (None for another's: it is not found)."""
     return session.scalars(select(Case).where(Case.number == number, Case.openid == openid)).first()

@@ -25,6 +25,7 @@ from bot import clock
 from bot.admin.auth import permission_required
 from bot.admin.cases.labels import approver_title, outcome_label
 from bot.admin.console import PermissionDenied, bp
+from bot.admin.views import detail_phrases
 from bot.cases import access, handling, media, replies, texts
 from bot.cases.calendar import work_calendar
 from bot.cases.deadlines import COMPLAINT_ACCEPT_DAYS
@@ -166,7 +167,7 @@ def render_case(
         extended=any(e.approved for e in case.extensions),
         trail=case_trail(session, case),
         action_label=audit.action_label,
-        detail_items=audit.detail_items,
+        detail_phrases=detail_phrases,
         errors=errors or {},
         form=request.form if errors else {},
         today=on,

@@ -381,6 +381,8 @@ def test_the_console_page_shows_the_tables_the_check_and_the_exports(app):
     page = console.page(f"/admin/annual/{YEAR}")
     assert "校验通过" in page and "三、收到和处理政府信息公开申请情况" in page
     assert '<th scope="col" colspan="5">法人或其他组织</th>' in page
+    assert '<th scope="col">本年收费金额（单位：万元）</th>' in page, "not broken at its ："
+    assert 'scope="col">万元）' not in page
     assert "<script" not in page
     assert (
         console.client.get("/admin/annual")

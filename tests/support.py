@@ -34,6 +34,7 @@ from bot.content.review import Stage, records_of, standing
 from bot.models.cases import PENDING, Attachment, Case
 from bot.models.content import Item, Report
 from bot.models.staff import AuditEntry, Staff
+from bot.pdf import NO_LINE_END, NO_LINE_START
 from bot.wechat.chat import ChatClient, describe
 from bot.wechat.protocol import Keys
 from tests import fake_wechat
@@ -501,6 +502,19 @@ def stage_of(app: Flask, item_id: int) -> Stage:
 
 
 # ---- what the app writes ----
+
+
+def pdf_lines(data: bytes) -> list[str]:
+    """The PDF's lines as a reader extracts them, each stripped, empty ones left out."""
+    reader = PdfReader(io.BytesIO(data))
+    lines = (line.strip() for page in reader.pages for line in page.extract_text().splitlines())
+    return [line for line in lines if line]
+
+
+def badly_broken(lines: list[str]) -> list[str]:
+    """The lines that break the rules of 避头尾: starting with a closing mark, ending with an
+    opening one."""
+    return [line for line in lines if line[0] in NO_LINE_START or line[-1] in NO_LINE_END]
 
 
 def pdf_text(data: bytes) -> str:

@@ -405,6 +405,12 @@ def audit_actions(app: Flask, target_type: str, target_id: object) -> list[tuple
         return [(entry.actor, entry.action) for entry in entries]
 
 
+def scripts_not_our_own(html: str) -> list[str]:
+    """Script tags other than this site's own files (``/static/…``): inline code, or another
+    site's, which the pages must do without (the console's CSP forbids both)."""
+    return re.findall(r'<script(?![^>]*\bsrc="/static/)[^>]*>', html)
+
+
 def visible_text(html: str) -> str:
     """The page's text as a reader sees it, in one line."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)

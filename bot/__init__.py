@@ -43,7 +43,9 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 log = logging.getLogger(__name__)
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(test_config: dict[str, Any] | None = None, *, command_line: bool = False) -> Flask:
+    """The app; ``command_line``: built for a ``sunshine`` command, which logs only the warnings
+    about settings that concern it (``bot.logs.concerns``), not a server's."""
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("SUNSHINE_INSTANCE_PATH")
     app = Flask(
         __name__,
@@ -53,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     config.load(app, test_config)
     app.url_map.converters["int"] = urls.BoundedInteger  # before any route is added
-    logs.init_app(app)
+    logs.init_app(app, command_line=command_line)
     proxies = int(app.config["PROXY_FIX"])
     if proxies > 0:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
@@ -61,9 +63,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         )
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secrets.token_hex(32)
-        log.warning(
+        logs.setting_warning(
+            app,
+            logs.Concern.CONSOLE,
+            log,
             "SUNSHINE_SECRET_KEY is not set: using a generated key, good for development only "
-            "(console logins end at restart and are not shared between processes)"
+            "(console logins end at restart and are not shared between processes)",
         )
     db.init_app(app)
     errors.init_app(app)

@@ -4,24 +4,29 @@ Apart from the app's own commands (``bot.cli`` and each package's ``init_app``),
 serves ``sunshine demo``, which builds an app of its own on embedded defaults. With
 ``--county`` the demo is a county's deployment: a second town, a county account serving
 both towns and the second town's own account; ``/account SLUG`` in the chat moves the
-resident to another account.
+resident to another account. The app is built for the command line: each command logs
+only the warnings about settings that concern it (``bot.logs.concerns``); ``sunshine
+run``, a server, logs them all.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import logging
 import secrets
 import sys
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo, run_command
 from werkzeug.serving import make_server
 
-from bot import create_app, db
-from bot.admin.accounts import DEMO_USERNAME, ensure_demo_account
+from bot import create_app, db, logs
+from bot.admin.accounts import ensure_demo_accounts
 from bot.cases import privacy
 from bot.cli import run_chat
 from bot.seed import first_body_slug, seed, seed_demo_town
@@ -52,7 +57,8 @@ def demo_command(port: int, county: bool) -> None:
             "DATABASE_URL": None,
             "PUBLIC_URL": f"http://127.0.0.1:{port}",
             "LOG_LEVEL": "WARNING",  # the chat shares the terminal
-        }
+        },
+        command_line=True,  # its defaults are chosen: no warnings about them
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     with app.app_context():
@@ -76,8 +82,14 @@ def demo_command(port: int, county: bool) -> None:
     for slug, keys in named.items():
         click.echo(f"  Account {slug}: {base}/wechat/{slug}   Token: {keys.token}")
     with app.app_context():
-        staff_password = ensure_demo_account(db.get_session())
-    click.echo(f"  Staff console: {base}/admin   login: {DEMO_USERNAME} / {staff_password}")
+        logins = ensure_demo_accounts(db.get_session())
+    click.echo(f"  Staff console: {base}/admin   two logins, to try what needs two people:")
+    for account, password in logins:
+        click.echo(f"    {account.username} / {password}   ({account.role.value}: {account.part})")
+    click.echo(
+        "  Two-person review: draft an item as demo, then log in as demo-head in another "
+        "browser (or a private window) to review and publish it."
+    )
     if not sys.stdin.isatty():
         click.echo("No terminal on stdin: serving only. Stop with Ctrl-C.")
         server.serve_forever()
@@ -147,11 +159,31 @@ class Switchboard:
         return message_xml({"MsgType": "text", "Content": f"（现在发往公众号 {where}）"})
 
 
+def command_line_app() -> Flask:
+    return create_app(command_line=True)
+
+
+def serving(command: click.Command) -> click.Command:
+    """Flask's ``run``, which serves: every warning about the settings concerns it."""
+    served = command.callback
+    assert served is not None
+
+    @functools.wraps(served)
+    def callback(*args: Any, **kwargs: Any) -> Any:
+        logs.announce(click.get_current_context().ensure_object(ScriptInfo).load_app())
+        return served(*args, **kwargs)
+
+    announcing = copy.copy(command)
+    announcing.callback = callback
+    return announcing
+
+
 def main() -> None:
     group = FlaskGroup(
-        create_app=create_app,
+        create_app=command_line_app,
         add_version_option=False,
         help="Sunshine (阳光): the government-disclosure WeChat account's backend.",
     )
+    group.add_command(serving(run_command))
     group.add_command(demo_command)
     group(prog_name="sunshine")

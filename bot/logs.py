@@ -5,19 +5,28 @@ shipper); the default is plain text. A request's id comes from ``X-Request-ID``
 (nginx's ``$request_id``) or is made up, and is sent back in the response.
 Residents appear only as ``bot.privacy.openid_hash``, and database errors without the
 values they quote (``scrub``).
+
+A setting left unset or unusable (``setting_warning``) is logged at start-up by a
+server, which needs them all. An app built for a ``sunshine`` command keeps them, and
+a command logs only those about what it does (``concerns``): ``sunshine seed`` says
+nothing of WeChat's Token, ``sunshine replies retry`` warns that the API is not set up.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import secrets
 import sys
 import time
-from typing import Any, TextIO
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ParamSpec, TextIO, TypeVar
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, current_app, g, has_request_context, request
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
@@ -119,9 +128,85 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     root.addHandler(handler)
 
 
-def init_app(app: Flask) -> None:
+class Concern(StrEnum):
+    """What a setting's warning is about, so that a command hears only of what it uses."""
+
+    #: /wechat: the Token, the AES key (a server only).
+    WEBHOOK = "webhook"
+    #: The console's cookies: the secret key (a server only).
+    CONSOLE = "console"
+    #: Redis, or an in-process store that one process alone sees.
+    STORE = "store"
+    #: Calls to WeChat's API: pushes, the menu, photos (AppID, AppSecret).
+    WECHAT_API = "wechat_api"
+    #: The key that seals ID numbers and phones.
+    DATA_KEY = "data_key"
+
+
+@dataclass(frozen=True)
+class SettingWarning:
+    concern: Concern
+    logger: str
+    level: int
+    message: str
+
+
+KEPT_WARNINGS = "sunshine.setting_warnings"
+
+
+def setting_warning(
+    app: Flask,
+    concern: Concern,
+    logger: logging.Logger,
+    message: str,
+    *args: object,
+    level: int = logging.WARNING,
+) -> None:
+    """Log what is wrong with a setting now, or, in an app built for a command, keep it for the
+    commands it concerns."""
+    kept = app.extensions.get(KEPT_WARNINGS)
+    if kept is None:
+        logger.log(level, message, *args)
+    else:
+        kept.append(SettingWarning(concern, logger.name, level, message % args))
+
+
+def announce(app: Flask, *concerns: Concern) -> None:
+    """Log the kept warnings about ``concerns`` (all of them when none is named), each once."""
+    kept: list[SettingWarning] = app.extensions.get(KEPT_WARNINGS) or []
+    for warning in [w for w in kept if not concerns or w.concern in concerns]:
+        kept.remove(warning)
+        logging.getLogger(warning.logger).log(warning.level, "%s", warning.message)
+
+
+Params = ParamSpec("Params")
+Result = TypeVar("Result")
+
+
+def concerns(
+    *names: Concern,
+) -> Callable[[Callable[Params, Result]], Callable[Params, Result]]:
+    """A ``sunshine`` command that relies on these settings: their warnings come before it runs.
+    Put it under ``with_appcontext``."""
+
+    def decorate(command: Callable[Params, Result]) -> Callable[Params, Result]:
+        @functools.wraps(command)
+        def run(*args: Params.args, **kwargs: Params.kwargs) -> Result:
+            announce(current_app, *names)
+            return command(*args, **kwargs)
+
+        return run
+
+    return decorate
+
+
+def init_app(app: Flask, *, command_line: bool = False) -> None:
+    """Logging for ``app``; ``command_line``: keep the settings' warnings for the commands they
+    concern (``concerns``) instead of logging them all at start-up."""
     if not app.testing:
         configure(str(app.config["LOG_LEVEL"]), str(app.config["LOG_FORMAT"]))
+    if command_line:
+        app.extensions[KEPT_WARNINGS] = []
 
     @app.before_request
     def take_request_id() -> None:

@@ -18,6 +18,8 @@ import fakeredis
 import redis
 from flask import Flask, current_app
 
+from bot.logs import Concern, setting_warning
+
 log = logging.getLogger(__name__)
 
 EXTENSION = "sunshine.redis"
@@ -39,9 +41,12 @@ def init_app(app: Flask) -> None:
     else:
         client = InProcessStore(Path(app.instance_path))
         app.extensions["sunshine.store_kind"] = "in-process"
-        log.warning(
+        setting_warning(
+            app,
+            Concern.STORE,
+            log,
             "SUNSHINE_REDIS_URL is not set: using an in-process store. It serves ONE process "
-            "only; run several workers or hosts only with Redis."
+            "only; run several workers or hosts only with Redis.",
         )
     app.extensions[EXTENSION] = client
 

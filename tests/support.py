@@ -36,6 +36,7 @@ from bot.models import Body
 from bot.models.cases import APPLICATION, COMPLAINT, PENDING, PROCESSING, Attachment, Case
 from bot.models.content import Item, Report
 from bot.models.staff import AuditEntry, Staff
+from bot.pdf import NO_LINE_END, NO_LINE_START
 from bot.staff import audit, bodies
 from bot.wechat.chat import ChatClient, describe
 from bot.wechat.protocol import Keys
@@ -479,6 +480,12 @@ def audit_actions(app: Flask, target_type: str, target_id: object) -> list[tuple
         return [(entry.actor, entry.action) for entry in entries]
 
 
+def scripts_not_our_own(html: str) -> list[str]:
+    """Script tags other than this site's own files (``/static/…``): inline code, or another
+    site's, which the pages must do without (the console's CSP forbids both)."""
+    return re.findall(r'<script(?![^>]*\bsrc="/static/)[^>]*>', html)
+
+
 def visible_text(html: str) -> str:
     """The page's text as a reader sees it, in one line."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
@@ -505,10 +512,10 @@ FORM = {
 class Desk:
     """A staff member at the console (Flask's test client), logged in."""
 
-    def __init__(self, app: Flask, username: str) -> None:
+    def __init__(self, app: Flask, username: str, password: str = PASSWORD) -> None:
         self.app = app
         self.console = Console(app)
-        response = self.console.login(username)
+        response = self.console.login(username, password)
         assert response.status_code == 302, f"{username} could not log in"
 
     def get(self, path: str) -> TestResponse:
@@ -576,6 +583,19 @@ def stage_of(app: Flask, item_id: int) -> Stage:
 
 
 # ---- what the app writes ----
+
+
+def pdf_lines(data: bytes) -> list[str]:
+    """The PDF's lines as a reader extracts them, each stripped, empty ones left out."""
+    reader = PdfReader(io.BytesIO(data))
+    lines = (line.strip() for page in reader.pages for line in page.extract_text().splitlines())
+    return [line for line in lines if line]
+
+
+def badly_broken(lines: list[str]) -> list[str]:
+    """The lines that break the rules of 避头尾: starting with a closing mark, ending with an
+    opening one."""
+    return [line for line in lines if line[0] in NO_LINE_START or line[-1] in NO_LINE_END]
 
 
 def pdf_text(data: bytes) -> str:

@@ -22,7 +22,7 @@ from bot.admin import cli as staff_commands
 from bot.models.staff import AuditEntry, AuditLogIsAppendOnly
 from bot.staff import audit
 from tests.servers import ROOT
-from tests.support import PASSWORD, Console, add_staff, from_address, staff_row
+from tests.support import PASSWORD, Console, add_staff, from_address, staff_row, visible_text
 
 
 def entries(app: Flask, action: str | None = None) -> list[AuditEntry]:
@@ -215,6 +215,19 @@ def test_staff_disable_and_enable(app):
     ]
 
 
+def test_staff_role_gives_another_role(app):
+    add_staff(app, "wang", "clerk")
+    assert "'wang' now has the role handler" in staff_cli(app, "role", "wang", "handler").output
+    assert "already has the role handler" in staff_cli(app, "role", "wang", "handler").output
+    assert staff_row(app, "wang").role == "handler"
+    [entry] = entries(app, "staff.role")
+    assert (entry.actor, entry.details["from_role"], entry.details["role"]) == (
+        "cli",
+        "clerk",
+        "handler",
+    )
+
+
 def test_the_commands_name_a_missing_account(app):
     for command in ("passwd", "disable", "enable"):
         result = staff_cli(app, command, "nobody", stdin=PASSWORD)
@@ -299,6 +312,8 @@ def test_record_refuses_an_action_nobody_can_read_or_an_unknown_actor(app):
     with app.app_context():
         with pytest.raises(audit.UnknownAction, match="add it to ACTIONS"):
             audit.record(audit.SYSTEM, "case.vanish")
+        with pytest.raises(audit.UnknownDetail, match="add them to DETAILS"):
+            audit.record(audit.SYSTEM, "case.note", "case", "SQ1", mood="happy")
         with pytest.raises(ValueError, match="audit actor"):
             audit.record("somebody", "auth.login")
 
@@ -335,6 +350,41 @@ def test_the_page_lists_entries_newest_first_in_chinese(app):
     assert "工作人员账号 王芳（wang）" in rows[1]
 
 
+def test_every_detail_reads_as_words_not_true_false_or_a_key(app):
+    staff_id = add_staff(app, "wang", "clerk")
+    with app.app_context():
+        session = db.get_session()
+        details = [
+            ("case.correction_request", dict(reason="请写明年份", days=15, late=False)),
+            ("case.correction_request", dict(late=True)),
+            ("case.correction_received", dict(received_on="2026-03-05", channel="chat")),
+            ("annual.figures", dict(year=2026, keys=["rules.issued", "fees.amount"])),
+            ("staff.role", dict(username="wang", role="handler", from_role="clerk")),
+            ("report.review", dict(revision=2, step="预先审查", decision="通过")),
+        ]
+        for action, written in details:
+            audit.record(audit.CLI, action, "staff", staff_id, **written)
+        session.commit()
+
+    rows = approver_console(app).page("/admin/audit").split("<tbody>")[1].split("</tr>")
+    cells = [visible_text(row) for row in rows]
+    said = " | ".join(cells)
+    for phrase in (
+        "在收到申请后7个工作日内通知补正",
+        "超过收到申请后7个工作日才通知补正",
+        "提交方式：居民在微信中发送",
+        "2026年度",
+        "修改的数据：规章·本年制发件数、行政事业性收费·本年收费金额（单位：万元）",
+        "角色：承办人",
+        "原角色：登记员",
+        "第2版",
+        "系统用户：",
+    ):
+        assert phrase in said, phrase
+    for raw in ("false", "true", "chat", "rules.issued", "from_role", "os_user", "late"):
+        assert raw not in said, raw
+
+
 def test_the_page_filters_by_actor_and_action(app):
     add_staff(app, "wang", name="王芳")
     staff_cli(app, "disable", "wang")
@@ -357,7 +407,7 @@ def test_the_page_shows_fifty_at_a_time(app):
     staff_id = add_staff(app, "wang")
     with app.app_context():
         for number in range(60):
-            audit.record(audit.SYSTEM, "staff.enable", "staff", staff_id, number=number)
+            audit.record(audit.SYSTEM, "staff.enable", "staff", staff_id, reason=f"第{number}次")
         db.get_session().commit()
     console = approver_console(app)
 
@@ -365,8 +415,8 @@ def test_the_page_shows_fifty_at_a_time(app):
     older = first.split('href="')[-1].split('"')[0].replace("&amp;", "&")
     second = console.page(older)
 
-    assert first.count("<tr>") - 1 == 50 and "number：59" in first and "更早的记录" in first
-    assert second.count("<tr>") - 1 == 10 and "number：0" in second and "最新记录" in second
+    assert first.count("<tr>") - 1 == 50 and "原因：第59次" in first and "更早的记录" in first
+    assert second.count("<tr>") - 1 == 10 and "原因：第0次" in second and "最新记录" in second
 
 
 def test_the_page_is_read_only(app):
@@ -377,19 +427,25 @@ def test_the_page_is_read_only(app):
     assert console.client.post("/admin/audit", data={"csrf_token": token}).status_code == 405
 
 
-# ---- the demo account ----
+# ---- the demo accounts ----
 
 
-def test_the_demo_account_is_an_admin_with_a_fresh_password_each_time(app):
+def test_the_demo_accounts_are_an_admin_and_a_head_with_fresh_passwords_each_time(app):
     with app.app_context():
-        first = accounts.ensure_demo_account(db.get_session())
-        second = accounts.ensure_demo_account(db.get_session())
-    assert first != second and len(second) >= accounts.MIN_PASSWORD_LENGTH
+        first = dict((a.username, pw) for a, pw in accounts.ensure_demo_accounts(db.get_session()))
+        second = dict((a.username, pw) for a, pw in accounts.ensure_demo_accounts(db.get_session()))
+    assert sorted(second) == ["demo", "demo-head"]
+    assert all(first[name] != second[name] for name in second)
+    assert all(len(pw) >= accounts.MIN_PASSWORD_LENGTH for pw in second.values())
     assert staff_row(app, "demo").role == "admin"
+    assert staff_row(app, "demo-head").role == "head"
     console = Console(app)
-    assert "用户名或密码不正确" in console.login("demo", first).get_data(as_text=True)
-    assert console.login("demo", second).status_code == 302
+    assert "用户名或密码不正确" in console.login("demo", first["demo"]).get_data(as_text=True)
+    assert console.login("demo", second["demo"]).status_code == 302
+    assert Console(app).login("demo-head", second["demo-head"]).status_code == 302
     assert [entry.action for entry in entries(app) if entry.actor == "cli"] == [
         "staff.create",
+        "staff.create",
+        "staff.password",
         "staff.password",
     ]

@@ -545,7 +545,7 @@ def test_the_navigation_shows_only_pages_the_role_may_open(app, role, shown):
 
 
 @pytest.mark.slow
-def test_sunshine_demo_prints_a_staff_login_that_works(tmp_path):
+def test_sunshine_demo_prints_two_staff_logins_that_work(tmp_path):
     port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith("SUNSHINE_")} | {
         "SUNSHINE_INSTANCE_PATH": str(tmp_path / "demo"),
@@ -561,24 +561,34 @@ def test_sunshine_demo_prints_a_staff_login_that_works(tmp_path):
         text=True,
     )
     try:
-        login = None
+        printed = []
         for line in process.stdout:
-            login = re.search(r"Staff console: (\S+)\s+login: (\S+) / (\S+)", line)
-            if login:
+            printed.append(line)
+            if "serving only" in line:
                 break
-        assert login, "sunshine demo printed no staff login"
-        url, username, password = login.groups()
+        output = "".join(printed)
+        console = re.search(r"Staff console: (\S+)", output)
+        assert console, f"sunshine demo printed no staff console:\n{output}"
+        url = console.group(1)
         assert url == f"http://127.0.0.1:{port}/admin"
-        browser = requests.Session()
-        form = browser.get(url, timeout=10)
-        assert form.url.endswith("/admin/login?next=/admin")
-        token = CSRF_FIELD.search(form.text).group(1)
-        home = browser.post(
-            form.url,
-            data={"username": username, "password": password, "csrf_token": token},
-            timeout=10,
-        )
-        assert "您好，演示管理员" in home.text and "管理员" in home.text
+        logins = re.findall(r"^ +(\S+) / (\S+) +\((\w+):", output, re.M)
+        assert [(name, role) for name, _, role in logins] == [
+            ("demo", "admin"),
+            ("demo-head", "head"),
+        ]
+        for (username, password, _), greeting in zip(
+            logins, ("您好，演示管理员", "您好，演示负责人"), strict=True
+        ):
+            browser = requests.Session()
+            form = browser.get(url, timeout=10)
+            assert form.url.endswith("/admin/login?next=/admin")
+            token = CSRF_FIELD.search(form.text).group(1)
+            home = browser.post(
+                form.url,
+                data={"username": username, "password": password, "csrf_token": token},
+                timeout=10,
+            )
+            assert greeting in home.text
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -79,3 +79,34 @@ def test_a_member_logs_in_looks_around_and_logs_out(browser, app: Flask) -> None
 
         assert all(url.startswith(base) for url in requested), "the console must work offline"
         context.close()
+
+
+#: A phone's screen, where the console's tables are wider than the screen.
+PHONE = {"width": 360, "height": 740}
+
+
+def test_a_wide_console_table_on_a_phone_shows_that_it_scrolls(browser, app: Flask) -> None:
+    add_staff(app, "wang", "approver", name="王芳")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve_in_thread(app) as base:
+        context = browser.new_context(viewport=PHONE, device_scale_factor=2, locale="zh-CN")
+        page = context.new_page()
+        page.goto(base + "/admin/login")
+        page.get_by_label("用户名").fill("wang")
+        page.get_by_label("密码").fill(PASSWORD)
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_load_state()
+        page.goto(base + "/admin/audit")
+
+        box = page.get_by_role("region", name="表格（可左右滑动）")
+        hint = page.locator(".table-scroll .scroll-hint")
+        assert hint.is_visible() and hint.inner_text() == "表格较宽，请左右滑动查看 ⇆"
+        inside, shown = box.evaluate("b => [b.scrollWidth, b.clientWidth]")
+        assert inside > shown, (inside, shown)
+        box.evaluate("b => b.scrollBy(150, 0)")
+        assert box.evaluate("b => b.scrollLeft") > 0, "it scrolls horizontally"
+        page.screenshot(path=ARTIFACTS / "admin-audit-360.png")
+
+        page.set_viewport_size(OFFICE_PC)
+        hint.wait_for(state="hidden")  # on an office PC the table fits: no hint
+        context.close()

@@ -184,7 +184,7 @@ def test_an_approvers_own_extension_is_approved_at_once(app, resident):
 
     case = case_row(app, number)
     assert case.extension_days == 30 and case.status == "extended"
-    assert "办理期限延长30日" in case.replies[-1].body
+    assert "办理期限延长30个自然日" in case.replies[-1].body
 
 
 def test_an_extension_after_the_deadline_is_refused_with_a_clear_message(app, resident):

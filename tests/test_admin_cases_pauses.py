@@ -38,6 +38,9 @@ def test_a_consultation_and_a_fee_notice_shift_the_due_date_by_the_paused_workin
     case = case_row(app, number)
     assert case.status == "consulting" and case.pauses[0].due_on == date(2026, 3, 25)
     assert "正在征求第三方或有关机关的意见" in resident.says(f"进度 {number}")
+    mine = resident.says("我的")
+    assert f"{number} 政府信息公开申请：答复期限暂停（正在征求意见" in mine
+    assert "2026年3月30日" not in mine, "no due date while the clock is stopped"
     assert "收回征求的意见：2026-03-25" in console.page("/admin/cases")
 
     on(monkeypatch, date(2026, 3, 11))
@@ -58,6 +61,9 @@ def test_a_consultation_and_a_fee_notice_shift_the_due_date_by_the_paused_workin
     assert "收费通知" in resident.says(f"进度 {number}"), "the notice, delivered once in full"
     progress = resident.says(f"进度 {number}")
     assert "请最迟于2026年4月10日（含当日）缴纳信息处理费30.00元" in progress
+    assert "答复期限暂停（等您缴费），请最迟于2026年4月10日（含当日）缴纳30.00元" in resident.says(
+        "我的"
+    )
 
     on(monkeypatch, date(2026, 3, 19))
     fee = case.pauses[1].id
@@ -152,6 +158,8 @@ def test_a_correction_received_during_a_consultation_leaves_the_clock_paused(
     )
     console_post(console, f"/admin/cases/{number}/correction", items="请写明年份", days="15")
     assert case_row(app, number).status == "awaiting_correction"
+    mine = resident.says("我的")
+    assert "答复期限暂停（等您补正材料），请最迟于2026年3月24日（含当日）补正" in mine
 
     on(monkeypatch, date(2026, 3, 5))
     assert "重新计算" in resident.says(f"补正 {number} 要2025年的")
@@ -159,5 +167,6 @@ def test_a_correction_received_during_a_consultation_leaves_the_clock_paused(
     case = case_row(app, number)
     assert case.status == "consulting", "the consultation still stops the clock"
     assert "状态：正在征求意见，答复期限暂停计算" in resident.says(f"进度 {number}")
+    assert "答复期限暂停（正在征求意见" in resident.says("我的")
     refused = console_post(console, f"/admin/cases/{number}/extension", reason="资料多")
     assert refused.status_code == 422 and "暂停计算，不需要延期" in refused.get_data(as_text=True)

@@ -13,6 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from bot import db
+from bot.admin import accounts
 from bot.content.review import Stage, records_of
 from bot.models.content import Item, ItemStatus, ReviewRecordsAreAppendOnly
 from tests.support import (
@@ -102,6 +103,19 @@ def test_the_author_cannot_review_their_own_item(office):
     assert stage_of(office, item_id) == Stage.AWAITING_SECRECY
 
 
+def test_the_demos_two_logins_take_a_draft_the_whole_way_alone(app):
+    with app.app_context():
+        logins = {a.username: pw for a, pw in accounts.ensure_demo_accounts(db.get_session())}
+    prepares, approves = (Desk(app, name, logins[name]) for name in ("demo", "demo-head"))
+    item_id = prepares.create_item()
+    assert "您起草或修改过这份内容，不能审查它" in prepares.review(at(item_id), "pre")
+
+    approves.review(at(item_id), "pre")
+    approves.review(at(item_id), "secrecy")
+    assert "已发布" in approves.act(at(item_id), "publish")
+    assert resident_finds(app)
+
+
 @pytest.mark.parametrize("username", ["wang", "chen"])
 def test_clerks_and_handlers_can_draft_but_not_review_or_publish(office, username):
     desk = Desk(office, username)
@@ -187,6 +201,31 @@ def test_a_change_saved_over_someone_elses_is_refused(office):
         f"/admin/items/{item_id}/review", {"step": "pre", "decision": "pass", "revision": "1"}
     )
     assert "内容刚被他人修改或处理过，操作没有执行" in stale
+
+
+def test_the_review_form_has_no_decision_chosen_and_asks_for_one(office):
+    clerk, approver = Desk(office, "wang"), Desk(office, "li")
+    item_id = clerk.create_item()
+    form = approver.get(at(item_id)).get_data(as_text=True)
+    radios = re.findall(r'<input[^>]*name="decision"[^>]*>', form)
+    assert len(radios) == 2 and not [radio for radio in radios if "checked" in radio]
+
+    comment = "标题中的日期与正文不一致，请核对"
+    answer = approver.post(
+        f"{at(item_id)}/review", {"step": "pre", "revision": "1", "comment": comment}
+    )
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert "请选择审查结论：“通过”或“不通过，退回修改”" in visible_text(page)
+    assert comment in page.split('id="comment"')[1].split("</textarea>")[0], "the comment stays"
+    assert stage_of(office, item_id) == Stage.AWAITING_PRE
+
+    refused = approver.post(
+        f"{at(item_id)}/review", {"step": "pre", "revision": "1", "decision": "reject"}
+    ).get_data(as_text=True)
+    assert "退回时请写明原因" in visible_text(refused)
+    assert re.search(r'<input[^>]*checked[^>]*value="reject"|value="reject"[^>]*checked', refused)
+    assert stage_of(office, item_id) == Stage.AWAITING_PRE
 
 
 def test_the_author_of_any_version_may_not_review_it(office):

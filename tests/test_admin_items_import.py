@@ -77,7 +77,7 @@ def test_an_import_makes_drafts_that_residents_see_only_once_published(app: Flas
     approver.act(at(low.id), "publish")
     assert "2026年第三季度低保资金发放情况" in Resident(app).says("2026年低保资金")
     log = approver.page("/admin/audit?action=item.import")
-    assert "文件：第三季度.csv 新增条数：2 更新条数：0" in log
+    assert "文件：第三季度.csv 新增2条 更新0条" in log
 
 
 def test_every_problem_is_shown_by_row_in_chinese_and_nothing_is_written(app: Flask) -> None:

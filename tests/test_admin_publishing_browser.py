@@ -78,6 +78,10 @@ def test_a_clerk_writes_an_approver_reviews_and_publishes_a_resident_finds_it(
         assert page.url == item_url
         page.get_by_label("审查意见").fill("同意在微信公众号和网站公开，即日发布。")
         page.get_by_role("button", name="提交预先审查结论").click()
+        assert page.locator("#stage").inner_text() == "待预先审查", "no decision was chosen"
+        assert page.evaluate("document.querySelector('input[name=decision]:invalid') !== null")
+        page.get_by_label("通过", exact=True).check()
+        page.get_by_role("button", name="提交预先审查结论").click()
         assert page.locator("#stage").inner_text() == "待保密审查"
         shot(page, "4-pre-review-passed")
         page.get_by_label("通过", exact=True).check()
@@ -142,8 +146,9 @@ def test_a_report_draft_is_previewed_reviewed_and_published(
 
         approver_context, page = log_in(browser, base, "li")
         page.goto(base + "/admin/reports/2025")
-        page.get_by_role("button", name="提交预先审查结论").click()
-        page.get_by_role("button", name="提交保密审查结论").click()
+        for step in ("预先审查", "保密审查"):
+            page.get_by_label("通过", exact=True).check()
+            page.get_by_role("button", name=f"提交{step}结论").click()
         page.get_by_role("button", name="发布").click()
         assert page.locator("#stage").inner_text() == "已发布"
         shot(page, "9-report-published")

@@ -120,6 +120,28 @@ def test_grouped_columns_get_a_two_row_header() -> None:
     assert [grid.is_heading(row) for row in grid.rows] == [True, False]
 
 
+FEES_COLUMN = "本年收费金额（单位：万元）"
+
+
+def test_a_colon_inside_brackets_is_part_of_the_header_not_a_group() -> None:
+    fees = {"title": "二", "columns": ["信息内容", FEES_COLUMN], "rows": [["行政事业性收费", 0]]}
+    assert statutory.grid(fees).header == [[HeaderCell("信息内容"), HeaderCell(FEES_COLUMN)]]
+    mixed = ["情况", "法人或其他组织：商业企业", "金额（元：角）"]
+    assert statutory.header(mixed) == [
+        [HeaderCell("情况", rowspan=2), HeaderCell("法人或其他组织"), HeaderCell("金额（元：角）", rowspan=2)],
+        [HeaderCell("商业企业")],
+    ]  # fmt: skip
+
+
+def test_the_pdf_keeps_a_bracketed_header_whole() -> None:
+    fees = {"title": "二、主动公开政府信息情况（第二十条第（八）项）", "columns": ["信息内容", FEES_COLUMN],
+            "rows": [["行政事业性收费", 0]]}  # fmt: skip
+    report = Report(year=2025, title="报告", issuer="某镇", sections=[], statutory_tables=[fees],
+                    figures=[])  # fmt: skip
+    text = pdf_text(render_report(report))
+    assert "本年收费金额（单位：万元）" in text, "the colon and both halves in one cell, in order"
+
+
 def test_a_header_without_the_label_column_gets_an_empty_one() -> None:
     grid = statutory.grid({"title": "表", "columns": ["维持", "纠正"], "rows": [["复议", 1, 0]]})
     assert grid.header == [[HeaderCell(""), HeaderCell("维持"), HeaderCell("纠正")]]

@@ -11,7 +11,10 @@ from collections.abc import Iterator
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
+from bot import db
+from bot.models.content import Report
 from tests.servers import serve_in_thread
 from tests.support import ARTIFACTS
 
@@ -84,3 +87,50 @@ def test_the_catalogue_search_form_works(phone) -> None:
     page.locator("ol.items a.title").first.click()
     assert page.locator("h1").inner_text() == "2017年农村危房改造对象公示（第三批）"
     no_horizontal_scroll(page)
+
+
+#: Table 三 of the 2021 format: far wider than a phone.
+WIDE_TABLE = {
+    "title": "三、收到和处理政府信息公开申请情况",
+    "columns": [
+        "申请人情况",
+        "自然人",
+        "法人或其他组织：商业企业",
+        "法人或其他组织：科研机构",
+        "法人或其他组织：社会公益组织",
+        "法人或其他组织：法律服务机构",
+        "法人或其他组织：其他",
+        "总计",
+    ],
+    "rows": [["一、本年新收政府信息公开申请数量", 9, 1, 0, 0, 0, 0, 10]],
+}
+
+
+NARROW_TABLE = {"title": "附表：来源", "columns": ["来源", "件数"], "rows": [["微信", 4]]}
+
+
+def scrolls_sideways(page, box) -> None:
+    """``box`` is wider inside than on screen, says so, and scrolls when swiped."""
+    hint = box.locator("xpath=..").locator(".scroll-hint")
+    assert hint.is_visible() and "左右滑动" in hint.inner_text()
+    inside, shown = box.evaluate("b => [b.scrollWidth, b.clientWidth]")
+    assert inside > shown, (inside, shown)
+    box.evaluate("b => b.scrollBy(120, 0)")
+    assert box.evaluate("b => b.scrollLeft") > 0, "it scrolls horizontally"
+    no_horizontal_scroll(page)
+
+
+def test_a_wide_table_on_the_report_page_shows_that_it_scrolls(phone, app: Flask) -> None:
+    with app.app_context():
+        report = db.get_session().scalars(select(Report).where(Report.year == 2017)).one()
+        report.statutory_tables = [WIDE_TABLE, NARROW_TABLE]
+        db.get_session().commit()
+    page, base = phone
+    page.goto(base + "/report/2017")
+    box = page.get_by_role("region", name="三、收到和处理政府信息公开申请情况（可左右滑动）")
+    scrolls_sideways(page, box)
+    box.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "report-wide-table-360.png"))
+    narrow = page.get_by_role("region", name="附表：来源（可左右滑动）")
+    assert narrow.is_visible()
+    assert not narrow.locator("xpath=..").locator(".scroll-hint").is_visible(), "it fits: no hint"

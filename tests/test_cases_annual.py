@@ -37,7 +37,14 @@ from bot.cases.outcomes import (
 from bot.clock import BEIJING
 from bot.models.cases import APPLICATION, COMPLAINT, ORGANISATION, PERSON, Case
 from bot.models.content import Item
-from tests.support import add_staff, audit_entries, logged_in, post, town_id
+from tests.support import (
+    add_staff,
+    audit_entries,
+    logged_in,
+    post,
+    scripts_not_our_own,
+    town_id,
+)
 
 YEAR = 2025
 #: (name, received, applicant: PERSON or an organisation kind, closed or None, outcome)
@@ -388,7 +395,9 @@ def test_the_console_page_shows_the_tables_the_check_and_the_exports(app):
     page = console.page(f"/admin/annual/{YEAR}")
     assert "校验通过" in page and "三、收到和处理政府信息公开申请情况" in page
     assert '<th scope="col" colspan="5">法人或其他组织</th>' in page
-    assert "<script" not in page
+    assert '<th scope="col">本年收费金额（单位：万元）</th>' in page, "not broken at its ："
+    assert 'scope="col">万元）' not in page
+    assert scripts_not_our_own(page) == []
     assert (
         console.client.get("/admin/annual")
         .headers["Location"]

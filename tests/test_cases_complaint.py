@@ -12,7 +12,8 @@ from bot import db
 from bot.cases import media
 from bot.models.cases import EXPIRED, PENDING, STORED, Case
 from tests import fake_wechat
-from tests.support import Resident, fill, wait_for_fetch
+from tests.servers import free_port
+from tests.support import Resident, fill, logged_in, wait_for_fetch
 
 PHONE = "13912345678"
 PHOTO_URL = "https://mmbiz.qpic.cn/mmbiz_jpg/lamp.jpg"
@@ -25,12 +26,12 @@ def cases_of(app) -> list[Case]:
 
 
 def api_app(make_app, fake_api, **overrides):
-    return make_app(
-        WECHAT_APPID=fake_wechat.APPID,
-        WECHAT_SECRET=fake_wechat.SECRET,
-        WECHAT_API_BASE=fake_api.base_url,
-        **overrides,
-    )
+    settings = {
+        "WECHAT_APPID": fake_wechat.APPID,
+        "WECHAT_SECRET": fake_wechat.SECRET,
+        "WECHAT_API_BASE": fake_api.base_url,
+    }
+    return make_app(**{**settings, **overrides})
 
 
 def test_a_complaint_with_text_photo_location_and_contact(app, resident):
@@ -51,8 +52,8 @@ def test_a_complaint_with_text_photo_location_and_contact(app, resident):
     receipt = resident.says("确认")
     [case] = cases_of(app)
     assert re.fullmatch(r"TS\d{8}-0001", case.number) and f"编号：{case.number}" in receipt
-    assert "是否受理：15日内告知，最迟于" in receipt
-    assert "受理后60日内办结，受理时告知办结期限" in receipt and "办结期限：" not in receipt
+    assert "是否受理：15个自然日内告知，最迟于" in receipt
+    assert "受理后60个自然日内办结，受理时告知办结期限" in receipt and "办结期限：" not in receipt
     assert (case.kind, case.category, case.anonymous) == ("complaint", "投诉", False)
     assert case.text == "村口路灯坏了三天了\n晚上很黑，老人出门不方便"
     assert (case.latitude, case.longitude, case.place) == (43.52, 124.81, "毛城子镇前进村")
@@ -181,6 +182,69 @@ def test_a_photo_wechat_no_longer_has_is_marked_expired(make_app, fake_api):
     assert "0 failed and stay pending; 1 expired" in result.output
     [attachment] = wait_for_fetch(app)
     assert attachment.fetch_state == EXPIRED and "40007" in attachment.last_error
+
+
+# ---- a photo that could not be downloaded says why on the case page ----
+
+
+def photo_line(app, number: str) -> str:
+    page = logged_in(app, "wang", "clerk").page(f"/admin/cases/{number}")
+    found = re.search(r"照片1：[^<]*", page)
+    assert found, page
+    return found.group(0)
+
+
+def file_with_a_photo(app) -> str:
+    fill(Resident(app), ["投诉", "路灯坏了", f"/image {PHOTO_URL}", "好了", "跳过", "确认"])
+    return cases_of(app)[-1].number
+
+
+def test_a_photo_wechat_deleted_says_so_on_the_case_page(make_app, fake_api):
+    app = make_app()
+    number = file_with_a_photo(app)
+    fake_api.api.expired_media.add(cases_of(app)[0].attachments[0].media_id)
+    api_app(make_app, fake_api).test_cli_runner().invoke(args=["media", "fetch"])
+    line = photo_line(app, number)
+    assert "无法再下载：微信已没有这个文件（媒体ID已失效" in line
+    assert "WeChat error" not in line
+
+
+def test_without_an_appsecret_the_case_page_says_what_to_set(app):
+    line = photo_line(app, file_with_a_photo(app))
+    assert "尚未下载：服务器没有配置公众号的 AppID 和 AppSecret" in line
+    assert "SUNSHINE_WECHAT_SECRET" in line and "sunshine media fetch" in line
+    assert "微信只保存到" in line
+
+
+def test_wechat_out_of_reach_is_said_with_the_attempts_and_the_retry(make_app):
+    offline = make_app()
+    number = file_with_a_photo(offline)
+    unreachable = make_app(
+        WECHAT_APPID=fake_wechat.APPID,
+        WECHAT_SECRET=fake_wechat.SECRET,
+        WECHAT_API_BASE=f"http://127.0.0.1:{free_port()}",
+        WECHAT_API_TIMEOUT=1,
+    )
+    assert unreachable.test_cli_runner().invoke(args=["media", "fetch"]).exit_code == 1
+    line = photo_line(unreachable, number)
+    assert "尚未下载：连不上微信服务器（网络不通或超时）。已尝试1次，系统会自动重试" in line
+
+
+def test_a_wrong_appsecret_is_named(make_app, fake_api):
+    app = make_app()
+    number = file_with_a_photo(app)
+    wrong = api_app(make_app, fake_api, WECHAT_SECRET="not-the-secret")
+    assert wrong.test_cli_runner().invoke(args=["media", "fetch"]).exit_code == 1
+    assert "公众号的 AppSecret 不正确" in photo_line(wrong, number)
+
+
+def test_every_cause_reads_in_chinese():
+    assert media.cause_text("WeChat error 45009: reach max api daily quota limit") == (
+        "今天调用微信接口的次数已达上限"
+    )
+    assert media.cause_text("WeChat error 48001: api unauthorized") == "微信返回错误（代码 48001）"
+    assert media.cause_text("storage: PermissionError: denied").startswith("文件已从微信取回")
+    assert media.cause_text("token: WeChatUnavailable: timed out").startswith("取不到微信接口")
 
 
 def test_safe_mode_complaint(safe_app):

@@ -21,7 +21,7 @@ from sqlalchemy import MetaData, select
 
 from bot import db
 from bot.cases import links
-from bot.cases.formal import NO_LINE_START, FormalReply, render_pdf, wrap
+from bot.cases.formal import FormalReply, render_pdf
 from bot.cases.outcomes import APPLICATION_OUTCOMES, Remedy, outcome, remedy_notice
 from bot.content.reports import parse_report
 from bot.models import Body
@@ -32,11 +32,13 @@ from bot.seed import report_text
 from tests.support import (
     Resident,
     audit_entries,
+    badly_broken,
     case_row,
     file_application,
     generated_row,
     logged_in,
     needs_program,
+    pdf_lines,
     pdf_text,
     post,
 )
@@ -225,24 +227,13 @@ def test_a_closed_applications_formal_reply_prints_and_its_pdf_reads_the_same(ap
     ):
         assert expected in text, expected
     reader = PdfReader(io.BytesIO(response.get_data()))
-    lines = [line.strip() for p in reader.pages for line in p.extract_text().splitlines()]
-    assert not [line for line in lines if line and line[0] in NO_LINE_START]
+    assert not badly_broken(pdf_lines(response.get_data()))
     fonts = reader.pages[0]["/Resources"]["/Font"]
     descendant = next(iter(fonts.values())).get_object()["/DescendantFonts"][0].get_object()
     assert "/FontFile2" in descendant["/FontDescriptor"], "the Chinese font is embedded"
 
     still_open = file_application(Resident(app, openid="o-other"))
     assert console.client.get(f"/admin/cases/{still_open}/formal").status_code == 404
-
-
-def test_lines_never_start_with_a_closing_mark():
-    text = "一二三四，五六七八。九十一二、三四五六”。七八"
-    lines = wrap(text, 4, len)
-    assert "".join(lines) == text
-    assert all(len(line) <= 4 or set(line[1:]) <= NO_LINE_START for line in lines)
-    assert not [line for line in lines if line[0] in NO_LINE_START]
-    assert wrap("。。。。。", 2, len)[0] == "。。", "nothing but marks: they stand"
-    assert wrap("编号：SQ20261203-0001。", 16, len) == ["编号：", "SQ20261203-0001。"]
 
 
 def test_a_name_outside_the_shipped_font_is_printed_whole_from_the_hosts_font():

@@ -192,7 +192,7 @@ def test_the_counts_are_of_all_the_cases_the_filters_select(session, member):
     assert [row.case.number for row in overdue.rows] == [
         d.case.number for d in sorted(late, key=lambda d: (d.due_on, d.case.number))
     ]
-    assert all(row.overdue and row.due.working_days_left < 0 for row in overdue.rows)
+    assert all(row.overdue and row.due.days_left < 0 for row in overdue.rows)
     closed = inbox.page(
         session, town_id(session), inbox.Filters(status="closed"), member.id, TODAY, 1, 50
     )

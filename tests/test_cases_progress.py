@@ -38,7 +38,7 @@ def test_progress_shows_status_deadlines_and_replies(app, resident):
     number = file_anonymous_complaint(resident)
     shown = resident.says(f"进度 {number}")
     assert f"编号：{number}（投诉）" in shown
-    assert "状态：已收到，等待办理" in shown and "是否受理：15日内" in shown
+    assert "状态：已收到，等待办理" in shown and "是否受理：15个自然日内" in shown
     assert "暂时还没有答复" in shown
     add_replies(app, number, "已转交村委会处理。", "路灯已于今日修复。")
     shown = resident.says(f"进度 {number}")

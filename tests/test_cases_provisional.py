@@ -78,12 +78,12 @@ def test_from_1_november_the_console_asks_for_next_years_schedule(app, monkeypat
 
 def test_the_digest_command_warns_until_the_schedule_is_loaded(app, tmp_path):
     before = cli(app, "digest", "--date", "2026-10-31")
-    assert before.exit_code == 0 and "WARNING" not in before.output
+    assert before.exit_code == 0 and "尚未导入" not in before.output
     warned = cli(app, "digest", "--date", "2026-11-01")
-    assert "WARNING: the 2027 holiday schedule is not loaded" in warned.output
+    assert "注意：尚未导入2027年的节假日安排" in warned.output
     assert "sunshine calendar add 2027 2027.json" in warned.output
 
     schedule = tmp_path / "2027.json"
     schedule.write_text(json.dumps(SCHEDULE_2027, ensure_ascii=False))
     assert cli(app, "calendar", "add", "2027", str(schedule)).exit_code == 0
-    assert "WARNING" not in cli(app, "digest", "--date", "2026-12-01").output
+    assert "尚未导入" not in cli(app, "digest", "--date", "2026-12-01").output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import subprocess
@@ -13,13 +14,13 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from bot import db
+from bot import create_app, db
 from bot.launch import Switchboard
 from bot.models import Body
 from bot.wechat.chat import ChatClient, describe, http_transport
 from bot.wechat.protocol import Keys
 from tests.servers import ROOT, free_port, serve_in_thread, wait_until_healthy
-from tests.support import AES_KEY, APPID, TOKEN
+from tests.support import AES_KEY, APPID, TOKEN, cli
 
 SUNSHINE = [sys.executable, "-c", "from bot.launch import main; main()"]
 
@@ -50,6 +51,61 @@ def test_db_upgrade_and_current(app):
     assert upgraded.exit_code == 0 and "Database schema at revision" in upgraded.output
     current = runner.invoke(args=["db", "current"]).output.strip()
     assert re.fullmatch(r"\w+", current)
+
+
+# ---- what a command prints: nothing about settings that do not concern it ----
+
+#: What a server warns of with nothing configured; a command that neither serves nor calls
+#: WeChat must print none of it.
+SERVER_WARNINGS = ("WECHAT", "webhook", "SECRET_KEY", "REDIS_URL")
+
+
+@pytest.mark.slow
+def test_commands_print_no_warnings_about_settings_they_do_not_use(tmp_path):
+    unset = {key: value for key, value in os.environ.items() if not key.startswith("SUNSHINE_")}
+    env = unset | {"SUNSHINE_INSTANCE_PATH": str(tmp_path)}
+
+    def sunshine(*args: str) -> str:
+        result = subprocess.run(
+            SUNSHINE + list(args), capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout + result.stderr
+
+    printed = {
+        "seed": sunshine("seed"),
+        "cases export": sunshine("cases", "export", "-o", str(tmp_path / "cases.csv")),
+        "calendar list": sunshine("calendar", "list"),
+        "digest": sunshine("digest"),
+    }
+    for command, output in printed.items():
+        assert not [word for word in SERVER_WARNINGS if word in output], f"{command}:\n{output}"
+    assert printed["seed"].startswith("Seeded body ")
+    assert "SUNSHINE_DATA_KEY is not set" in printed["cases export"], "export unseals: it is told"
+    retry = sunshine("replies", "retry")
+    assert "SUNSHINE_WECHAT_APPID/SUNSHINE_WECHAT_SECRET not set" in retry, "retry pushes: told"
+    assert "webhook" not in retry and "SECRET_KEY" not in retry
+
+
+def test_an_app_built_for_a_command_keeps_the_warnings_for_the_commands_they_concern(
+    tmp_path, caplog
+):
+    caplog.set_level(logging.WARNING)
+    app = create_app(
+        {"TESTING": True, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": None},
+        command_line=True,
+    )
+    assert caplog.records == [], "nothing at start-up"
+    with app.app_context():
+        db.upgrade(db.get_engine())
+    assert cli(app, "calendar", "list").exit_code == 0
+    assert caplog.records == []
+    assert cli(app, "replies", "retry").exit_code == 0
+    assert [record.name for record in caplog.records] == ["bot.wechat.api"]
+    caplog.clear()
+    create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path), "DATABASE_URL": None})
+    warned = {record.name for record in caplog.records}
+    assert {"bot", "bot.store", "bot.wechat.api", "bot.wechat.webhook"} <= warned, "a server: all"
 
 
 @pytest.mark.slow

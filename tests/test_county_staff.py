@@ -546,13 +546,14 @@ def test_an_account_of_no_body_sees_its_home_page_and_nothing_else(app):
     assert zhao.client.get("/admin/audit").status_code == 404
 
 
-def test_the_demo_account_joins_the_bodies_added_since(app):
+def test_the_demo_accounts_join_the_bodies_added_since(app):
     with app.app_context():
         session = db.get_session()
-        accounts.ensure_demo_account(session)
+        accounts.ensure_demo_accounts(session)
         added = add_town(session, "xiaozhen", "公主岭市小镇镇人民政府")
-        accounts.ensure_demo_account(session)
+        accounts.ensure_demo_accounts(session)
         assert accounts.get(session, "demo").role_in(added.id) is Role.ADMIN
+        assert accounts.get(session, "demo-head").role_in(added.id) is Role.HEAD
 
 
 def test_the_audit_log_shows_the_logins_of_the_towns_own_staff_only(app, apart):
@@ -568,6 +569,6 @@ def test_sunshine_digest_lists_the_towns_escalations_of_the_week(app, towns):
     post(zhou, "/admin/county/escalate", body=str(first.id), text="本镇超期件较多，请本周清零")
 
     printed = cli(app, "digest", "--body", "town").output
-    assert "COUNTY ESCALATIONS (督办) OF THE LAST 7 DAYS" in printed
-    assert "zhou on the body's work: 本镇超期件较多，请本周清零" in printed
-    assert "督办" not in cli(app, "digest", "--body", "xiaozhen").output
+    assert "县级督办（1条）" in printed
+    assert "就本机关的工作督办：本镇超期件较多，请本周清零" in printed
+    assert "县级督办" not in cli(app, "digest", "--body", "xiaozhen").output

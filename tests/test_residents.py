@@ -207,7 +207,11 @@ def test_voice_attachments_are_listed_for_staff(mode_app, person):
     fill(person, ["/voice 我要投诉路灯坏了", "好了", "跳过", "确认"])
     [case] = cases_of(mode_app)
     page = logged_in(mode_app, "wang", "clerk").page(f"/admin/cases/{case.number}")
-    assert "语音（1条" in page and "语音1：正在从微信下载" in page and "照片（" not in page
+    assert (
+        "语音（1条" in page
+        and "语音1：尚未下载：服务器没有配置公众号的 AppID" in page
+        and "照片（" not in page
+    )
 
 
 # ---- 3. correcting before 确认 ----

@@ -2,7 +2,7 @@
 
 Roles (what each may do) and the audit log are the staff kernel's (``bot.staff``).
 
-- ``accounts``: usernames, argon2 passwords, lock-out, the demo account;
+- ``accounts``: usernames, argon2 passwords, lock-out, roles, the demo accounts;
 - ``console``: the ``admin`` blueprint, its navigation, headers and error pages;
 - ``auth``: login/logout, session expiry, CSRF, ``login_required`` and
   ``permission_required``;
@@ -14,7 +14,8 @@ Roles (what each may do) and the audit log are the staff kernel's (``bot.staff``
 - ``formal``: a closed application's formal reply (答复书), previewed, printed, as PDF;
 - ``county``: the county supervisor's league table, 督办 and summary of the annual tables;
 - ``office``: the office's details (contact, authority, reconsideration body);
-- ``cli``: ``sunshine staff add|list|passwd|disable|enable``.
+- ``members``: the staff accounts (list, add, role, disable, enable, password reset);
+- ``cli``: ``sunshine staff add|list|passwd|role|disable|enable``.
 
 The page modules are imported inside ``init_app``, not at the top, so that a command
 importing one module (``bot.launch`` imports ``accounts``) does not load every page.
@@ -37,6 +38,7 @@ def init_app(app: Flask) -> None:
         dashboard,
         formal,
         items,
+        members,
         office,
         reports,
         views,

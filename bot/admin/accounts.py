@@ -1,4 +1,4 @@
-"""Staff accounts: usernames, argon2 password hashes, logging in with a lock-out, the demo account.
+"""Staff accounts: usernames, argon2 password hashes, logging in with a lock-out, the demo accounts.
 
 Lock-out is per account AND source address: after ``LockoutPolicy.max_failures``
 wrong passwords in a row from one address, that address gets no login to that
@@ -17,7 +17,7 @@ changing a password or disabling an account ends the member's open console
 sessions (``bot.admin.auth`` ties each session to the password hash).
 
 The actions on an account (``add_account``, ``change_password``, ``set_active``,
-``members``, ``authenticate``, ``log_out``) write their own audit entry, so the
+``change_role``, ``members``, ``authenticate``, ``log_out``) write their own audit entry, so the
 console and the ``sunshine staff`` commands cannot forget it; the caller commits.
 ``create_staff`` and ``set_password`` are the building blocks and write none.
 """
@@ -52,10 +52,35 @@ USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{1,39}")
 USERNAME_RULE = (
     "2 to 40 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter"
 )
+USERNAME_RULE_CHINESE = "账号名由2至40个小写字母、数字或 . _ - 组成，以字母开头。"
 MAX_DISPLAY_NAME = 60
 
-DEMO_USERNAME = "demo"
-DEMO_DISPLAY_NAME = "演示管理员"
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """An account ``sunshine demo`` creates, and what it is there to try."""
+
+    username: str
+    role: Role
+    display_name: str
+    #: What this member does in the demo (printed beside the login, in English like the CLI).
+    part: str
+
+
+#: Two members, so that what needs two people (one prepares, another approves) can be tried
+#: alone: ``demo`` drafts an item or asks to extend an application's period, ``demo-head``
+#: reviews and publishes the draft or agrees to the extension (Art. 33).
+DEMO_ACCOUNTS = (
+    DemoAccount(
+        "demo", Role.ADMIN, "演示管理员", "prepares: drafts items, handles cases, manages staff"
+    ),
+    DemoAccount(
+        "demo-head",
+        Role.HEAD,
+        "演示负责人",
+        "approves: reviews and publishes what demo drafted, agrees to extensions",
+    ),
+)
 #: Letters and digits that cannot be mistaken for one another when read off a terminal.
 _READABLE = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -63,7 +88,12 @@ _hasher = PasswordHasher()
 
 
 class AccountError(ValueError):
-    """A request about an account that cannot be carried out; the message says why (English)."""
+    """A request about an account that cannot be carried out: the message says why in English
+    (for the ``sunshine staff`` commands), ``chinese`` says it to the console's staff."""
+
+    def __init__(self, message: str, chinese: str) -> None:
+        super().__init__(message)
+        self.chinese = chinese
 
 
 # ---- usernames and passwords ----
@@ -76,21 +106,30 @@ def normalise_username(raw: str) -> str:
 def check_username(raw: str) -> str:
     username = normalise_username(raw)
     if not USERNAME_PATTERN.fullmatch(username):
-        raise AccountError(f"a username is {USERNAME_RULE}")
+        raise AccountError(f"a username is {USERNAME_RULE}", USERNAME_RULE_CHINESE)
     if username in audit.NON_STAFF_ACTORS:
-        raise AccountError(f"'{username}' is reserved for the audit log; choose another username")
+        raise AccountError(
+            f"'{username}' is reserved for the audit log; choose another username",
+            f"“{username}”是操作日志保留的名称，请换一个账号名。",
+        )
     return username
 
 
 def check_password(password: str, username: str) -> None:
     if not password:
-        raise AccountError("the password is empty")
+        raise AccountError("the password is empty", "请填写密码。")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"the password must be at least {MIN_PASSWORD_LENGTH} characters long")
+        raise AccountError(
+            f"the password must be at least {MIN_PASSWORD_LENGTH} characters long",
+            f"密码至少{MIN_PASSWORD_LENGTH}个字符。",
+        )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise AccountError(f"the password must be at most {MAX_PASSWORD_LENGTH} characters long")
+        raise AccountError(
+            f"the password must be at most {MAX_PASSWORD_LENGTH} characters long",
+            f"密码最多{MAX_PASSWORD_LENGTH}个字符。",
+        )
     if password.strip().lower() == username:
-        raise AccountError("the password must not be the username")
+        raise AccountError("the password must not be the username", "密码不能与账号名相同。")
 
 
 def hash_password(password: str) -> str:
@@ -124,8 +163,25 @@ def find(session: Session, username: str) -> Staff | None:
 def get(session: Session, username: str) -> Staff:
     staff = find(session, username)
     if staff is None:
-        raise AccountError(f"there is no staff account '{normalise_username(username)}'")
+        name = normalise_username(username)
+        raise AccountError(f"there is no staff account '{name}'", f"没有账号“{name}”。")
     return staff
+
+
+def refuse_taken(session: Session, username: str) -> None:
+    if find(session, username) is not None:
+        raise AccountError(
+            f"a staff account '{username}' already exists", f"账号“{username}”已经存在。"
+        )
+
+
+def checked_role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError as error:
+        raise AccountError(
+            f"unknown role '{role}'; one of: {', '.join(Role)}", "请从列表中选择角色。"
+        ) from error
 
 
 def create_staff(
@@ -140,15 +196,14 @@ def create_staff(
     as an upgraded install's accounts are; flushed, so it has an id; the caller commits);
     no audit entry: the action is ``add_account``."""
     username = check_username(username)
-    if find(session, username) is not None:
-        raise AccountError(f"a staff account '{username}' already exists")
-    try:
-        role = Role(role)
-    except ValueError as error:
-        raise AccountError(f"unknown role '{role}'; one of: {', '.join(Role)}") from error
+    refuse_taken(session, username)
+    role = checked_role(role)
     name = (display_name or "").strip() or username
     if len(name) > MAX_DISPLAY_NAME:
-        raise AccountError(f"the display name must be at most {MAX_DISPLAY_NAME} characters long")
+        raise AccountError(
+            f"the display name must be at most {MAX_DISPLAY_NAME} characters long",
+            f"姓名最多{MAX_DISPLAY_NAME}个字。",
+        )
     check_password(password, username)
     staff = Staff(
         username=username,
@@ -211,41 +266,85 @@ def change_password(staff: Staff, actor: Staff | str, password: str) -> None:
 
 def set_active(staff: Staff, actor: Staff | str, *, active: bool) -> bool:
     """Enable or disable the account and write ``staff.enable``/``staff.disable``; False (and
-    no entry) when it already was (the caller commits, and lifts any lock-out)."""
+    no entry) when it already was (the caller commits, and lifts any lock-out). Nobody
+    disables their own account at the console: someone who may manage staff always remains."""
     if staff.active == active:
         return False
+    if not active and staff is actor:
+        raise AccountError("you cannot disable your own account", "不能停用自己的账号。")
     staff.active = active
     action = "staff.enable" if active else "staff.disable"
     audit.record(actor, action, "staff", staff.id, username=staff.username)
     return True
 
 
-def members(session: Session, actor: Staff | str) -> list[Staff]:
-    """Every account by username; reading the list is written as ``staff.list``."""
-    found = list(session.scalars(select(Staff).order_by(Staff.username)))
-    audit.record(actor, "staff.list", None, None, count=len(found))
+def change_role(staff: Staff, actor: Staff | str, role: Role | str, body_id: int) -> bool:
+    """Give the account another role in body ``body_id`` and write ``staff.role``; False (and
+    no entry) when it already had it (the caller commits). An account of no body yet gets
+    another account role. Nobody changes their own role at the console."""
+    new = checked_role(role)
+    membership = next((m for m in staff.memberships if m.body_id == body_id), None)
+    if membership is None and staff.memberships:
+        raise AccountError(
+            f"account {staff.username!r} is not a member of that body", "该账号不属于本机关。"
+        )
+    previous = membership.role if membership is not None else staff.role
+    if previous == new.value:
+        return False
+    if staff is actor:
+        raise AccountError("you cannot change your own role", "不能修改自己的角色。")
+    if membership is not None:
+        membership.role = new.value
+    if membership is None or len(staff.memberships) == 1:
+        staff.role = new.value  # the account role follows its only body's
+    audit.record(
+        actor,
+        "staff.role",
+        "staff",
+        staff.id,
+        body_id=body_id,
+        username=staff.username,
+        role=new.value,
+        from_role=previous,
+    )
+    return True
+
+
+def members(session: Session, actor: Staff | str, body_id: int | None = None) -> list[Staff]:
+    """Every account by username (of body ``body_id``'s members only, when given); reading
+    the list is written as ``staff.list``."""
+    query = select(Staff).order_by(Staff.username)
+    if body_id is not None:
+        query = query.where(Staff.memberships.any(StaffMembership.body_id == body_id))
+    found = list(session.scalars(query))
+    audit.record(actor, "staff.list", None, None, body_id=body_id, count=len(found))
     return found
 
 
-def ensure_demo_account(session: Session) -> str:
-    """Create the ``demo`` administrator of every body, or give it a new password (and the
-    bodies added since); return the password.
+def ensure_demo_accounts(session: Session) -> list[tuple[DemoAccount, str]]:
+    """Create the ``DEMO_ACCOUNTS``, members of every body, or give each a new password (and
+    the bodies added since); return each with its password.
 
-    For ``sunshine demo`` only (its own SQLite database): each run prints a fresh
-    password, since the previous one cannot be read back. Runs in an app context.
+    For ``sunshine demo`` only (its own SQLite database): each run prints fresh
+    passwords, since the previous ones cannot be read back. Runs in an app context.
     """
-    password = generate_password()
-    staff = find(session, DEMO_USERNAME)
-    if staff is None:
-        add_account(session, audit.CLI, DEMO_USERNAME, Role.ADMIN, password, DEMO_DISPLAY_NAME)
-    else:
-        change_password(staff, audit.CLI, password)
-        staff.active = True
-        for body in bodies.listed(session):  # bodies added since the account was made
-            if staff.role_in(body.id) is None:
-                staff.memberships.append(StaffMembership(body_id=body.id, role=staff.role))
+    logins = []
+    for account in DEMO_ACCOUNTS:
+        password = generate_password()
+        staff = find(session, account.username)
+        if staff is None:
+            add_account(
+                session, audit.CLI, account.username, account.role, password, account.display_name
+            )
+        else:
+            change_password(staff, audit.CLI, password)
+            staff.active = True
+            for body in bodies.listed(session):  # bodies added since the account was made
+                if staff.role_in(body.id) is None:
+                    staff.memberships.append(StaffMembership(body_id=body.id, role=staff.role))
+        logins.append((account, password))
     session.commit()
-    return password
+    return logins
 
 
 # ---- logging in ----

@@ -9,7 +9,6 @@ count; handlers record reconsiderations and lawsuits for table 四.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import date
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
@@ -18,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from bot import clock
 from bot.admin.auth import permission_required
 from bot.admin.console import bp, staff_body
-from bot.annual import narrative, writers
+from bot.annual import narrative, statutory, writers
 from bot.annual import tables as annual
 from bot.annual.outline import FORMAT_2021
 from bot.annual.tables import AnnualError
@@ -30,36 +29,6 @@ EXPORTS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-@dataclass(frozen=True)
-class HeaderCell:
-    label: str
-    colspan: int = 1
-    rowspan: int = 1
-
-
-def header_rows(columns: list[str]) -> list[list[HeaderCell]]:
-    """Two header rows when columns are named ``group：column``, else one."""
-    if not any("：" in column for column in columns):
-        return [[HeaderCell(column) for column in columns]]
-    top: list[HeaderCell] = []
-    below: list[HeaderCell] = []
-    for column in columns:
-        group, _, name = column.partition("：")
-        if not name:
-            top.append(HeaderCell(column, rowspan=2))
-        elif top and top[-1].label == group and top[-1].rowspan == 1:
-            top[-1] = HeaderCell(group, top[-1].colspan + 1)
-            below.append(HeaderCell(name))
-        else:
-            top.append(HeaderCell(group))
-            below.append(HeaderCell(name))
-    return [top, below]
-
-
-def is_heading(row: list[object]) -> bool:
-    return all(value == "" for value in row[1:])
 
 
 def known_year(year: int) -> int:
@@ -91,8 +60,7 @@ def _year_page(year: int, errors: list[str] | None = None) -> ResponseReturnValu
         year=year,
         years=list(range(clock.today().year, FIRST_YEAR - 1, -1)),
         result=result,
-        header_rows=header_rows,
-        is_heading=is_heading,
+        grids=[statutory.grid(table) for table in result.tables],
         figures=annual.figure_values(session, body_id, year),
         appeals=annual.appeals_of_year(session, body_id, year),
         appeal_kinds=APPEAL_KINDS,

@@ -1,4 +1,4 @@
-"""``sunshine staff add|list|passwd|disable|enable``: console accounts from the command line.
+"""``sunshine staff add|list|passwd|role|disable|enable``: console accounts from the command line.
 
 A password is never an argument (it would stay in the shell history and show in
 ``ps``): it is asked for twice at a hidden prompt, or read as one line from stdin
@@ -23,9 +23,12 @@ from bot.admin import accounts
 from bot.admin.accounts import AccountError
 from bot.admin.console import beijing_time
 from bot.db import get_session
+from bot.logs import Concern, concerns
+from bot.models import Body
 from bot.models.staff import Staff
 from bot.staff import audit
 from bot.staff.bodies import BodyProblem, chosen
+from bot.staff.cli import body_option
 from bot.staff.roles import Role
 from bot.store import get_redis
 
@@ -98,8 +101,7 @@ def add_command(
         raise click.UsageError(str(problem)) from problem
     try:
         username = accounts.check_username(username)
-        if accounts.find(session, username) is not None:
-            raise AccountError(f"a staff account '{username}' already exists")
+        accounts.refuse_taken(session, username)
         password = read_password(username)
         staff = accounts.add_account(
             session, audit.CLI, username, role, password, display_name, member_of
@@ -149,6 +151,7 @@ def list_command() -> None:
 @staff_group.command("passwd")
 @click.argument("username")
 @with_appcontext
+@concerns(Concern.STORE)
 def passwd_command(username: str) -> None:
     """Set a new password (asked for, or read from stdin); also ends a lock-out."""
     session = get_session()
@@ -162,6 +165,26 @@ def passwd_command(username: str) -> None:
     _lift_lockouts(staff)
 
 
+@staff_group.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice([role.value for role in Role]))
+@with_appcontext
+@body_option
+def role_command(username: str, role: str, body: Body) -> None:
+    """Give an account another role in a body (see bot/staff/roles.py)."""
+    session = get_session()
+    try:
+        staff = accounts.get(session, username)
+        changed = accounts.change_role(staff, audit.CLI, role, body.id)
+    except AccountError as error:
+        raise _failed(error) from error
+    if not changed:
+        click.echo(f"'{staff.username}' already has the role {role}.")
+        return
+    session.commit()
+    click.echo(f"'{staff.username}' now has the role {role}; it applies from their next page.")
+
+
 @staff_group.command("disable")
 @click.argument("username")
 @with_appcontext
@@ -173,6 +196,7 @@ def disable_command(username: str) -> None:
 @staff_group.command("enable")
 @click.argument("username")
 @with_appcontext
+@concerns(Concern.STORE)
 def enable_command(username: str) -> None:
     """Let a disabled account log in again."""
     _set_active(username, active=True)

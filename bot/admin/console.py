@@ -82,6 +82,9 @@ NAVIGATION: list[NavEntry] = [
     NavEntry(
         "单位信息", "admin.office", "office.edit", "联系方式、答复书落款的行政机关、行政复议机关"
     ),
+    NavEntry(
+        "工作人员", "admin.staff_members", "staff.manage", "新建账号、修改角色、停用账号、重设密码"
+    ),
 ]
 
 

@@ -13,10 +13,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from bot import clock
-from bot.admin.annual import EXPORTS, FIRST_YEAR, download, header_rows, is_heading, known_year
+from bot.admin.annual import EXPORTS, FIRST_YEAR, download, known_year
 from bot.admin.auth import permission_required
 from bot.admin.console import bp, staff_body
 from bot.annual import county as summaries
+from bot.annual import statutory
 from bot.cases import county
 from bot.cases.states import HandlingError
 from bot.db import get_session
@@ -108,8 +109,7 @@ def county_summary(year: int) -> ResponseReturnValue:
         result=result,
         year=year,
         years=list(range(clock.today().year, FIRST_YEAR - 1, -1)),
-        header_rows=header_rows,
-        is_heading=is_heading,
+        grids=[statutory.grid(table) for table in result.tables],
     )
 
 

@@ -20,11 +20,16 @@ from sqlalchemy.orm import Session
 
 from bot import clock
 from bot.admin.auth import permission_required
-from bot.admin.cases.labels import KIND_LABELS, STEP_LABELS
 from bot.admin.console import bp, staff_body
 from bot.cases import replies
 from bot.cases.calendar import missing_next_year
-from bot.cases.digest import Due, open_cases_by_urgency
+from bot.cases.digest import (
+    DIGEST_DAYS,
+    KIND_LABELS,
+    STEP_LABELS,
+    digest_for,
+    open_cases_by_urgency,
+)
 from bot.db import get_session
 from bot.models.cases import (
     AWAITING_CORRECTION,
@@ -36,7 +41,6 @@ from bot.models.cases import (
 )
 
 MONTHS = 12
-DIGEST_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -188,26 +192,6 @@ def dashboard() -> ResponseReturnValue:
     )
 
 
-@dataclass(frozen=True)
-class Digest:
-    on: date
-    days: int
-    overdue: list[Due]
-    soon: list[Due]
-    open_count: int
-    #: Next year, when its holiday schedule should be loaded by now and is not.
-    missing_year: int | None
-
-
-def digest_for(session: Session, body_id: int, on: date, days: int = DIGEST_DAYS) -> Digest:
-    """What ``sunshine digest`` prints for a body: overdue cases, then those due within
-    ``days``."""
-    dues = open_cases_by_urgency(session, body_id, on)
-    overdue = [d for d in dues if d.overdue]
-    soon = [d for d in dues if not d.overdue and (d.due_on - on).days <= days]
-    return Digest(on, days, overdue, soon, len(dues), missing_next_year(session, on))
-
-
 def _date(text: str) -> date | None:
     try:
         return date.fromisoformat(text)
@@ -222,7 +206,7 @@ def digest_page() -> ResponseReturnValue:
     days = min(max(request.args.get("days", DIGEST_DAYS, type=int) or DIGEST_DAYS, 1), 60)
     return render_template(
         "admin/cases/digest.html",
-        digest=digest_for(get_session(), staff_body().id, on, days),
+        digest=digest_for(get_session(), staff_body(), on, days),
         kind_labels=KIND_LABELS,
         step_labels=STEP_LABELS,
     )

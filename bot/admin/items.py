@@ -37,6 +37,8 @@ from bot.admin.console import bp, staff_body
 from bot.admin.publishing import (
     PANEL_STEP_RULE,
     STAGE_CLASSES,
+    ReasonForm,
+    ReviewForm,
     catalogue_rule,
     panel_action,
     review_panel,
@@ -312,12 +314,15 @@ def _item(item_id: int, *, for_update: bool = False) -> Item:
 @bp.get("/items/<int:item_id>")
 @permission_required("items.edit")
 def item(item_id: int) -> ResponseReturnValue:
-    found = _item(item_id)
+    return _item_page(_item(item_id))
+
+
+def _item_page(found: Item, kept: ReviewForm | ReasonForm | None = None) -> ResponseReturnValue:
     records = review.records_of(get_session(), found)
     return render_template(
         "admin/items/show.html",
         item=found,
-        panel=review_panel(found, records),
+        panel=review_panel(found, records, kept),
         action_url=lambda name: url_for("admin.item_step", item_id=found.id, step=name),
     )
 
@@ -390,7 +395,9 @@ def _after_edit(was: ItemStatus) -> str:
 def item_step(item_id: int, step: str) -> ResponseReturnValue:
     action = panel_action(step)
     found = _item(item_id, for_update=True)
-    take_step(found, action)
+    kept = take_step(found, action)
+    if kept is not None:
+        return _item_page(found, kept)
     return redirect(url_for("admin.item", item_id=item_id))
 
 

@@ -47,13 +47,18 @@ STAGE_CLASSES = {
 }
 
 
+NO_DECISION = "请选择审查结论：“通过”或“不通过，退回修改”。写好的意见还在，选好后再提交。"
+
+
 class ReviewForm(FlaskForm):
     step = HiddenField()
     revision = HiddenField()
+    #: Nothing is chosen beforehand: the reviewer decides (and is told so when they did not).
     decision = RadioField(
         "审查结论",
         choices=[SelectChoice(d.value, d.label) for d in ReviewDecision],
-        default=ReviewDecision.PASS.value,
+        invalid_choice_message=NO_DECISION,
+        render_kw={"required": True},
     )
     comment = TextAreaField(
         "审查意见",
@@ -111,7 +116,10 @@ class ReviewPanel:
         return STAGE_CLASSES[self.standing.stage]
 
 
-def review_panel(subject: Reviewable, records: list[ReviewRecord]) -> ReviewPanel:
+def review_panel(
+    subject: Reviewable, records: list[ReviewRecord], kept: ReviewForm | ReasonForm | None = None
+) -> ReviewPanel:
+    """``kept``: a form posted and not taken (``take_step``), shown again as it was filled in."""
     staff: Staff = g.staff
     current = review.standing(subject, records)
     step = current.stage.step
@@ -126,10 +134,12 @@ def review_panel(subject: Reviewable, records: list[ReviewRecord]) -> ReviewPane
         may_withdraw=current.stage == Stage.PUBLISHED
         and staff.can("items.publish", subject.body_id),
         may_resubmit=current.stage in (Stage.RETURNED, Stage.WITHDRAWN),
-        review_form=ReviewForm(
-            formdata=None, step=step.value if step else "", revision=subject.revision
-        ),
-        reason_form=ReasonForm(formdata=None, revision=subject.revision),
+        review_form=kept
+        if isinstance(kept, ReviewForm)
+        else ReviewForm(formdata=None, step=step.value if step else "", revision=subject.revision),
+        reason_form=kept
+        if isinstance(kept, ReasonForm)
+        else ReasonForm(formdata=None, revision=subject.revision),
     )
 
 
@@ -163,24 +173,27 @@ PANEL_MESSAGES = {
 }
 
 
-def take_step(subject: Reviewable, action: ReviewAction) -> None:
-    """Carry out ``action`` posted from the review panel; flash what happened."""
+def take_step(subject: Reviewable, action: ReviewAction) -> ReviewForm | ReasonForm | None:
+    """Carry out ``action`` posted from the review panel; flash what happened. A review or a
+    withdrawal that was not taken (no decision chosen, a rejection without its reason…) gives
+    back its form as posted, for the page to show again with nothing typed lost."""
     session = get_session()
     if request.form.get("revision", type=int) != subject.revision:
         flash(STALE, "warning")
-        return
+        return None
+    posted: ReviewForm | ReasonForm | None = None
     try:
         if action == ReviewAction.REVIEW:
-            form = ReviewForm()
+            posted = form = ReviewForm()
             if not form.validate():
                 flash(form_errors(form), "warning")
-                return
+                return form
             try:
                 step = ReviewStep(form.step.data)
                 decision = ReviewDecision(form.decision.data)
             except ValueError:
                 flash(STALE, "warning")
-                return
+                return None
             review.take_step(
                 session,
                 subject,
@@ -192,14 +205,18 @@ def take_step(subject: Reviewable, action: ReviewAction) -> None:
             )
             message = _review_message(step, decision)
         else:
-            comment = request.form.get("reason") if action == ReviewAction.WITHDRAW else None
+            if action == ReviewAction.WITHDRAW:
+                posted = ReasonForm()
+            comment = posted.reason.data if isinstance(posted, ReasonForm) else None
             review.take_step(session, subject, g.staff, action, comment=comment)
             message = PANEL_MESSAGES[action]
     except ReviewRefused as refused:
+        session.rollback()
         flash(str(refused), "warning")
-        return
+        return posted
     session.commit()
     flash(message, "info")
+    return None
 
 
 def form_errors(form: FlaskForm) -> str:

@@ -43,6 +43,8 @@ from bot.admin.console import bp, staff_body
 from bot.admin.publishing import (
     PANEL_STEP_RULE,
     STAGE_CLASSES,
+    ReasonForm,
+    ReviewForm,
     catalogue_rule,
     panel_action,
     review_panel,
@@ -321,12 +323,16 @@ def _year_not_held(session: Session, form: NewReportForm) -> int | None:
 @bp.get("/reports/<int:year>")
 @permission_required("items.edit")
 def report(year: int) -> ResponseReturnValue:
-    found = _report(year)
+    return _report_page(_report(year))
+
+
+def _report_page(found: Report, kept: ReviewForm | ReasonForm | None = None) -> ResponseReturnValue:
+    year = found.year
     records = review.records_of(get_session(), found)
     return render_template(
         "admin/reports/show.html",
         report=found,
-        panel=review_panel(found, records),
+        panel=review_panel(found, records, kept),
         action_url=lambda name: url_for("admin.report_step", year=year, step=name),
         pdf_form=PdfForm(formdata=None),
         tables=[statutory.grid(table) for table in found.statutory_tables or []],
@@ -476,5 +482,7 @@ def report_tables(year: int) -> ResponseReturnValue:
 def report_step(year: int, step: str) -> ResponseReturnValue:
     action = panel_action(step)
     found = _report(year, for_update=True)
-    take_step(found, action)
+    kept = take_step(found, action)
+    if kept is not None:
+        return _report_page(found, kept)
     return redirect(url_for("admin.report", year=year))

@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from bot.admin.auth import PREVIOUS_LOGIN, login_required, permission_required
 from bot.admin.console import WORKING_BODY, bp, may, staff_body, visible_navigation
+from bot.annual.tables import FIGURES
+from bot.cases.handling import CORRECTION_CHANNELS
 from bot.db import get_session
-from bot.models.staff import Staff
+from bot.models.staff import AuditEntry, Staff
 from bot.staff import audit
 from bot.staff.roles import PERMISSIONS
 from bot.urls import whole_number
@@ -29,6 +31,19 @@ def home() -> ResponseReturnValue:
         permissions=[PERMISSIONS[name] for name in PERMISSIONS if staff.body_ids and may(name)],
         previous_login=datetime.fromisoformat(previous) if previous else None,
     )
+
+
+def detail_phrases(entry: AuditEntry) -> list[str]:
+    """An entry's details as the console shows them: Chinese phrases, with the words of the
+    values the annual tables and case handling know (``bot.staff.audit.detail_phrases``)."""
+    return audit.detail_phrases(entry, VALUE_WORDS)
+
+
+#: Words for detail values that only their own module can say.
+VALUE_WORDS = {
+    "keys": {figure.key: f"{figure.row}·{figure.column}" for figure in FIGURES},
+    "channel": CORRECTION_CHANNELS,
+}
 
 
 @bp.get("/audit")
@@ -58,7 +73,7 @@ def audit_log() -> ResponseReturnValue:
         actions=audit.ACTIONS,
         action_label=audit.action_label,
         target_label=lambda entry: audit.target_label(entry, targets),
-        detail_items=audit.detail_items,
+        detail_phrases=detail_phrases,
         older_url=url_for("admin.audit_log", actor=actor, action=action, before=page.older)
         if page.older
         else None,

@@ -76,6 +76,23 @@ def _cell(value: object) -> int | float | str:
 
 #: Separates a column's group from its name: ``法人或其他组织：商业企业``.
 GROUP_SEPARATOR = "："
+#: Brackets inside a name: a ``：`` between them belongs to the name, as in
+#: ``本年收费金额（单位：万元）``, and does not start a group.
+_OPENING, _CLOSING = "（(", "）)"
+
+
+def split_column(column: str) -> tuple[str, str] | None:
+    """``(group, name)`` of a grouped column, or None: the first ``：`` outside brackets
+    separates them, so that ``本年收费金额（单位：万元）`` stays whole."""
+    depth = 0
+    for index, char in enumerate(column):
+        if char in _OPENING:
+            depth += 1
+        elif char in _CLOSING:
+            depth = max(depth - 1, 0)
+        elif char == GROUP_SEPARATOR and depth == 0:
+            return column[:index], column[index + 1 :]
+    return None
 
 
 @dataclass(frozen=True)
@@ -117,25 +134,25 @@ def grid(table: dict[str, Any]) -> Grid:
     if len(columns) < width:
         columns = ["", *columns]
     rows = [row + [""] * (len(columns) - len(row)) for row in rows]
-    return Grid(table["title"], _header(columns), rows, table.get("note") or "")
+    return Grid(table["title"], header(columns), rows, table.get("note") or "")
 
 
-def _header(columns: list[str]) -> list[list[HeaderCell]]:
+def header(columns: list[str]) -> list[list[HeaderCell]]:
     """One header row, or two when columns are grouped: the groups above their columns."""
-    split = [column.partition(GROUP_SEPARATOR) for column in columns]
-    if not any(separator for _, separator, _ in split):
+    split = [split_column(column) for column in columns]
+    if not any(split):
         return [[HeaderCell(column) for column in columns]]
     top: list[HeaderCell] = []
     bottom: list[HeaderCell] = []
     # Neighbouring columns of one group share a top cell; an ungrouped column spans both rows.
-    runs = groupby(enumerate(split), key=lambda pair: pair[1][0] if pair[1][1] else -pair[0] - 1)
+    runs = groupby(enumerate(split), key=lambda pair: pair[1][0] if pair[1] else -pair[0] - 1)
     for key, run in runs:
-        members = [parts for _, parts in run]
         if isinstance(key, int):
-            top.append(HeaderCell(members[0][0], rowspan=2))
-        else:
-            top.append(HeaderCell(key, colspan=len(members)))
-            bottom.extend(HeaderCell(name) for _, _, name in members)
+            top.append(HeaderCell(columns[-key - 1], rowspan=2))
+            continue
+        names = [parts[1] for _, parts in run if parts]
+        top.append(HeaderCell(key, colspan=len(names)))
+        bottom.extend(HeaderCell(name) for name in names)
     return [top, bottom]
 
 

@@ -21,18 +21,17 @@ from bot.cases import county, export, media, replies
 from bot.cases.calendar import (
     ScheduleError,
     loaded_years,
-    missing_next_year,
     parse_schedule,
     schedule_json,
     store_schedule,
     template,
 )
-from bot.cases.digest import open_cases_by_urgency
+from bot.cases.digest import DIGEST_DAYS, digest_for, digest_text
 from bot.cases.intake import recompute_open_deadlines
 from bot.cases.privacy import SealError
-from bot.clock import in_beijing
 from bot.db import get_session
 from bot.files import output_option, refuse_binary_to_terminal, write_output
+from bot.logs import Concern, concerns
 from bot.models import Body
 from bot.staff import audit
 from bot.staff.cli import body_option
@@ -61,6 +60,7 @@ def cases_group() -> None:
     help="Show identity numbers, phones, e-mail and postal addresses in full.",
 )
 @with_appcontext
+@concerns(Concern.DATA_KEY)
 @body_option
 def export_command(fmt: str, output: Path | None, with_contact: bool, body: Body) -> None:
     """Export every application and complaint of the body, one record each.
@@ -191,62 +191,24 @@ def media_fetch() -> None:
 
 @click.command("digest")
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), help="As of this Beijing date.")
-@click.option("--days", default=7, show_default=True, help="Also list cases due within DAYS.")
+@click.option(
+    "--days", default=DIGEST_DAYS, show_default=True, help="Also list cases due within DAYS."
+)
 @with_appcontext
 @body_option
 def digest_command(on: datetime | None, days: int, body: Body) -> None:
-    """Print a body's overdue open cases, then those due soon (for a daily timer)."""
+    """Print a body's daily digest (每日督办单) for staff, in Chinese like /admin/digest: the
+    overdue open cases, then those due soon, then the county's 督办 notices of the last
+    ``ESCALATIONS_SHOWN_DAYS`` days (for a daily timer)."""
     today = on.date() if on else clock.today()
-    dues = open_cases_by_urgency(get_session(), body.id, today)
-    overdue = [d for d in dues if d.overdue]
-    soon = [d for d in dues if not d.overdue and (d.due_on - today).days <= days]
-    click.echo(
-        f"Sunshine digest of {body.slug} for {today} (Beijing): {len(overdue)} overdue, "
-        f"{len(soon)} due within {days} days, {len(dues)} open."
-    )
-    missing = missing_next_year(get_session(), today)
-    if missing is not None:
-        click.echo(
-            f"\nWARNING: the {missing} holiday schedule is not loaded; deadlines reaching {missing} "
-            "skip only the statutory holidays and are provisional. When the State Council's "
-            f"notice is out: sunshine calendar template {missing} > {missing}.json, fill in its "
-            f"days off and working weekends, then sunshine calendar add {missing} {missing}.json"
-        )
-    for title, rows in (("OVERDUE", overdue), (f"DUE WITHIN {days} DAYS", soon)):
-        if rows:
-            click.echo(f"\n{title}")
-        for due in rows:
-            what = STEP_NAMES[due.step]
-            left = (
-                f"{-due.working_days_left} working day(s) overdue"
-                if due.overdue
-                else f"{due.working_days_left} working day(s) left"
-            )
-            mark = " (provisional)" if due.provisional else ""
-            click.echo(
-                f"  {due.case.number}  {due.case.kind:<11}  {what} by {due.due_on}{mark}  {left}"
-            )
+    session = get_session()
     since = clock.now() - timedelta(days=ESCALATIONS_SHOWN_DAYS)
-    notices = county.escalations(get_session(), [body.id], since=since)
-    if notices:
-        click.echo(f"\nCOUNTY ESCALATIONS (督办) OF THE LAST {ESCALATIONS_SHOWN_DAYS} DAYS")
-    for notice in notices:
-        about = f"case {notice.case.number}" if notice.case else "the body's work"
-        sent = in_beijing(notice.sent_at).strftime("%Y-%m-%d %H:%M")
-        click.echo(f"  {sent}  {notice.sender.username} on {about}: {notice.text}")
+    notices = county.escalations(session, [body.id], since=since)
+    click.echo(digest_text(digest_for(session, body, today, days), notices))
 
 
 #: How far back ``sunshine digest`` lists the county's 督办 notices.
 ESCALATIONS_SHOWN_DAYS = 7
-
-
-STEP_NAMES = {
-    "accept": "decide acceptance",
-    "conclude": "answer",
-    "correction": "applicant to correct",
-    "consultation": "consulted party to answer",
-    "fee": "applicant to pay the fee",
-}
 
 
 @click.group("replies")
@@ -256,6 +218,7 @@ def replies_group() -> None:
 
 @replies_group.command("retry")
 @with_appcontext
+@concerns(Concern.WECHAT_API)
 def replies_retry() -> None:
     """Push replies that failed, or wait for a resident who has written again (for a timer)."""
     report = replies.retry_all(get_session())

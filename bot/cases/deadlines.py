@@ -36,6 +36,11 @@ FEE_PAYMENT_DAYS = 20
 
 _DAY = timedelta(days=1)
 
+#: How a period is counted, as every deadline shown says: an application's (and its
+#: correction, consultation and fee periods) in working days, a complaint's in calendar days.
+WORKING_DAYS = "工作日"
+CALENDAR_DAYS = "自然日"
+
 
 @dataclass(frozen=True)
 class WorkCalendar:

@@ -12,12 +12,9 @@ the embedded font. Plain data and functions, no Flask.
 from __future__ import annotations
 
 import io
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
 from sqlalchemy.orm import Session
 
@@ -25,15 +22,11 @@ from bot.cases.outcomes import Outcome, UnknownOutcome, outcome, remedy_notice
 from bot.cases.texts import day_text
 from bot.models import Body
 from bot.models.cases import APPLICATION, ORGANISATION, Case
-from bot.pdf import cjk_document
+from bot.pdf import cjk_document, write_lines
 
 TITLE = "政府信息公开申请答复书"
 #: Outcomes that provide information, and so say in what form.
 PROVIDING = frozenset({"1", "2"})
-#: Characters a line must not start with (Chinese typesetting's 避头点).
-NO_LINE_START = frozenset("。，、；：？！）》」』】〕”’…·%")
-#: What ``wrap`` keeps together: a run of Latin letters and digits, or one other character.
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-./:_%]*|.", re.S)
 
 
 @dataclass(frozen=True)
@@ -131,7 +124,6 @@ def formal_reply(case: Case, decision: Decision, authority: str) -> FormalReply:
 
 BODY_SIZE = 12
 LINE_HEIGHT = 8.5
-INDENT = "\u3000\u3000"
 
 
 def render_pdf(reply: FormalReply) -> bytes:
@@ -139,51 +131,22 @@ def render_pdf(reply: FormalReply) -> bytes:
     pdf = cjk_document(f"{reply.title}（{reply.number}）", reply.authority, fallback=True)
     pdf.add_page()
     pdf.set_font_size(18)
-    pdf.multi_cell(0, 10, reply.authority, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    write_lines(pdf, reply.authority, 10, align=Align.C)
     pdf.set_font_size(20)
-    pdf.multi_cell(0, 12, reply.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    write_lines(pdf, reply.title, 12, align=Align.C)
     pdf.set_font_size(11)
     pdf.cell(0, 8, f"编号：{reply.number}", align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     pdf.set_font_size(BODY_SIZE)
-    _lines(pdf, f"{reply.addressee}：")
+    write_lines(pdf, f"{reply.addressee}：", LINE_HEIGHT)
     for paragraph in reply.paragraphs:
-        _lines(pdf, INDENT + paragraph)
+        write_lines(pdf, paragraph, LINE_HEIGHT, indent=2)
     pdf.ln(12)
     for line in (reply.authority, reply.date_text):
         pdf.cell(0, LINE_HEIGHT, line, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     buffer = io.BytesIO()
     pdf.output(buffer)
     return buffer.getvalue()
-
-
-def _lines(pdf: FPDF, text: str) -> None:
-    for line in wrap(text, pdf.epw, pdf.get_string_width):
-        pdf.cell(0, LINE_HEIGHT, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-
-def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
-    """``text`` in lines no wider than ``width``. A line never starts with a closing
-    punctuation mark (the character before it moves down with it), and a run of Latin
-    letters and digits (a case number, a date) is not split unless it is wider than a line."""
-    tokens: list[str] = []
-    for token in _TOKEN.findall(text):
-        tokens += list(token) if len(token) > 1 and measure(token) > width else [token]
-    lines: list[str] = []
-    line: list[str] = []
-    for token in tokens:
-        if line and measure("".join(line) + token) > width:
-            carried: list[str] = []
-            while line and (carried[0] if carried else token)[0] in NO_LINE_START:
-                carried.insert(0, line.pop())
-            if not line:  # nothing but marks: let them stand
-                line, carried = carried, []
-            lines.append("".join(line))
-            line = carried
-        line.append(token)
-    if line:
-        lines.append("".join(line))
-    return lines
 
 
 def has_formal_reply(case: Case) -> bool:

@@ -47,7 +47,7 @@ from bot.cases.privacy import conceal, originals, seal_originals
 from bot.cases.replies import WAITING, renderings
 from bot.cases.states import ALREADY_ANSWERED, ALREADY_PAID, Event, Step
 from bot.cases.states import HandlingError as HandlingError  # callers catch it from here
-from bot.cases.texts import day_text, due_text
+from bot.cases.texts import day_text, days_text, due_text
 from bot.clock import beijing_date
 from bot.models.cases import (
     APPLICATION,
@@ -252,6 +252,10 @@ def record_correction(
     return supplement
 
 
+#: How a correction reached the office (the ``channel`` of its audit entry), in words.
+CORRECTION_CHANNELS = {"chat": "居民在微信中发送", "counter": "工作人员在窗口登记"}
+
+
 def residents_case(session: Session, body_id: int, resident: Resident, number: str) -> Case | None:
     """The resident's own case with a body by number (None for another's: it is not found)."""
     mine = (Case.body_id == body_id, Case.number == number, Case.filed_by(resident))
@@ -351,7 +355,7 @@ def decide_extension(
             f"{extension.days}个工作日，{due}答复。"
         )
     else:
-        body = f"经本机关负责人批准，办理期限延长{extension.days}日，{due}办结。"
+        body = f"经本机关负责人批准，办理期限延长{days_text(extension.days, case)}，{due}办结。"
     body += f"\n延期理由：{extension.reason}"
     return _new_reply(case, actor, body, now, final=False)
 
@@ -534,7 +538,7 @@ def accept_complaint(
     extra = (message or "").strip()[:REASON_MAX]
     body = (
         f"您反映的事项已受理（受理日期：{day_text(case.accepted_on)}）。我们将自受理之日起"
-        f"{COMPLAINT_CONCLUDE_DAYS}日内、{due_text(case.due_on, case.due_provisional)}"
+        f"{days_text(COMPLAINT_CONCLUDE_DAYS, case)}内、{due_text(case.due_on, case.due_provisional)}"
         "办结并答复您。" + (f"\n{extra}" if extra else "")
     )
     answer = _new_reply(case, actor, body, now, final=False)

@@ -23,7 +23,7 @@ from sqlalchemy import case as when
 from sqlalchemy.orm import Session, selectinload
 
 from bot.cases.calendar import work_calendar
-from bot.cases.digest import Due, next_deadline, next_deadline_sql, working_days_between
+from bot.cases.digest import Due, due_of, next_deadline, next_deadline_sql
 from bot.cases.numbers import read_number
 from bot.models.cases import (
     APPLICATION,
@@ -186,18 +186,9 @@ def page(
 
 
 def _rows(session: Session, cases: list[Case], today: date) -> list[Row]:
-    """The page's rows, with each open case's next deadline and working days left."""
-    deadlines = {case.id: next_deadline(case) for case in cases if case.is_open}
-    if not deadlines:
+    """The page's rows, with each open case's next deadline and the days left to it."""
+    days = [next_deadline(case)[1] for case in cases if case.is_open]
+    if not days:
         return [Row(case, None) for case in cases]
-    days = [due_on for _, due_on, _ in deadlines.values()] + [today]
-    calendar = work_calendar(session, min(days), until=max(days))
-    rows = []
-    for case in cases:
-        if case.id not in deadlines:
-            rows.append(Row(case, None))
-            continue
-        step, due_on, provisional = deadlines[case.id]
-        left = working_days_between(today, due_on, calendar)
-        rows.append(Row(case, Due(case, step, due_on, provisional, left)))
-    return rows
+    calendar = work_calendar(session, min([*days, today]), until=max([*days, today]))
+    return [Row(case, due_of(case, today, calendar) if case.is_open else None) for case in cases]

@@ -30,6 +30,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask, current_app
 
 from bot.files import PRIVATE_FILE_MODE
+from bot.logs import Concern, setting_warning
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,10 @@ def init_app(app: Flask) -> None:
     configured = app.config["DATA_KEY"]
     app.extensions[EXTENSION] = parse_keys(configured) if configured else None
     if not configured:
-        log.warning(
+        setting_warning(
+            app,
+            Concern.DATA_KEY,
+            log,
             "!!! SUNSHINE_DATA_KEY is not set: identity numbers and phones are sealed with a key "
             "generated into %s. Back it up: without it they cannot be read. Every host must use "
             "the same key: set SUNSHINE_DATA_KEY in production (%s). !!!",

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from bot.cases.deadlines import COMPLAINT_ACCEPT_DAYS, COMPLAINT_CONCLUDE_DAYS, application_days
+from bot.cases.deadlines import (
+    CALENDAR_DAYS,
+    COMPLAINT_ACCEPT_DAYS,
+    COMPLAINT_CONCLUDE_DAYS,
+    WORKING_DAYS,
+    application_days,
+)
 from bot.cases.outcomes import MESSAGE_BYTES, utf8_size
 from bot.clock import in_beijing
 from bot.models.cases import (
@@ -47,6 +53,19 @@ def due_text(day: date, provisional: bool = False) -> str:
     return f"最迟于{day_text(day)}（含当日）" + ("（暂定）" if provisional else "")
 
 
+def days_text(days: int, case: Case) -> str:
+    """A length of ``case``'s period that says how it is counted: ``20个工作日`` for an
+    application, ``60个自然日`` for a complaint (《信访工作条例》 counts calendar days)."""
+    return f"{days}个{WORKING_DAYS if case.kind == APPLICATION else CALENDAR_DAYS}"
+
+
+def period_days(case: Case) -> int:
+    """The days to answer an application or conclude an accepted complaint, extension included."""
+    if case.kind == APPLICATION:
+        return application_days(case.received_on) + case.extension_days
+    return COMPLAINT_CONCLUDE_DAYS + case.extension_days
+
+
 def kind_text(case: Case) -> str:
     return "政府信息公开申请" if case.kind == APPLICATION else (case.category or "投诉")
 
@@ -69,19 +88,19 @@ def _deadline_lines(case: Case) -> list[str]:
             "收到意见后恢复计算，并告知您新的答复日期。"
         ]
     if case.kind == APPLICATION:
-        days = application_days(case.received_on) + case.extension_days
-        lines = [f"答复期限：{days}个工作日，{due_text(case.due_on, case.due_provisional)}"]
+        days = days_text(period_days(case), case)
+        lines = [f"答复期限：{days}，{due_text(case.due_on, case.due_provisional)}"]
     elif case.awaiting_acceptance:
         # Only the decision is promised until the complaint is accepted (《信访工作条例》).
         accept = due_text(case.accept_due_on or case.due_on, case.accept_due_provisional)
         lines = [
-            f"是否受理：{COMPLAINT_ACCEPT_DAYS}日内告知，{accept}",
-            f"受理后{COMPLAINT_CONCLUDE_DAYS}日内办结，受理时告知办结期限。",
+            f"是否受理：{days_text(COMPLAINT_ACCEPT_DAYS, case)}内告知，{accept}",
+            f"受理后{days_text(COMPLAINT_CONCLUDE_DAYS, case)}内办结，受理时告知办结期限。",
         ]
     else:
-        days = COMPLAINT_CONCLUDE_DAYS + case.extension_days
+        days = days_text(period_days(case), case)
         since = f"自{day_text(case.accepted_on)}受理起" if case.accepted_on else ""
-        lines = [f"办结期限：{since}{days}日内，{due_text(case.due_on, case.due_provisional)}"]
+        lines = [f"办结期限：{since}{days}内，{due_text(case.due_on, case.due_provisional)}"]
     if case.due_provisional or case.accept_due_provisional:
         lines.append(PROVISIONAL_NOTE)
     return lines
@@ -167,6 +186,21 @@ def _latest_replies(case: Case, room: int) -> tuple[list[str], bool]:
     return lines[::-1], cut
 
 
+def clock_stopped(case: Case) -> str | None:
+    """While an application's clock is stopped, what ``我的`` says instead of a due date that
+    is not running: 暂停, why (补正, 征求意见, 缴费) and what the resident must do by when."""
+    if case.status == AWAITING_CORRECTION:
+        until = f"，请{due_text(case.correction_due_on)}补正" if case.correction_due_on else ""
+        return f"答复期限暂停（等您补正材料）{until}"
+    if case.status == CONSULTING:
+        return "答复期限暂停（正在征求意见，收到意见后恢复计算）"
+    if case.status == AWAITING_FEE:
+        fee = next((p for p in case.pauses if p.kind == FEE and p.ended_on is None), None)
+        until = f"，请{due_text(fee.due_on)}缴纳{fee.fee_amount}元" if fee else ""
+        return f"答复期限暂停（等您缴费）{until}"
+    return None
+
+
 def listing(cases: list[Case], total: int) -> str:
     """``我的``: one line per case, newest first."""
     if not cases:
@@ -176,6 +210,10 @@ def listing(cases: list[Case], total: int) -> str:
     )
     lines = [head]
     for case in cases:
+        stopped = clock_stopped(case)
+        if stopped is not None:
+            lines.append(f"{case.number} {kind_text(case)}：{stopped}")
+            continue
         status = STATUS_LABELS.get(case.status, case.status).split("，")[0]
         due = ""
         if case.is_open:

@@ -20,16 +20,18 @@ from bot.annual import statutory
 from bot.content.reports import content_key
 from bot.content.stats import errata, percent
 from bot.models.content import Report
-from bot.pdf import BODY_SIZE, FONT, TEXT_WIDTH, cjk_document
+from bot.pdf import BODY_SIZE, FONT, TEXT_WIDTH, cell_text, cjk_document, write_lines
 
 log = logging.getLogger(__name__)
 
 #: Change when the layout changes, so that PDFs generated before are made again.
-LAYOUT = "6"
+LAYOUT = "7"
 NUMERALS = "一二三四五六七八九十"
 #: Shown under the caption of a table the report's text does not contain.
 MISSING_TABLE_NOTE = "原报告此处有一张表格，报告文本中没有它的数据。"
 MM_PER_POINT = 25.4 / 72
+#: A paragraph's lines are 1.6 times the body size apart, as the printed report's.
+BODY_LINE_HEIGHT = 1.6 * BODY_SIZE * MM_PER_POINT
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def render_report(report: Report) -> bytes:
     pdf.add_page()
 
     pdf.set_font(FONT, size=18)
-    pdf.multi_cell(0, 10, report.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    write_lines(pdf, report.title, 10, align=Align.C)
     pdf.ln(6)
     numbered = 0
     tables = [statutory.grid(table) for table in report.statutory_tables or []]
@@ -73,13 +75,7 @@ def render_report(report: Report) -> bytes:
             numbered += 1
             pdf.ln(3)
             pdf.set_font(FONT, size=14)
-            pdf.multi_cell(
-                0,
-                9,
-                f"{_numeral(numbered)}、{section['title']}",
-                new_x=XPos.LMARGIN,
-                new_y=YPos.NEXT,
-            )
+            write_lines(pdf, f"{_numeral(numbered)}、{section['title']}", 9)
             pdf.ln(1)
         for block in section["blocks"]:
             if block["kind"] == "figures":
@@ -103,13 +99,7 @@ def render_report(report: Report) -> bytes:
     pdf.ln(8)
     pdf.set_font(FONT, size=8)
     pdf.set_text_color(110)
-    pdf.multi_cell(
-        0,
-        5,
-        "本文件根据年度报告文本生成，表中百分比按条数计算（保留一位小数）。",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    write_lines(pdf, "本文件根据年度报告文本生成，表中百分比按条数计算（保留一位小数）。", 5)
     return bytes(pdf.output())
 
 
@@ -121,7 +111,7 @@ def _figures_table(pdf: FPDF, report: Report, caption: str) -> None:
     pdf.ln(1)
     pdf.set_font(FONT, size=11)
     if caption:
-        pdf.multi_cell(0, 7, caption, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        write_lines(pdf, caption, 7, align=Align.C)
     with pdf.table(
         col_widths=(50, 30, 30),
         width=110,
@@ -144,60 +134,80 @@ def _statutory_table(pdf: FPDF, table: statutory.Grid) -> None:
     label_width = TEXT_WIDTH - values * value_width
     pdf.ln(1)
     pdf.set_font(FONT, size=BODY_SIZE)
-    pdf.multi_cell(0, 7, table.title, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    write_lines(pdf, table.title, 7, align=Align.C)
     pdf.set_font(FONT, size=9 if values <= 4 else 8)
+    widths = [label_width, *([value_width] * values)]
     with pdf.table(
-        col_widths=(label_width, *([value_width] * values)),
+        col_widths=widths,
         width=TEXT_WIDTH,
         text_align=("LEFT", *(["RIGHT"] * values)),
         line_height=5.5,
         num_heading_rows=len(table.header),
         headings_style=FontFace(emphasis="", fill_color=(232, 240, 248)),
     ) as grid:
-        for header_row in table.header:
+        for header_row, row_widths in zip(
+            table.header, _header_widths(table.header, widths), strict=True
+        ):
             cells = grid.row()
-            for cell in header_row:
-                cells.cell(cell.text, align=Align.C, colspan=cell.colspan, rowspan=cell.rowspan)
+            for cell, width in zip(header_row, row_widths, strict=True):
+                text = cell_text(pdf, cell.text, width)
+                cells.cell(text, align=Align.C, colspan=cell.colspan, rowspan=cell.rowspan)
         for row in table.rows:
+            label = cell_text(pdf, row[0], TEXT_WIDTH if table.is_heading(row) else label_width)
             if table.is_heading(row):
-                grid.row().cell(
-                    row[0], colspan=len(row), style=FontFace(fill_color=(245, 246, 247))
-                )
+                grid.row().cell(label, colspan=len(row), style=FontFace(fill_color=(245, 246, 247)))
             else:
-                grid.row(row)
+                grid.row([label, *row[1:]])
     if table.note:
         pdf.set_font(FONT, size=8)
         pdf.set_text_color(110)
-        pdf.multi_cell(0, 5, table.note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        write_lines(pdf, table.note, 5)
         pdf.set_text_color(0)
     pdf.ln(3)
+
+
+def _header_widths(
+    header: list[list[statutory.HeaderCell]], widths: list[float]
+) -> list[list[float]]:
+    """How wide each header cell is: the second row's cells sit under the first row's groups."""
+    top, *below = header
+    top_widths: list[float] = []
+    under_groups: list[int] = []
+    column = 0
+    for cell in top:
+        top_widths.append(sum(widths[column : column + cell.colspan]))
+        if cell.rowspan == 1:
+            under_groups.extend(range(column, column + cell.colspan))
+        column += cell.colspan
+    result = [top_widths]
+    for row in below:
+        free = iter(under_groups)
+        result.append([sum(widths[next(free)] for _ in range(cell.colspan)) for cell in row])
+    return result
 
 
 def _paragraph(pdf: FPDF, text: str) -> None:
     """A paragraph set like the printed report: first line indented by two characters."""
     pdf.set_font(FONT, size=BODY_SIZE)
-    with pdf.text_columns(text_align=Align.J, line_height=1.6) as column:  # noqa: SIM117
-        with column.paragraph(
-            first_line_indent=2 * BODY_SIZE * MM_PER_POINT, bottom_margin=2
-        ) as par:
-            par.write(text)
+    write_lines(pdf, text, BODY_LINE_HEIGHT, indent=2)
+    pdf.ln(2)
 
 
 def _erratum(pdf: FPDF, note: str) -> None:
     """An erratum note under the paragraph it is about, set apart from the signed text."""
     pdf.set_font(FONT, size=9)
     pdf.set_text_color(122, 82, 0)
-    pdf.multi_cell(0, 5.5, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    write_lines(pdf, note, 5.5)
     pdf.set_text_color(0)
     pdf.ln(2)
 
 
 def _missing_table(pdf: FPDF, caption: str) -> None:
     pdf.set_font(FONT, size=BODY_SIZE)
-    pdf.multi_cell(0, 7, caption, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    write_lines(pdf, caption, 7, align=Align.C)
     pdf.set_font(FONT, size=9)
     pdf.set_text_color(110)
-    pdf.multi_cell(0, 6, MISSING_TABLE_NOTE, align=Align.C, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    write_lines(pdf, MISSING_TABLE_NOTE, 6, align=Align.C)
     pdf.set_text_color(0)
     pdf.ln(3)
 

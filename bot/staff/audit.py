@@ -17,9 +17,11 @@ console nor a command can forget it::
 the same transaction or not at all. The actor is a ``Staff`` or one of
 ``SYSTEM``/``CLI``; inside a request the client's address is stored too.
 
-Every action has a Chinese label in ``ACTIONS``: the audit page shows it, and
-``record`` refuses an action that is not listed, so that the log never holds a
-name nobody can read. Never put passwords, tokens or sealed values in
+Every action has a Chinese label in ``ACTIONS`` and every detail a Chinese phrase in
+``DETAILS`` (``是`` not ``true``, ``角色：承办人`` not ``role: handler``): the audit page
+shows them, and ``record`` refuses an action or a detail that is not listed, so that the
+log never holds a name nobody can read. Values only another module can put in words (a
+figure's key) are given by the page (``detail_phrases``'s ``words``). Never put passwords, tokens or sealed values in
 ``details``: it is shown to every member who may read the log.
 """
 
@@ -28,7 +30,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +57,7 @@ ACTIONS: dict[str, str] = {
     "staff.password": "重设密码",
     "staff.disable": "停用账号",
     "staff.enable": "启用账号",
+    "staff.role": "修改角色",
     "staff.list": "查看工作人员名单",
     "county.escalate": "督办",
     "case.assign": "分派承办人",
@@ -113,53 +116,91 @@ TARGET_TYPES: dict[str, str] = {
     "account": "公众号",
 }
 
-#: Labels of detail keys the console writes; other keys are shown as they are.
-DETAIL_LABELS: dict[str, str] = {
+Phrase = Callable[[Any], str]
+
+
+def _words(value: Any) -> str:
+    """A detail's value as words: 是/否 for a yes or no, a list joined with 、."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_words(item) for item in value)
+    return "无" if value is None or value == "" else str(value)
+
+
+def _as(label: str) -> Phrase:
+    return lambda value: f"{label}：{_words(value)}"
+
+
+def _role(label: str) -> Phrase:
+    return lambda value: f"{label}：{ROLE_LABELS.get(value, _words(value))}"
+
+
+#: Details that read as ``label：value``.
+_LABELLED = {
     "username": "账号",
     "name": "姓名",
-    "role": "角色",
     "bodies": "所属行政机关及角色",
     "reason": "原因",
     "os_user": "系统用户",
-    "minutes": "锁定分钟数",
-    "count": "人数",
     "handler": "承办人",
     "previous": "原承办人",
-    "complaint": "转为投诉",
+    "complaint": "转为投诉件",
     "days": "天数",
     "due": "期限",
-    "late": "超过7个工作日",
     "party": "征求意见对象",
     "sent_on": "发出日期",
     "ended_on": "结束日期",
-    "amount": "金额（元）",
     "received_on": "收到日期",
-    "channel": "渠道",
+    "channel": "提交方式",
     "outcome": "办理结果",
     "field": "查看内容",
     "rating": "评价",
-    "keys": "数据项",
+    "keys": "修改的数据",
     "kind": "类别",
     "result": "结果",
     "title": "标题",
-    "revision": "版本",
     "step": "审查环节",
     "decision": "结论",
     "comment": "意见",
     "changed": "修改内容",
     "file": "文件",
-    "created": "新增条数",
-    "updated": "更新条数",
-    "cases": "办件数",
-    "contacts": "含完整联系方式的办件数",
     "command": "命令",
     "appid": "AppID",
-    "mode": "消息加解密方式",
     "api": "可调用微信接口",
     "serves": "服务的机关",
     "text": "内容",
-    "year": "年度",
 }
+#: Details that read as a phrase of their own.
+_PHRASED: dict[str, Phrase] = {
+    "role": _role("角色"),
+    "from_role": _role("原角色"),
+    "minutes": lambda value: f"锁定{value}分钟",
+    "count": lambda value: f"共{value}个账号",
+    "late": lambda late: (
+        "超过收到申请后7个工作日才通知补正" if late else "在收到申请后7个工作日内通知补正"
+    ),
+    "amount": lambda value: f"金额：{_words(value)}元",
+    "year": lambda value: f"{value}年度",
+    "revision": lambda value: f"第{value}版",
+    "created": lambda value: f"新增{value}条",
+    "updated": lambda value: f"更新{value}条",
+    "cases": lambda value: f"共{value}件",
+    "contacts": lambda value: f"其中{value}件含完整联系方式",
+    "mode": lambda value: (
+        "消息加解密方式：" + {"safe": "安全模式", "plaintext": "明文模式"}.get(value, _words(value))
+    ),
+}
+#: How each detail the domain writes reads on the audit page: a Chinese phrase, never a raw
+#: key or ``true``. ``record`` refuses a detail that is not listed here.
+DETAILS: dict[str, Phrase] = {
+    **{key: _as(label) for key, label in _LABELLED.items()},
+    **_PHRASED,
+}
+
+
+class UnknownDetail(ValueError):
+    """A detail that is not in ``DETAILS``: nobody could read it on the audit page."""
 
 
 class UnknownAction(ValueError):
@@ -180,6 +221,9 @@ def record(
     ``body_id``: the body whose record or setting it is about."""
     if action not in ACTIONS:
         raise UnknownAction(f"unknown audit action {action!r}: add it to ACTIONS in {__name__}")
+    unknown = sorted(set(details) - set(DETAILS))
+    if unknown:
+        raise UnknownDetail(f"audit details {unknown} have no phrase: add them to DETAILS")
     if isinstance(actor, Staff):
         staff_id, name = actor.id, actor.username
     elif actor in NON_STAFF_ACTORS:
@@ -264,13 +308,21 @@ def target_label(entry: AuditEntry, names: Mapping[tuple[str, str], str] | None 
     return f"{kind} {name}"
 
 
-def detail_items(entry: AuditEntry) -> list[tuple[str, str]]:
-    """The entry's details as (label, value) pairs for the page; roles by their Chinese names."""
-    items = []
+def detail_phrases(
+    entry: AuditEntry, words: Mapping[str, Mapping[str, str]] | None = None
+) -> list[str]:
+    """The entry's details as Chinese phrases for the page (``角色：承办人``, ``第2版``,
+    ``在收到申请后7个工作日内通知补正``). ``words`` gives, for a detail, the words of values only
+    another module knows (a figure's key, how a correction arrived)."""
+    phrases = []
     for key, value in (entry.details or {}).items():
-        if key == "role" and value in ROLE_LABELS:
-            shown = ROLE_LABELS[value]
-        else:
-            shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-        items.append((DETAIL_LABELS.get(key, key), shown))
-    return items
+        said = (words or {}).get(key, {})
+        if said:
+            value = (
+                [said.get(v, v) for v in value]
+                if isinstance(value, list)
+                else said.get(value, value)
+            )
+        phrase = DETAILS.get(key, _as("其他"))
+        phrases.append(phrase(value))
+    return phrases

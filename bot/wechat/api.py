@@ -20,6 +20,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.redisstorage import RedisStorage
 
+from bot.logs import Concern, setting_warning
 from bot.metrics import WECHAT_API_ERRORS
 from bot.privacy import account_prefix
 from bot.store import EXTENSION as STORE
@@ -150,9 +151,12 @@ def init_app(app: Flask) -> None:
     app.extensions[NAMED] = {}
     appid, secret = app.config["WECHAT_APPID"], app.config["WECHAT_SECRET"]
     if not (appid and secret):
-        log.warning(
+        setting_warning(
+            app,
+            Concern.WECHAT_API,
+            log,
             "SUNSHINE_WECHAT_APPID/SUNSHINE_WECHAT_SECRET not set: "
-            "API calls (menu, pushes, media) are disabled"
+            "API calls (menu, pushes, media) are disabled",
         )
         app.extensions[EXTENSION] = None
         return

@@ -20,6 +20,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from bot.db import bound_waits, log_unavailable, unavailable
+from bot.logs import Concern, setting_warning
 from bot.metrics import webhook_seconds
 from bot.wechat.accounts import Account, Accounts, get_accounts
 from bot.wechat.delivery import Responder, get_delivery
@@ -63,14 +64,19 @@ def init_app(app: Flask) -> None:
         if not appid:
             problem = "SUNSHINE_WECHAT_AES_KEY is set but SUNSHINE_WECHAT_APPID is not"
     if problem:
-        log.error("webhook disabled: %s", problem)
+        setting_warning(
+            app, Concern.WEBHOOK, log, "webhook disabled: %s", problem, level=logging.ERROR
+        )
         app.extensions[DEFAULT] = None
     else:
         app.extensions[DEFAULT] = Account("", Keys(token, aes_key or None, appid, allow_plaintext))
         if aes_key and allow_plaintext:
-            log.warning(
+            setting_warning(
+                app,
+                Concern.WEBHOOK,
+                log,
                 "SUNSHINE_WECHAT_ALLOW_PLAINTEXT=true: plaintext deliveries, which no signature "
-                "covers, are accepted besides safe mode; unset it once the account is switched"
+                "covers, are accepted besides safe mode; unset it once the account is switched",
             )
     app.extensions[PROBLEM] = problem
     app.session_interface = NoCookieSessionOnWebhook()

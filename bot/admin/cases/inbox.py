@@ -14,9 +14,10 @@ from sqlalchemy.orm import selectinload
 
 from bot import clock
 from bot.admin.auth import permission_required
-from bot.admin.cases.labels import KIND_LABELS, STEP_LABELS, outcome_label
+from bot.admin.cases.labels import outcome_label
 from bot.admin.console import bp, staff_body
 from bot.cases.calendar import missing_next_year
+from bot.cases.digest import KIND_LABELS, STEP_LABELS
 from bot.cases.inbox import CATEGORIES, STATUS_FILTERS, Filters
 from bot.cases.inbox import page as inbox_page
 from bot.db import get_session

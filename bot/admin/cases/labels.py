@@ -1,19 +1,10 @@
-"""What the case pages call things: kinds of case, the step that falls due, outcomes, approvers."""
+"""What the case pages call things: outcomes, approvers (kinds of case and the steps that fall due
+are ``bot.cases.digest``'s: the digest command prints them too)."""
 
 from __future__ import annotations
 
 from bot.cases.outcomes import outcome
-from bot.models.cases import APPLICATION, COMPLAINT, Case
-
-KIND_LABELS = {APPLICATION: "依申请公开", COMPLAINT: "投诉举报"}
-#: What falls due next (``bot.cases.digest.next_deadline``).
-STEP_LABELS = {
-    "accept": "决定是否受理",
-    "conclude": "办结",
-    "correction": "申请人补正",
-    "consultation": "收回征求的意见",
-    "fee": "申请人缴费",
-}
+from bot.models.cases import APPLICATION, Case
 
 
 def outcome_label(code: str | None) -> str:

@@ -23,14 +23,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot import clock
 from bot.admin.auth import permission_required
-from bot.admin.cases.labels import KIND_LABELS, STEP_LABELS, approver_title, outcome_label
+from bot.admin.cases.labels import approver_title, outcome_label
 from bot.admin.console import PermissionDenied, bp, staff_body
-from bot.cases import access, handling, replies
+from bot.admin.views import detail_phrases
+from bot.cases import access, handling, media, replies, texts
 from bot.cases.calendar import work_calendar
-from bot.cases.digest import Due, next_deadline, working_days_between
+from bot.cases.deadlines import COMPLAINT_ACCEPT_DAYS
+from bot.cases.digest import KIND_LABELS, STEP_LABELS, Due, due_of, next_deadline
 from bot.cases.formal import has_formal_reply
 from bot.cases.intake import filed_that_day
-from bot.cases.media import media_dir
 from bot.cases.numbers import read_number
 from bot.cases.privacy import SealError
 from bot.db import get_session
@@ -73,12 +74,11 @@ def find_case(number: str) -> Case:
 
 
 def deadline_of(session: Session, case: Case, on: date) -> Due | None:
-    """What falls due next and the working days left (None once closed)."""
+    """What falls due next and the days left, as its period counts them (None once closed)."""
     if not case.is_open:
         return None
-    step, due_on, provisional = next_deadline(case)
-    calendar = work_calendar(session, min(on, due_on), until=max(on, due_on))
-    return Due(case, step, due_on, provisional, working_days_between(on, due_on, calendar))
+    due_on = next_deadline(case)[1]
+    return due_of(case, on, work_calendar(session, min(on, due_on), until=max(on, due_on)))
 
 
 def map_link(case: Case) -> str | None:
@@ -151,6 +151,9 @@ def render_case(
         map_link=map_link(case),
         photos=case.attachments,
         stored=STORED,
+        media_problem=lambda attachment: media.problem(
+            attachment, api_configured=api_enabled(case.account), now=clock.now()
+        ),
         delivery_labels=replies.STATE_LABELS,
         undelivered=[r for r in case.replies if r.delivery in (replies.WAITING, replies.RETRY)],
         can_push=api_enabled(case.account),
@@ -172,12 +175,15 @@ def render_case(
         extended=any(e.approved for e in case.extensions),
         trail=case_trail(session, case),
         action_label=audit.action_label,
-        detail_items=audit.detail_items,
+        detail_phrases=detail_phrases,
         errors=errors or {},
         form=request.form if errors else {},
         today=on,
         correction_days=handling.CORRECTION_DAYS,
         awaiting_correction=case.status == AWAITING_CORRECTION,
+        days_text=lambda days: texts.days_text(days, case),
+        period_days=texts.period_days(case),
+        accept_days=COMPLAINT_ACCEPT_DAYS,
         undecided_complaint=case.awaiting_acceptance,
         reconsideration_body=session.get_one(Body, case.body_id).reconsideration_body,
         formal_reply=has_formal_reply(case),
@@ -205,7 +211,7 @@ def case_photo(number: str, attachment_id: int) -> ResponseReturnValue:
     photo = get_session().get(Attachment, attachment_id)
     if photo is None or photo.case_id != case.id or photo.fetch_state != STORED:
         abort(404)
-    folder = media_dir(current_app).resolve()
+    folder = media.media_dir(current_app).resolve()
     path = (folder / (photo.stored_file or "")).resolve()
     if not path.is_relative_to(folder) or not path.is_file():
         abort(404)

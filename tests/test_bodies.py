@@ -144,6 +144,8 @@ def test_each_body_has_its_pages_and_an_unknown_one_is_not_found(county: Flask) 
     assert client.get("/b/huaide/report/2017").status_code == 404, "the report is the town's"
     missing = client.get("/b/nosuch/items")
     assert missing.status_code == 404 and "没有找到" in missing.get_data(as_text=True)
+    for crafted in ("%00", "a%00b", "%E6%80%80", "UPPER", "x" * 300):  # PostgreSQL refuses a NUL
+        assert client.get(f"/b/{crafted}/items").status_code == 404, crafted
 
 
 def test_search_indexes_are_kept_per_body(county: Flask) -> None:

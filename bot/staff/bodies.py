@@ -62,6 +62,10 @@ def pages_path(session: Session, body: Body, path: str) -> str:
 
 
 def by_slug(session: Session, slug: str) -> Body | None:
+    """The body named ``slug``; None for a name no body could have (from a crafted URL:
+    PostgreSQL refuses some characters outright, a NUL among them)."""
+    if not SLUG.fullmatch(slug):
+        return None
     return session.scalars(select(Body).where(Body.slug == slug)).first()
 
 

@@ -210,7 +210,6 @@ def test_a_command_on_one_body_needs_it_named_once_there_are_several(app: Flask)
     for command in (
         ["report", "stats", "2025"],
         ["cases", "export"],
-        ["digest"],
         ["seed"],
         ["items", "remove-examples"],
     ):
@@ -224,3 +223,18 @@ def test_a_command_on_one_body_needs_it_named_once_there_are_several(app: Flask)
     named = cli(app, "cases", "export", "--body", "huaide")
     assert named.exit_code == 0 and named.output.strip() == "[]"
     assert cli(app, "calendar", "list").exit_code == 0, "the calendar is shared"
+
+
+def test_the_daily_digest_covers_every_body_unless_one_is_named(app: Flask) -> None:
+    """The digest timer runs ``sunshine digest`` with no body: on a county deployment it
+    must print each town's digest, not stop at "name one"."""
+    assert cli(app, "body", "add", "huaide", "--name", "公主岭市怀德镇人民政府").exit_code == 0
+    every = cli(app, "digest")
+    assert every.exit_code == 0, every.output
+    assert every.output.count("每日督办单") == 2
+    assert every.output.index("毛城子镇") < every.output.index("公主岭市怀德镇人民政府")
+    one = cli(app, "digest", "--body", "huaide")
+    assert one.exit_code == 0 and one.output.count("每日督办单") == 1
+    assert "公主岭市怀德镇人民政府 每日督办单" in one.output
+    unknown = cli(app, "digest", "--body", "nosuch")
+    assert unknown.exit_code == 2 and "no body 'nosuch'" in unknown.output

@@ -142,6 +142,33 @@ def test_staff_add_names_the_bodies_of_a_county(app: Flask) -> None:
         assert entry.details["bodies"] == "xiaozhen:supervisor, dazhen:supervisor"
 
 
+def test_an_existing_member_joins_and_leaves_bodies_from_the_command_line(app, apart):
+    """Wang of town A is lent to town B, then returns: what they see follows at once."""
+    joined = cli(app, "staff", "join", "wang", "--body", "xiaozhen", "--role", "handler")
+    assert joined.exit_code == 0, joined.output
+    assert "town:approver, xiaozhen:handler" in joined.output
+    wang = logged_in(app, "wang")
+    post(wang, "/admin/body", body=apart["second_id"])
+    assert apart["theirs"] in wang.page(f"/admin/cases/{apart['theirs']}")
+
+    again = cli(app, "staff", "join", "wang", "--body", "xiaozhen", "--role", "clerk")
+    assert again.exit_code == 1 and "already a member of 'xiaozhen'" in again.output
+    left = cli(app, "staff", "leave", "wang", "--body", "xiaozhen")
+    assert left.exit_code == 0 and "now: town:approver" in left.output
+    assert wang.client.get(f"/admin/cases/{apart['theirs']}").status_code == 404
+    last = cli(app, "staff", "leave", "wang", "--body", "town")
+    assert last.exit_code == 1 and "disable the account instead" in last.output
+    nowhere = cli(app, "staff", "leave", "wang", "--body", "nowhere")
+    assert nowhere.exit_code == 2 and "no body 'nowhere'" in nowhere.output
+
+    with app.app_context():
+        [join] = audit_entries(app, "staff.join")
+        [leave] = audit_entries(app, "staff.leave")
+        assert join.body_id == leave.body_id == int(apart["second_id"])
+        assert (join.details["role"], leave.details["from_role"]) == ("handler", "handler")
+    assert "加入机关" in logged_in(app, "chen").page("/admin/audit")
+
+
 # ---- the league table ----
 
 

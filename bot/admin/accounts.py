@@ -310,6 +310,65 @@ def change_role(staff: Staff, actor: Staff | str, role: Role | str, body_id: int
     return True
 
 
+def join_body(staff: Staff, actor: Staff | str, body: Body, role: Role | str) -> None:
+    """Make the account a member of ``body`` with ``role`` and write ``staff.join`` (the
+    caller commits); another role in a body it is in is ``change_role``."""
+    new = checked_role(role)
+    if any(m.body_id == body.id for m in staff.memberships):
+        raise AccountError(
+            f"account {staff.username!r} is already a member of {body.slug!r}; "
+            "change their role there with `sunshine staff role`",
+            "该账号已属于这个机关。",
+        )
+    staff.memberships.append(StaffMembership(body_id=body.id, role=new.value))
+    _follow_only_body(staff)
+    audit.record(
+        actor,
+        "staff.join",
+        "staff",
+        staff.id,
+        body_id=body.id,
+        username=staff.username,
+        role=new.value,
+    )
+
+
+def leave_body(staff: Staff, actor: Staff | str, body: Body) -> None:
+    """End the account's membership of ``body`` and write ``staff.leave`` (the caller
+    commits): from its next page it sees nothing of that body. An account keeps one body
+    at least; one that should see none is disabled instead (the audit log names it)."""
+    membership = next((m for m in staff.memberships if m.body_id == body.id), None)
+    if membership is None:
+        raise AccountError(
+            f"account {staff.username!r} is not a member of {body.slug!r}",
+            "该账号不属于这个机关。",
+        )
+    if len(staff.memberships) == 1:
+        raise AccountError(
+            f"{body.slug!r} is the only body of account {staff.username!r}: "
+            "disable the account instead (`sunshine staff disable`)",
+            "这是该账号唯一的机关；不再工作的账号请停用。",
+        )
+    staff.memberships.remove(membership)
+    _follow_only_body(staff)
+    audit.record(
+        actor,
+        "staff.leave",
+        "staff",
+        staff.id,
+        body_id=body.id,
+        username=staff.username,
+        from_role=membership.role,
+    )
+
+
+def _follow_only_body(staff: Staff) -> None:
+    """The account role follows its body's role while it has a single body (as
+    ``change_role`` keeps it)."""
+    if len(staff.memberships) == 1:
+        staff.role = staff.memberships[0].role
+
+
 def members(session: Session, actor: Staff | str, body_id: int | None = None) -> list[Staff]:
     """Every account by username (of body ``body_id``'s members only, when given); reading
     the list is written as ``staff.list``."""

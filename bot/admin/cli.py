@@ -1,10 +1,12 @@
-"""``sunshine staff add|list|passwd|role|disable|enable``: console accounts from the command line.
+"""``sunshine staff add|list|passwd|role|join|leave|disable|enable``: console accounts from the
+command line.
 
 A password is never an argument (it would stay in the shell history and show in
 ``ps``): it is asked for twice at a hidden prompt, or read as one line from stdin
 when stdin is not a terminal (``echo "$PW" | sunshine staff add wang --role handler``).
 ``staff add`` names the bodies the member works in (``--body SLUG``, repeated), with the
-role in each; with a single body in the deployment it may be left out.
+role in each; with a single body in the deployment it may be left out. ``staff join`` and
+``staff leave`` change the bodies of an existing account, ``staff role`` its role in one.
 Every command that changes an account, and the listing, writes an audit entry
 with the actor ``cli``.
 """
@@ -183,6 +185,62 @@ def role_command(username: str, role: str, body: Body) -> None:
         return
     session.commit()
     click.echo(f"'{staff.username}' now has the role {role}; it applies from their next page.")
+
+
+@staff_group.command("join")
+@click.argument("username")
+@click.option(
+    "--body", "body_slug", required=True, metavar="SLUG", help="The body they start working in."
+)
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice([role.value for role in Role]),
+    help="Their role in that body (see bot/staff/roles.py).",
+)
+@with_appcontext
+def join_command(username: str, body_slug: str, role: str) -> None:
+    """Let an account work in one more body, with a role there."""
+    session = get_session()
+    try:
+        body = chosen(session, body_slug)
+    except BodyProblem as problem:
+        raise click.UsageError(str(problem)) from problem
+    try:
+        staff = accounts.get(session, username)
+        accounts.join_body(staff, audit.CLI, body, role)
+    except AccountError as error:
+        raise _failed(error) from error
+    session.commit()
+    click.echo(
+        f"'{staff.username}' now works in {body.slug} as {role} "
+        f"({accounts.membership_text(session, staff)}); it applies from their next page."
+    )
+
+
+@staff_group.command("leave")
+@click.argument("username")
+@click.option(
+    "--body", "body_slug", required=True, metavar="SLUG", help="The body they stop working in."
+)
+@with_appcontext
+def leave_command(username: str, body_slug: str) -> None:
+    """Stop an account working in a body: from their next page they see none of its records."""
+    session = get_session()
+    try:
+        body = chosen(session, body_slug)
+    except BodyProblem as problem:
+        raise click.UsageError(str(problem)) from problem
+    try:
+        staff = accounts.get(session, username)
+        accounts.leave_body(staff, audit.CLI, body)
+    except AccountError as error:
+        raise _failed(error) from error
+    session.commit()
+    click.echo(
+        f"'{staff.username}' no longer works in {body.slug} "
+        f"(now: {accounts.membership_text(session, staff)})."
+    )
 
 
 @staff_group.command("disable")

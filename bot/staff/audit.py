@@ -58,6 +58,8 @@ ACTIONS: dict[str, str] = {
     "staff.disable": "停用账号",
     "staff.enable": "启用账号",
     "staff.role": "修改角色",
+    "staff.join": "加入机关",
+    "staff.leave": "退出机关",
     "staff.list": "查看工作人员名单",
     "county.escalate": "督办",
     "case.assign": "分派承办人",

@@ -17,7 +17,7 @@ from sqlalchemy import delete, insert
 from bot import db
 from bot.content.indexes import DatabaseSearch, index_of
 from bot.content.listing import PAGE_SIZE
-from bot.content.search import Results, SearchIndex
+from bot.content.search import Results, ScannedIndex, SearchIndex
 from bot.models.content import Item, bump_catalogue_revision
 from tests.data import town_catalogue
 from tests.support import town_id
@@ -144,3 +144,17 @@ def test_without_its_index_the_database_search_finds_the_same_items(catalogue_ap
         assert not missed, f"not on the first page (rank or None): {missed}"
         for query in NOTHING_HELD:
             assert found.search(query).total == 0, query
+
+
+def test_reading_the_items_ranks_them_as_their_index_does(catalogue_app: Flask) -> None:
+    """The database search's candidates are ranked without building an index of them: the
+    same items in the same order as an index of the same items would give."""
+    with catalogue_app.app_context():
+        entries = index_of(db.get_session(), town_id(db.get_session())).entries
+        queries = [query for query, _ in PAIRS] + list(NOTHING_HELD) + ["12号", "2017", "危改"]
+        for size in (60, len(entries)):
+            built, scanned = SearchIndex(entries[:size], 2000), ScannedIndex(entries[:size], 2000)
+            for query in queries:
+                assert list(scanned.search(query).positions) == list(
+                    built.search(query).positions
+                ), (size, query)

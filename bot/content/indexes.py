@@ -12,13 +12,14 @@ of towns stays within its memory. A message never waits for a large index:
 * with no index in memory, a catalogue of at most ``INLINE_BUILD_ITEMS`` items is
   indexed at once; a larger one is searched in the database: the items holding
   the query's pieces, the best ``CANDIDATES`` by how many they hold (a title
-  counting double), ranked by an index of those alone. Its own index is built in
-  the background once it has been asked ``BUILD_AFTER_ASKS`` times, and only if it
-  fits or is asked more than the index it would push out (how often each catalogue
-  is asked is counted, the counts halved every ``AGE_AFTER_ASKS`` searches): a
-  search in a town nobody else asks about costs one query, not an index that would
-  push a busier town's out. A build stands aside every ``PAUSE_EVERY`` items, so a
-  message answered meanwhile waits for it hardly at all.
+  counting double), ranked by the same scorer reading those alone (``ScannedIndex``,
+  no index built for them). Its own index is built in the background once it has
+  been asked ``BUILD_AFTER_ASKS`` times, and only if it fits or is asked more than
+  the index it would push out (how often each catalogue is asked is counted, the
+  counts halved every ``AGE_AFTER_ASKS`` searches): a search in a town nobody else
+  asks about costs one query, not an index that would push a busier town's out. A
+  build stands aside every ``PAUSE_EVERY`` items, so a message answered meanwhile
+  waits for it hardly at all.
 
 Web pages (``/items``) and tools ask for the whole index with ``index_of`` and
 may wait for it.
@@ -39,7 +40,7 @@ from flask import Flask, current_app
 from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from bot.content.search import PAUSE_EVERY, Entry, Results, SearchIndex
+from bot.content.search import PAUSE_EVERY, Entry, Results, ScannedIndex, SearchIndex
 from bot.db import get_session
 from bot.models.content import Item, ItemStatus, catalogue_revision
 
@@ -161,7 +162,7 @@ class DatabaseSearch:
             .order_by(score.desc(), Item.published_on.desc(), Item.id.desc())
             .limit(CANDIDATES)
         ).all()
-        return SearchIndex([Entry.of(row) for row in rows], self._size()).search(query)
+        return ScannedIndex([Entry.of(row) for row in rows], self._size()).search(query)
 
     def latest(self) -> Results:
         rows = self.session.execute(
@@ -170,7 +171,7 @@ class DatabaseSearch:
             .order_by(Item.published_on.desc(), Item.id.desc())
             .limit(CANDIDATES)
         ).all()
-        newest = SearchIndex([Entry.of(row) for row in rows]).latest()
+        newest = ScannedIndex([Entry.of(row) for row in rows]).latest()
         beyond = self._size() - len(rows)
         return Results(newest.query, newest.words, newest.positions, newest.index, beyond)
 

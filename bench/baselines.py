@@ -46,14 +46,17 @@ def flask_echo(
     token, crypto = _settings()
     app = Flask(__name__)
     store = script = claim = None
+    version_key = ""
     if with_redis or with_script or with_claim:
         import redis
 
         store = redis.Redis.from_url(os.environ["BENCH_REDIS_URL"])
     if with_script:
+        from bot.wechat.accounts import VERSION_KEY
         from bot.wechat.delivery import _ANSWER
 
         script = store.register_script(_ANSWER)
+        version_key = VERSION_KEY
     if with_claim:
         claim = store.register_script(_CLAIM)
 
@@ -81,7 +84,13 @@ def flask_echo(
         if script is not None:
             who = message.source
             script(
-                keys=[f"b:d:{who}:{message.id}", f"b:l:{who}", f"b:s:{who}", f"b:seen:{who}"],
+                keys=[
+                    f"b:d:{who}:{message.id}",
+                    f"b:l:{who}",
+                    f"b:s:{who}",
+                    f"b:seen:{who}",
+                    version_key,
+                ],
                 args=[reply, 900_000, "1", 172_800],
             )
         if args.get("encrypt_type") == "aes" and crypto is not None:

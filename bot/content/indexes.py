@@ -27,6 +27,7 @@ may wait for it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
@@ -37,10 +38,23 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flask import Flask, current_app
-from sqlalchemy import ColumnElement, case, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Integer,
+    String,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
-from bot.content.search import PAUSE_EVERY, Entry, Results, ScannedIndex, SearchIndex
+from bot.content.search import PAUSE_EVERY, SEP, Entry, Results, ScannedIndex, SearchIndex
 from bot.db import get_session
 from bot.models.content import Item, ItemStatus, catalogue_revision
 
@@ -131,6 +145,81 @@ def terms(query: str) -> list[str]:
     return list(found)[:MAX_TERMS]
 
 
+class position_in(FunctionElement[int]):
+    """Where ``piece`` starts in ``text`` (1-based), 0 when it does not occur: ``strpos`` on
+    PostgreSQL, ``instr`` elsewhere (SQLite)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(position_in)
+def _instr(element: position_in, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(position_in, "postgresql")
+def _strpos(element: position_in, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+def _joined(*columns: Any) -> ColumnElement[str]:
+    """``columns`` as one text, ``SEP`` between them: a piece (letters, digits, Chinese)
+    found in it is found in one of them, never across two."""
+    joined: ColumnElement[str] = func.coalesce(columns[0], "")
+    for column in columns[1:]:
+        joined = joined + SEP + func.coalesce(column, "")
+    return joined
+
+
+@functools.lru_cache(maxsize=MAX_TERMS)
+def candidates_query(pieces: int) -> Executable:
+    """The best ``CANDIDATES`` published items of catalogue ``:scope`` holding some of
+    ``pieces`` pieces (bound as ``:piece_0``, ``:piece_1``…): each piece counts 2 when the
+    title or document number holds it, 1 when another field does; ties go to the newer
+    item. Built once per number of pieces, so that a message only binds its values. Each
+    item's fields are joined once (a materialised CTE: PostgreSQL would otherwise join
+    them again for every piece) and searched with ``position_in``, not ``LIKE``, which
+    PostgreSQL matches character by character in UTF-8: about a third less time."""
+    texts = (
+        select(
+            Item.id,
+            Item.published_on,
+            _joined(*_HEAD_COLUMNS).label("head"),
+            _joined(*_TEXT_COLUMNS).label("text"),
+        )
+        .where(Item.body_id == bindparam("scope", type_=Integer))
+        .where(Item.status == ItemStatus.PUBLISHED)
+        .cte("texts")
+        .prefix_with("MATERIALIZED")
+    )
+    score: ColumnElement[int] = literal(0)
+    for number in range(pieces):
+        piece = bindparam(f"piece_{number}", type_=String)
+        score = (
+            score
+            + case((position_in(texts.c.head, piece) > 0, 2), else_=0)
+            + case((position_in(texts.c.text, piece) > 0, 1), else_=0)
+        )
+    scored = (
+        select(texts.c.id, texts.c.published_on, score.label("score"))
+        .cte("scored")
+        .prefix_with("MATERIALIZED")
+    )
+    best = (
+        select(scored.c.id, scored.c.score)
+        .where(scored.c.score > 0)
+        .order_by(scored.c.score.desc(), scored.c.published_on.desc(), scored.c.id.desc())
+        .limit(CANDIDATES)
+        .subquery("best")
+    )
+    return (
+        select(*INDEXED_COLUMNS)
+        .join(best, best.c.id == Item.id)
+        .order_by(best.c.score.desc(), Item.published_on.desc(), Item.id.desc())
+    )
+
+
 @dataclass
 class DatabaseSearch:
     """A catalogue searched in the database, for a message that must not wait for its index."""
@@ -144,23 +233,9 @@ class DatabaseSearch:
         pieces = terms(query)
         if not pieces:
             return SearchIndex(()).search(query)
-        patterns = [f"%{piece}%" for piece in pieces]
-        holds = [
-            case((or_(*(column.like(p) for column in _HEAD_COLUMNS)), 2), else_=0)
-            + case((or_(*(column.like(p) for column in _TEXT_COLUMNS)), 1), else_=0)
-            for p in patterns
-        ]
-        score = holds[0]
-        for hold in holds[1:]:
-            score = score + hold
+        values = {f"piece_{number}": piece for number, piece in enumerate(pieces)}
         rows = self.session.execute(
-            select(*INDEXED_COLUMNS)
-            .where(
-                *published(self.scope),
-                or_(*(c.like(p) for p in patterns for c in (*_HEAD_COLUMNS, *_TEXT_COLUMNS))),
-            )
-            .order_by(score.desc(), Item.published_on.desc(), Item.id.desc())
-            .limit(CANDIDATES)
+            candidates_query(len(pieces)), {"scope": self.scope, **values}
         ).all()
         return ScannedIndex([Entry.of(row) for row in rows], self._size()).search(query)
 

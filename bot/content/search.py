@@ -34,13 +34,13 @@ from __future__ import annotations
 import logging
 import math
 import re
+import struct
 import unicodedata
-from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.content.vocabulary import (
     DOCUMENT_KINDS,
@@ -63,10 +63,11 @@ TITLE, ABBREVIATION, TEXT, YEAR = 1.0, 0.8, 0.5, 0.4
 #: An item must match words carrying at least this share of the query's weight.
 COVERAGE = 0.5
 #: Entries indexed between two calls of a build's ``pause``.
-PAUSE_EVERY = 32
+PAUSE_EVERY = 4
 TOPIC_WEIGHT = 1.5
 DOCUMENT_KIND_WEIGHT = 0.5
 
+_POSITION = struct.Struct("=i")
 _NOT_INDEXED = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_OR_DIGIT = re.compile(r"[0-9a-z]")
 _DIGITS = re.compile(r"[0-9]+")
@@ -107,9 +108,14 @@ def _boundary(gap: re.Match[str]) -> str:
     return ""
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """What the index keeps of a published item: enough to show it without a query."""
+class Entry(NamedTuple):
+    """What the index keeps of a published item: enough to show it without a query.
+
+    An index keeps each as a plain tuple (``SearchIndex.entry`` makes one an ``Entry``
+    again): the garbage collector stops tracking a plain tuple of plain values the first
+    time it sees it, so a worker holding tens of thousands of entries does not walk them
+    all at each full collection (``_packed`` says what that cost).
+    """
 
     id: int
     title: str
@@ -170,10 +176,10 @@ class Results:
         return len(self.positions) + self.beyond
 
     def page(self, offset: int, limit: int) -> list[Entry]:
-        return [self.index.entries[p] for p in self.positions[offset : offset + limit]]
+        return [self.index.entry(p) for p in self.positions[offset : offset + limit]]
 
     def __iter__(self) -> Iterator[Entry]:
-        return (self.index.entries[p] for p in self.positions)
+        return (self.index.entry(p) for p in self.positions)
 
 
 def _pairs(text: str) -> set[str]:
@@ -197,10 +203,27 @@ def _indexable(gram: str) -> bool:
     return SEP not in gram and WORD_GAP not in gram
 
 
-def _positions(postings: Iterable[array[int] | None]) -> set[int]:
+def _packed(position: int) -> bytes:
+    """A position as posting lists hold it: a native int of 4 bytes.
+
+    A posting list is one ``bytes`` (a ``bytearray`` while it is built) of these, not a
+    list or an ``array``: those are objects the garbage collector tracks, and a worker
+    holding thirty towns' indexes held 1.5 million of them, plus those of the index being
+    built, all walked by each full collection (up to 200 ms, every few seconds while
+    indexes were built: bench/province.py). Bytes are never tracked, nor are the dicts
+    holding only bytes.
+    """
+    return _POSITION.pack(position)
+
+
+def _unpacked(packed: bytes | None) -> Sequence[int]:
+    return memoryview(packed).cast("i") if packed else ()
+
+
+def _positions(postings: Iterable[bytes | None]) -> set[int]:
     """Intersect posting lists, smallest first; empty if any is missing."""
     given = list(postings)
-    lists = sorted((p for p in given if p is not None), key=len)
+    lists = sorted((_unpacked(p) for p in given if p is not None), key=len)
     if not lists or len(lists) < len(given):
         return set()
     found = set(lists[0])
@@ -245,32 +268,41 @@ class SearchIndex:
     ) -> None:
         """``pause``: called every ``PAUSE_EVERY`` entries (a background build lets the
         thread answering a resident run)."""
-        self.entries = tuple(entries)
+        self._rows = tuple(tuple(entry) for entry in entries)
         #: How many items the catalogue holds, when this index holds only some of them
         #: (a database search's candidates): a word's rarity is measured against it.
-        self.population = max(population or 0, len(self.entries))
-        self._heads = [entry.head for entry in self.entries]
-        self._texts = [entry.text for entry in self.entries]
-        head: dict[str, list[int]] = defaultdict(list)
-        text: dict[str, list[int]] = defaultdict(list)
-        years: dict[int, list[int]] = defaultdict(list)
-        for position, entry in enumerate(self.entries):
+        self.population = max(population or 0, len(self._rows))
+        self._heads = tuple(entry.head for entry in entries)
+        self._texts = tuple(entry.text for entry in entries)
+        head: dict[str, bytearray] = defaultdict(bytearray)
+        text: dict[str, bytearray] = defaultdict(bytearray)
+        years: dict[int, bytearray] = defaultdict(bytearray)
+        for position, entry in enumerate(entries):
+            packed = _packed(position)
             head_grams = set(entry.head) | _pairs(entry.head) | _grams(entry.head, self.TITLE_GRAM)
             for gram in head_grams | _numbers(entry.head):
-                head[gram].append(position)
+                head[gram] += packed
             for gram in (
                 _pairs(entry.text) | _grams(entry.text, self.TEXT_GRAM) | _numbers(entry.text)
             ):
-                text[gram].append(position)
-            years[entry.published_on.year].append(position)
+                text[gram] += packed
+            years[entry.published_on.year] += packed
             if pause is not None and position % PAUSE_EVERY == PAUSE_EVERY - 1:
                 pause()
-        self._head = {g: array("i", found) for g, found in head.items() if _indexable(g)}
-        self._text = {g: array("i", found) for g, found in text.items() if _indexable(g)}
-        self._years = {year: array("i", found) for year, found in years.items()}
+        self._head = {g: bytes(found) for g, found in head.items() if _indexable(g)}
+        self._text = {g: bytes(found) for g, found in text.items() if _indexable(g)}
+        self._years = {year: bytes(found) for year, found in years.items()}
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return len(self._rows)
+
+    def entry(self, position: int) -> Entry:
+        return Entry._make(self._rows[position])
+
+    @property
+    def entries(self) -> list[Entry]:
+        """Every entry, newest first."""
+        return [Entry._make(row) for row in self._rows]
 
     # -- finding one form ---------------------------------------------------------------------
 
@@ -283,10 +315,10 @@ class SearchIndex:
         return self._find(form, self._text, self.TEXT_GRAM, self._texts)
 
     def _find(
-        self, form: str, postings: dict[str, array[int]], gram: int, fields: list[str]
+        self, form: str, postings: dict[str, bytes], gram: int, fields: Sequence[str]
     ) -> set[int]:
         if form.isdigit():  # a whole number: its own key, nothing to confirm
-            return set(postings.get(NUMBER + form, ()))
+            return set(_unpacked(postings.get(NUMBER + form)))
         number = _number_pattern(form)
         keys = _grams(form, gram)
         if number is not None:
@@ -308,7 +340,7 @@ class SearchIndex:
         return {p for p in found if pattern.search(heads[p])}
 
     def published_in(self, year: int) -> set[int]:
-        return set(self._years.get(year, ()))
+        return set(_unpacked(self._years.get(year)))
 
     def contains(self, piece: str) -> bool:
         """Whether some item probably holds ``piece`` (all its indexed pieces occur in one item)."""
@@ -435,7 +467,7 @@ class SearchIndex:
 
     def latest(self) -> Results:
         """Every item, newest first."""
-        return Results("", (), range(len(self.entries)), self)
+        return Results("", (), range(len(self._rows)), self)
 
 
 class ScannedIndex(SearchIndex):
@@ -447,10 +479,10 @@ class ScannedIndex(SearchIndex):
     """
 
     def __init__(self, entries: Sequence[Entry], population: int | None = None) -> None:
-        self.entries = tuple(entries)
-        self.population = max(population or 0, len(self.entries))
-        self._heads = [entry.head for entry in self.entries]
-        self._texts = [entry.text for entry in self.entries]
+        self._rows = tuple(tuple(entry) for entry in entries)
+        self.population = max(population or 0, len(self._rows))
+        self._heads = tuple(entry.head for entry in entries)
+        self._texts = tuple(entry.text for entry in entries)
 
     def in_titles(self, form: str) -> set[int]:
         return _holding(form, self._heads)
@@ -465,7 +497,7 @@ class ScannedIndex(SearchIndex):
         return {p for p, head in enumerate(self._heads) if pattern.search(head)}
 
     def published_in(self, year: int) -> set[int]:
-        return {p for p, entry in enumerate(self.entries) if entry.published_on.year == year}
+        return {p for p in range(len(self._rows)) if self.entry(p).published_on.year == year}
 
     def contains(self, piece: str) -> bool:
         if len(piece) <= self.TEXT_GRAM:

@@ -283,7 +283,7 @@ def change_role(staff: Staff, actor: Staff | str, role: Role | str, body_id: int
     no entry) when it already had it (the caller commits). An account of no body yet gets
     another account role. Nobody changes their own role at the console."""
     new = checked_role(role)
-    membership = next((m for m in staff.memberships if m.body_id == body_id), None)
+    membership = staff.membership_of(body_id)
     if membership is None and staff.memberships:
         raise AccountError(
             f"account {staff.username!r} is not a member of that body", "该账号不属于本机关。"
@@ -314,7 +314,7 @@ def join_body(staff: Staff, actor: Staff | str, body: Body, role: Role | str) ->
     """Make the account a member of ``body`` with ``role`` and write ``staff.join`` (the
     caller commits); another role in a body it is in is ``change_role``."""
     new = checked_role(role)
-    if any(m.body_id == body.id for m in staff.memberships):
+    if staff.membership_of(body.id) is not None:
         raise AccountError(
             f"account {staff.username!r} is already a member of {body.slug!r}; "
             "change their role there with `sunshine staff role`",
@@ -337,7 +337,7 @@ def leave_body(staff: Staff, actor: Staff | str, body: Body) -> None:
     """End the account's membership of ``body`` and write ``staff.leave`` (the caller
     commits): from its next page it sees nothing of that body. An account keeps one body
     at least; one that should see none is disabled instead (the audit log names it)."""
-    membership = next((m for m in staff.memberships if m.body_id == body.id), None)
+    membership = staff.membership_of(body.id)
     if membership is None:
         raise AccountError(
             f"account {staff.username!r} is not a member of {body.slug!r}",

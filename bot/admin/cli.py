@@ -190,22 +190,16 @@ def role_command(username: str, role: str, body: Body) -> None:
 @staff_group.command("join")
 @click.argument("username")
 @click.option(
-    "--body", "body_slug", required=True, metavar="SLUG", help="The body they start working in."
-)
-@click.option(
     "--role",
     required=True,
     type=click.Choice([role.value for role in Role]),
     help="Their role in that body (see bot/staff/roles.py).",
 )
 @with_appcontext
-def join_command(username: str, body_slug: str, role: str) -> None:
+@body_option
+def join_command(username: str, role: str, body: Body) -> None:
     """Let an account work in one more body, with a role there."""
     session = get_session()
-    try:
-        body = chosen(session, body_slug)
-    except BodyProblem as problem:
-        raise click.UsageError(str(problem)) from problem
     try:
         staff = accounts.get(session, username)
         accounts.join_body(staff, audit.CLI, body, role)
@@ -220,17 +214,11 @@ def join_command(username: str, body_slug: str, role: str) -> None:
 
 @staff_group.command("leave")
 @click.argument("username")
-@click.option(
-    "--body", "body_slug", required=True, metavar="SLUG", help="The body they stop working in."
-)
 @with_appcontext
-def leave_command(username: str, body_slug: str) -> None:
+@body_option
+def leave_command(username: str, body: Body) -> None:
     """Stop an account working in a body: from their next page they see none of its records."""
     session = get_session()
-    try:
-        body = chosen(session, body_slug)
-    except BodyProblem as problem:
-        raise click.UsageError(str(problem)) from problem
     try:
         staff = accounts.get(session, username)
         accounts.leave_body(staff, audit.CLI, body)

@@ -33,9 +33,8 @@ from bot.db import get_session
 from bot.files import output_option, refuse_binary_to_terminal, write_output
 from bot.logs import Concern, concerns
 from bot.models import Body
-from bot.staff import audit, bodies
-from bot.staff.bodies import BodyProblem, chosen
-from bot.staff.cli import body_option
+from bot.staff import audit
+from bot.staff.cli import bodies_option, body_option
 from bot.wechat.api import WeChatUnavailable, get_client
 
 log = logging.getLogger(__name__)
@@ -195,36 +194,22 @@ def media_fetch() -> None:
 @click.option(
     "--days", default=DIGEST_DAYS, show_default=True, help="Also list cases due within DAYS."
 )
-@click.option(
-    "--body",
-    "body_slug",
-    metavar="SLUG",
-    help="Only this body's digest (`sunshine body list`); every body's when left out.",
-)
 @with_appcontext
-def digest_command(on: datetime | None, days: int, body_slug: str | None) -> None:
+@bodies_option
+def digest_command(on: datetime | None, days: int, bodies: list[Body]) -> None:
     """Print the daily digest (每日督办单) for staff, in Chinese like /admin/digest: the
     overdue open cases, then those due soon, then the county's 督办 notices of the last
     ``ESCALATIONS_SHOWN_DAYS`` days — one body's, or every body's one after another (for
     a daily timer on a deployment serving several)."""
     today = on.date() if on else clock.today()
     session = get_session()
-    if body_slug:
-        try:
-            digested = [chosen(session, body_slug)]
-        except BodyProblem as problem:
-            raise click.UsageError(str(problem)) from problem
-    else:
-        digested = bodies.listed(session)
-        if not digested:
-            raise click.UsageError("no body yet: run `sunshine seed` or `sunshine body add`")
     since = clock.now() - timedelta(days=ESCALATIONS_SHOWN_DAYS)
     texts = [
         digest_text(
             digest_for(session, body, today, days),
             county.escalations(session, [body.id], since=since),
         )
-        for body in digested
+        for body in bodies
     ]
     click.echo(f"\n\n{DIGEST_RULE}\n\n".join(texts))
 

@@ -73,12 +73,14 @@ class Staff(Base):
         """The bodies whose records the member sees, lowest id first."""
         return [membership.body_id for membership in self.memberships]
 
+    def membership_of(self, body_id: int) -> StaffMembership | None:
+        """The member's membership of a body, or None when they do not belong to it."""
+        return next((m for m in self.memberships if m.body_id == body_id), None)
+
     def role_in(self, body_id: int) -> Role | None:
         """The member's role in a body, or None when they do not belong to it."""
-        for membership in self.memberships:
-            if membership.body_id == body_id:
-                return Role(membership.role)
-        return None
+        membership = self.membership_of(body_id)
+        return None if membership is None else Role(membership.role)
 
     def can(self, permission: str, body_id: int | None = None) -> bool:
         """Whether the member may do it in body ``body_id`` (their role there), or, without

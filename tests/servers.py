@@ -22,6 +22,9 @@ import requests
 from flask import Flask
 from werkzeug.serving import make_server
 
+from bot.wechat.chat import ChatClient, describe
+from bot.wechat.protocol import Keys
+
 ROOT = Path(__file__).resolve().parent.parent
 #: How often a server in a thread looks for its shutdown (werkzeug's 0.5 s ended each test late).
 SHUTDOWN_POLL_S = 0.05
@@ -371,3 +374,30 @@ class OwnRedis:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+class Phone:
+    """A resident's phone writing to a webhook over HTTP (real gunicorn workers, nginx);
+    ``answered_by`` keeps each answer's ``UPSTREAM_HEADER`` (which host served it)."""
+
+    def __init__(self, url: str, keys: Keys, openid: str, *, safe: bool = False) -> None:
+        self.openid = openid
+        self.answered_by: list[str] = []
+        session = requests.Session()
+
+        def post(query: dict[str, str], body: bytes) -> tuple[int, str]:
+            response = session.post(url, params=query, data=body, timeout=15)
+            self.answered_by.append(response.headers.get(UPSTREAM_HEADER, "?"))
+            return response.status_code, response.text
+
+        self.chat = ChatClient(post, keys, safe_mode=safe, openid=openid)
+
+    def says(self, line: str) -> str:
+        return describe(self.chat.line(line))
+
+    def goes_through(self, lines: list[str]) -> str:
+        """Send ``lines`` one after another; return the last reply."""
+        reply = ""
+        for line in lines:
+            reply = self.says(line)
+        return reply

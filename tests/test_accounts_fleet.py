@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 from cryptography.fernet import Fernet
 from flask import Flask
 from sqlalchemy import select
@@ -29,10 +28,10 @@ from bot.cases import inbox
 from bot.cases.inbox import Filters
 from bot.models import Body
 from bot.models.cases import STORED, Case
-from bot.wechat.chat import ChatClient, ChatError, describe
+from bot.wechat.chat import ChatError
 from bot.wechat.protocol import Keys
 from tests import fake_wechat
-from tests.servers import Instance, gunicorn_instances
+from tests.servers import Instance, Phone, gunicorn_instances
 from tests.support import TOKEN, Services, cli, needs_postgresql, needs_redis
 
 pytestmark = [pytest.mark.slow, pytest.mark.services]
@@ -43,28 +42,6 @@ NAMED_APPID = "wxdongfeng0001"
 NAMED_TOKEN = "dongfengToken2026"
 NAMED_AES_KEY = "ZYXWVUTSRQPONMLKJIHGFEDCBAzyxwvutsrqponmlkj"
 NAMED_SECRET = "dongfeng-secret"
-
-
-class Phone:
-    """A resident's phone writing to one account's webhook over HTTP."""
-
-    def __init__(self, url: str, keys: Keys, openid: str, safe: bool = False) -> None:
-        session = requests.Session()
-
-        def post(query: dict[str, str], body: bytes) -> tuple[int, str]:
-            response = session.post(url, params=query, data=body, timeout=15)
-            return response.status_code, response.text
-
-        self.chat = ChatClient(post, keys, safe_mode=safe, openid=openid)
-
-    def says(self, line: str) -> str:
-        return describe(self.chat.line(line))
-
-    def goes_through(self, lines: list[str]) -> str:
-        reply = ""
-        for line in lines:
-            reply = self.says(line)
-        return reply
 
 
 @dataclass

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 from cryptography.fernet import Fernet
 from flask import Flask
 from sqlalchemy import select
@@ -30,10 +29,9 @@ from sqlalchemy.orm import selectinload
 
 from bot import db
 from bot.models.cases import STORED, Case
-from bot.wechat.chat import ChatClient, describe
 from bot.wechat.protocol import Keys
 from tests import fake_wechat
-from tests.servers import UPSTREAM_HEADER, Instance, balancer, find_nginx, gunicorn_instances
+from tests.servers import Instance, Phone, balancer, find_nginx, gunicorn_instances
 from tests.support import (
     PERSON_STEPS,
     TOKEN,
@@ -49,32 +47,6 @@ COMPLAINT = ["投诉", "村口路灯坏了三天了，晚上很黑", "/image", "
 RECEIPT_NUMBER = re.compile(r"编号：((?:TS|SQ)\d{8}-\d{4})")
 
 
-class Phone:
-    """A resident's phone talking to the fleet's one address; notes which instance answered."""
-
-    def __init__(self, base: str, openid: str) -> None:
-        self.openid = openid
-        self.served_by: list[str] = []
-        session = requests.Session()
-
-        def post(query: dict[str, str], body: bytes) -> tuple[int, str]:
-            response = session.post(f"{base}/wechat", params=query, data=body, timeout=15)
-            self.served_by.append(response.headers.get(UPSTREAM_HEADER, "?"))
-            return response.status_code, response.text
-
-        self.chat = ChatClient(post, Keys(TOKEN), openid=openid)
-
-    def says(self, line: str) -> str:
-        return describe(self.chat.line(line))
-
-    def goes_through(self, lines: list[str]) -> str:
-        """Send ``lines`` one after another; return the last reply."""
-        reply = ""
-        for line in lines:
-            reply = self.says(line)
-        return reply
-
-
 @dataclass
 class Fleet:
     base: str
@@ -85,7 +57,7 @@ class Fleet:
     folder: Path
 
     def phone(self, openid: str) -> Phone:
-        return Phone(self.base, openid)
+        return Phone(f"{self.base}/wechat", Keys(TOKEN), openid)
 
     def cases(self) -> list[Case]:
         with self.app.app_context():
@@ -169,7 +141,7 @@ def test_dialogues_hop_between_the_hosts_and_each_files_one_case(fleet: Fleet) -
 
     hosts = {instance.address for instance in fleet.instances}
     for phone in (first, applicant, second):
-        assert set(phone.served_by) == hosts, f"{phone.openid} was served by {phone.served_by}"
+        assert set(phone.answered_by) == hosts, f"{phone.openid} was served by {phone.answered_by}"
     cases = wait_for_photos(fleet, 2)
     assert sorted(c.openid for c in cases) == sorted(receipts)
     for case in cases:
@@ -210,7 +182,7 @@ def test_many_residents_at_once_share_one_access_token(fleet: Fleet) -> None:
     }
     assert len({c.number for c in cases}) == len(phones)
     assert all(a.fetch_state == STORED for c in cases for a in c.attachments)
-    served = [host for phone in phones for host in phone.served_by]
+    served = [host for phone in phones for host in phone.answered_by]
     assert {served.count(i.address) for i in fleet.instances} == {len(served) // 2}
     assert len(fleet.media(1)) + len(fleet.media(2)) == len(phones)
     assert fleet.api.token_fetches == 1

@@ -368,8 +368,10 @@ def add_town(session: Session, slug: str, name: str) -> Body:
 def add_case(
     session: Session, body: Body, kind: str, due: date, status: str = PROCESSING, **fields: object
 ) -> Case:
+    """A case of ``body`` falling due on ``due`` (flushed: it has its id)."""
     n = next(CASE_SEQUENCE)
     prefix = "SQ" if kind == APPLICATION else "TS"
+    fields = {"text": f"第{n}件", **fields}
     case = Case(
         body_id=body.id,
         number=f"{prefix}20260301-{n:04d}",
@@ -381,7 +383,6 @@ def add_case(
         created_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC),
         received_on=date(2026, 3, 1),
         due_on=due,
-        text=f"第{n}件",
         **fields,
     )
     session.add(case)

@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from itertools import count
 
 import pytest
 from flask import Flask
@@ -36,32 +35,17 @@ from bot.models.cases import (
     CasePause,
 )
 from bot.models.staff import Staff
-from tests.support import logged_in, town_id
+from tests import support
+from tests.support import logged_in, town, town_id
 
 TODAY = date(2026, 3, 16)
-SEQUENCE = count(1)
 
 
 def add_case(session: Session, kind: str, status: str, due: int, **fields: object) -> Case:
-    """A case whose stored deadline is ``due`` days from ``TODAY``."""
-    n = next(SEQUENCE)
-    prefix = "SQ" if kind == APPLICATION else "TS"
-    fields = {"text": f"第{n}件的内容", **fields}
-    case = Case(
-        body_id=town_id(session),
-        number=f"{prefix}20260301-{n:04d}",
-        kind=kind,
-        category="投诉" if kind == COMPLAINT else None,
-        status=status,
-        submission_id=f"inbox-test-{n}",
-        openid="o-inbox-test",
-        created_at=datetime(2026, 3, 1, 2, 0, tzinfo=UTC),
-        received_on=date(2026, 3, 1),
-        due_on=TODAY + timedelta(days=due),
-        **fields,
+    """A case of the town whose stored deadline is ``due`` days from ``TODAY``."""
+    return support.add_case(
+        session, town(session), kind, TODAY + timedelta(days=due), status, **fields
     )
-    session.add(case)
-    return case
 
 
 def add_every_kind_of_case(session: Session, staff: Staff) -> list[Case]:

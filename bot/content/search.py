@@ -145,6 +145,10 @@ class Entry(NamedTuple):
         )
 
 
+#: Where an ``Entry``'s category is in the plain tuple an index keeps of it.
+_CATEGORY = Entry._fields.index("category")
+
+
 @dataclass(frozen=True)
 class Word:
     """One word of a query and the forms that match it."""
@@ -292,6 +296,9 @@ class SearchIndex:
         self._head = {g: bytes(found) for g, found in head.items() if _indexable(g)}
         self._text = {g: bytes(found) for g, found in text.items() if _indexable(g)}
         self._years = {year: bytes(found) for year, found in years.items()}
+        #: What the catalogue page offers to narrow it by.
+        self.categories = tuple(sorted({entry.category for entry in entries}))
+        self.years = tuple(sorted(self._years, reverse=True))
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -303,6 +310,17 @@ class SearchIndex:
     def entries(self) -> list[Entry]:
         """Every entry, newest first."""
         return [Entry._make(row) for row in self._rows]
+
+    def narrowed(self, positions: Iterable[int], category: str, year: int | None) -> list[int]:
+        """Those of ``positions`` in ``category`` and published in ``year`` (each only when
+        given), without making an ``Entry`` of every one."""
+        in_year = self.published_in(year) if year else None
+        return [
+            p
+            for p in positions
+            if (not category or self._rows[p][_CATEGORY] == category)
+            and (in_year is None or p in in_year)
+        ]
 
     # -- finding one form ---------------------------------------------------------------------
 

@@ -105,15 +105,10 @@ def catalogue() -> tuple[str, int]:
     year = request.args.get("year", type=int)
     number = max(request.args.get("page", 1, type=int), 1)
     found = index.search(query) if query else index.latest()
-    entries = [
-        entry
-        for entry in found
-        if (not category or entry.category == category)
-        and (not year or entry.published_on.year == year)
-    ]
-    pages = max(math.ceil(len(entries) / PAGE_SIZE), 1)
+    positions = index.narrowed(found.positions, category, year)
+    pages = max(math.ceil(len(positions) / PAGE_SIZE), 1)
     number = min(number, pages)
-    shown = entries[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    shown = [index.entry(p) for p in positions[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]]
     held = stats.held_by_year(session, body_id)
     return page(
         "items.html",
@@ -121,11 +116,11 @@ def catalogue() -> tuple[str, int]:
         category=category,
         year=year,
         entries=shown,
-        total=len(entries),
+        total=len(positions),
         page_number=number,
         pages=pages,
-        categories=sorted({entry.category for entry in index.entries}),
-        years=sorted({entry.published_on.year for entry in index.entries}, reverse=True),
+        categories=index.categories,
+        years=index.years,
         history=stats.report_history(session, body_id),
         held=held,
         held_total=stats.combined(held),

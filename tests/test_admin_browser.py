@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from tests.servers import serve_in_thread
 from tests.support import ARTIFACTS, OFFICE_PC, PASSWORD, add_staff
@@ -67,7 +68,7 @@ def test_a_member_logs_in_looks_around_and_logs_out(browser, app: Flask) -> None
         assert "密码错误" in rows.nth(1).inner_text()
         page.get_by_label("操作", exact=True).select_option("auth.login_failed")
         page.get_by_role("button", name="筛选").click()
-        assert page.locator("tbody tr").count() == 1
+        expect(page.locator("tbody tr")).to_have_count(1)  # once the filtered page is in
         page.screenshot(path=ARTIFACTS / "admin-audit.png", full_page=True)
 
         page.get_by_role("button", name="退出登录").click()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from tests.servers import serve_in_thread
 from tests.support import ARTIFACTS, PASSWORD, PUBLIC_URL, Resident, add_staff
@@ -72,7 +73,7 @@ def test_a_clerk_writes_an_approver_reviews_and_publishes_a_resident_finds_it(
         page.get_by_role("navigation", name="主导航").get_by_role("link", name="公开信息").click()
         page.get_by_label("状态").select_option(label="待我审查")
         page.get_by_role("button", name="筛选").click()
-        assert page.locator("tbody tr").count() == 1
+        expect(page.locator("tbody tr")).to_have_count(1)  # once the filtered page is in
         shot(page, "3-awaiting-review")
         page.get_by_role("link", name=TITLE).click()
         assert page.url == item_url

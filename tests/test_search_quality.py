@@ -150,7 +150,7 @@ def test_reading_the_items_ranks_them_as_their_index_does(catalogue_app: Flask) 
     """The database search's candidates are ranked without building an index of them: the
     same items in the same order as an index of the same items would give."""
     with catalogue_app.app_context():
-        entries = index_of(db.get_session(), town_id(db.get_session())).entries
+        entries = list(index_of(db.get_session(), town_id(db.get_session())).latest())
         queries = [query for query, _ in PAIRS] + list(NOTHING_HELD) + ["12号", "2017", "危改"]
         for size in (60, len(entries)):
             built, scanned = SearchIndex(entries[:size], 2000), ScannedIndex(entries[:size], 2000)

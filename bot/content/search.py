@@ -306,11 +306,6 @@ class SearchIndex:
     def entry(self, position: int) -> Entry:
         return Entry._make(self._rows[position])
 
-    @property
-    def entries(self) -> list[Entry]:
-        """Every entry, newest first."""
-        return [Entry._make(row) for row in self._rows]
-
     def narrowed(self, positions: Iterable[int], category: str, year: int | None) -> list[int]:
         """Those of ``positions`` in ``category`` and published in ``year`` (each only when
         given), without making an ``Entry`` of every one."""

@@ -10,7 +10,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy.exc import IntegrityError
 
 from bot import db
-from bot.logs import JsonFormatter, RequestIdFilter, TextFormatter
+from bot.logs import REQUEST_ID, JsonFormatter, RequestIdFilter, TextFormatter
 from bot.models.staff import Staff
 from bot.privacy import openid_hash
 from bot.wechat.delivery import BUSY
@@ -91,8 +91,7 @@ def test_json_log_lines_carry_the_request_id_and_extras(app):
         "bot.wechat.delivery", logging.INFO, "", 0, "answered %s", ("text",), None
     )
     record.openid = "abcd"
-    with app.test_request_context(headers={"X-Request-ID": "r-1"}):
-        app.preprocess_request()
+    with app.test_request_context(environ_base={REQUEST_ID: "r-1"}):  # as RequestIds left it
         RequestIdFilter().filter(record)
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "answered text"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Request, Response, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -40,9 +41,20 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("wechat", __name__)
 
-DEFAULT = "sunshine.wechat_default_account"
-PROBLEM = "sunshine.wechat_problem"
+SETTINGS = "sunshine.webhook"
 ROUTER = "sunshine.router"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What every delivery needs of the config, read once (``init_app``)."""
+
+    #: The ``SUNSHINE_WECHAT_*`` account; None when its secrets are unusable (``problem``).
+    account: Account | None
+    problem: str | None
+    max_skew: int
+    max_body: int
+    db_deadline: float
 
 
 def init_app(app: Flask) -> None:
@@ -63,13 +75,13 @@ def init_app(app: Flask) -> None:
             problem = str(error)
         if not appid:
             problem = "SUNSHINE_WECHAT_AES_KEY is set but SUNSHINE_WECHAT_APPID is not"
+    account = None
     if problem:
         setting_warning(
             app, Concern.WEBHOOK, log, "webhook disabled: %s", problem, level=logging.ERROR
         )
-        app.extensions[DEFAULT] = None
     else:
-        app.extensions[DEFAULT] = Account("", Keys(token, aes_key or None, appid, allow_plaintext))
+        account = Account("", Keys(token, aes_key or None, appid, allow_plaintext))
         if aes_key and allow_plaintext:
             setting_warning(
                 app,
@@ -78,7 +90,13 @@ def init_app(app: Flask) -> None:
                 "SUNSHINE_WECHAT_ALLOW_PLAINTEXT=true: plaintext deliveries, which no signature "
                 "covers, are accepted besides safe mode; unset it once the account is switched",
             )
-    app.extensions[PROBLEM] = problem
+    app.extensions[SETTINGS] = Settings(
+        account,
+        problem,
+        max_skew=int(app.config["WECHAT_MAX_SKEW"]),
+        max_body=int(app.config["WECHAT_MAX_BODY"]),
+        db_deadline=float(app.config["WECHAT_DB_DEADLINE"]),
+    )
     app.session_interface = NoCookieSessionOnWebhook()
     app.register_blueprint(bp)
 
@@ -93,7 +111,7 @@ class NoCookieSessionOnWebhook(SecureCookieSessionInterface):
 
 
 def webhook_problem(app: Flask) -> str | None:
-    return app.extensions[PROBLEM]
+    return app.extensions[SETTINGS].problem
 
 
 def get_router() -> Responder:
@@ -104,25 +122,26 @@ def get_router() -> Responder:
 @bp.route("/wechat", methods=["GET", "POST"])
 def wechat() -> Response:
     started = time.perf_counter()
-    account: Account | None = current_app.extensions[DEFAULT]
-    if account is None:
-        response = _plain(f"unavailable: {current_app.extensions[PROBLEM]}", 503)
+    settings: Settings = current_app.extensions[SETTINGS]
+    if settings.account is None:
+        response = _plain(f"unavailable: {settings.problem}", 503)
     else:
-        bound_waits(float(current_app.config["WECHAT_DB_DEADLINE"]))
-        response = _answer(account, None)
+        bound_waits(settings.db_deadline)
+        response = _answer(settings, settings.account, None)
     return _timed(response, started)
 
 
 @bp.route("/wechat/<slug>", methods=["GET", "POST"])
 def named_account(slug: str) -> Response:
     started = time.perf_counter()
-    bound_waits(float(current_app.config["WECHAT_DB_DEADLINE"]))
+    settings: Settings = current_app.extensions[SETTINGS]
+    bound_waits(settings.db_deadline)
     accounts = get_accounts()
     account = accounts.find(slug)
     if account is None:
         response = _plain("not found: no such account", 404)
     else:
-        response = _answer(account, accounts)
+        response = _answer(settings, account, accounts)
     return _timed(response, started)
 
 
@@ -132,30 +151,30 @@ def _timed(response: Response, started: float) -> Response:
     return response
 
 
-def _answer(account: Account, accounts: Accounts | None) -> Response:
+def _answer(settings: Settings, account: Account, accounts: Accounts | None) -> Response:
     """Answer a delivery to ``account``; ``accounts``: where a named account's keys are read
     again when they refuse it (they may have just changed)."""
     query = request.args
-    max_skew = current_app.config["WECHAT_MAX_SKEW"]
     try:
-        check_query(account.keys.token, query, max_skew, time.time())
+        check_query(account.keys.token, query, settings.max_skew, time.time())
     except SignatureRejected as refusal:
         renewed = accounts.renewed(account) if accounts else None
         if renewed is None:
             return _refused(refusal)
         account = renewed
         try:
-            check_query(account.keys.token, query, max_skew, time.time())
+            check_query(account.keys.token, query, settings.max_skew, time.time())
         except SignatureRejected as again:
             return _refused(again)
     if request.method == "GET":
         return _plain(query.get("echostr", ""))
 
-    limit = current_app.config["WECHAT_MAX_BODY"]
-    if request.content_length is not None and request.content_length > limit:
+    limit, length = settings.max_body, request.content_length
+    if length is not None and length > limit:
         return _plain("body too large", 413)
-    raw = request.stream.read(limit)
-    if request.stream.read(1):  # a chunked body has no Content-Length to check first
+    stream = request.stream
+    raw = stream.read(limit)
+    if stream.read(1):  # a chunked body has no Content-Length to check first
         return _plain("body too large", 413)
     try:
         account, inbound = _opened(account, accounts, query, raw.decode("utf-8"))

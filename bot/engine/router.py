@@ -14,6 +14,7 @@ search. A voice note with a transcript is that text, in and out of dialogues.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -374,10 +375,15 @@ def _words_of(message: Any) -> tuple[str, str]:
 
 
 def _call(handler: Handler, ctx: Context) -> Reply:
-    name = f"{handler.__module__.rpartition('.')[2]}.{handler.__name__}"
-    g.handler = name
+    g.handler = _name_of(handler)
     reply = handler(ctx)
     return Text(reply) if isinstance(reply, str) else reply
+
+
+@functools.cache
+def _name_of(handler: Handler) -> str:
+    """How logs and metrics name ``handler``: ``module.function``."""
+    return f"{handler.__module__.rpartition('.')[2]}.{handler.__name__}"
 
 
 def _add(table: dict[str, Any], key: str, value: Any, owner: str) -> None:

@@ -199,11 +199,11 @@ class Delivery:
     def deliver(self, inbound: Inbound, responder: Responder) -> str:
         """Answer ``inbound`` once; return the plain reply body (XML or ``success``)."""
         keys = Keys.of(inbound)
-        token = secrets.token_hex(8)
         try:
             body = self._stateless(inbound, responder, keys)
             if body is not None:
                 return body
+            token = secrets.token_hex(8)  # this copy's claim and lock: the full path only
             verdict, payload, version = self._begin(
                 keys=[keys.delivery, keys.lock, keys.session, VERSION_KEY],
                 args=[token, PENDING_TTL_MS, self.lock_ms],

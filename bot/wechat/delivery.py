@@ -93,17 +93,20 @@ return {'wait', ''}
 # A stateless answer (bot.engine.router.Router.respond_statelessly), stored in one go when the
 # resident is in no dialogue and no other message of theirs is being handled.
 # KEYS: delivery, lock, session, seen, accounts' version. ARGV: reply, reply ms, time of
-# message, seen s.
+# message, seen s. Answers one string, not a list (this script runs for nearly every
+# message, and a list costs the client more to read): 'd' and the accounts' version when
+# the reply is stored, 'b' and the version when the full path must take the message, 'r'
+# and what the delivery's key holds when an earlier copy claimed it.
 _ANSWER = """
 local version = redis.call('GET', KEYS[5]) or ''
 local prior = redis.call('GET', KEYS[1])
-if prior then return {'dup', prior, version} end
-if redis.call('EXISTS', KEYS[2]) == 1 then return {'busy', '', version} end
+if prior then return 'r' .. prior end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'b' .. version end
 local session = redis.call('GET', KEYS[3])
-if session and string.find(session, '"dialogue"', 1, true) then return {'busy', '', version} end
+if session and string.find(session, '"dialogue"', 1, true) then return 'b' .. version end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[4], ARGV[3], 'EX', ARGV[4]) end
-return {'done', '', version}
+return 'd' .. version
 """
 
 # KEYS: lock, session. ARGV: lock token, lock ms.
@@ -279,19 +282,22 @@ class Delivery:
             return None
         body = render(reply, inbound.message)
         seen = "" if inbound.is_event else str(int(time.time()))
-        verdict, payload, version = self._answer(
+        answer: bytes = self._answer(
             keys=[keys.delivery, keys.lock, keys.session, keys.seen, VERSION_KEY],
             args=[self.sealer.keep(reply, body), REPLY_TTL_MS, seen, SEEN_TTL_S],
         )
-        self.accounts.saw(version)
-        if verdict == b"done":
-            _answered(inbound)
-            return body
-        if verdict == b"dup" and not payload.startswith(PENDING):
+        verdict, rest = answer[:1], answer[1:]
+        if verdict == b"r":  # a retry: the first copy's reply, or take the full path
+            if rest.startswith(PENDING):
+                return None  # the first copy is still running
             DEDUP_HITS.inc()
             _log(inbound, "retry")
-            return self.sealer.kept(payload)
-        return None  # in a dialogue, another message in hand, or a first copy still running
+            return self.sealer.kept(rest)
+        self.accounts.saw(rest)
+        if verdict == b"d":
+            _answered(inbound)
+            return body
+        return None  # in a dialogue, or another message of theirs in hand
 
     def _first_reply(self, keys: Keys, seen: bytes, token: str) -> tuple[bytes, bytes]:
         """For a retry: the first copy's reply (``reply``), or the delivery taken over from a

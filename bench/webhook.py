@@ -4,10 +4,10 @@ Each server runs under gunicorn (2 sync workers) on loopback, one after another,
 and wrk drives it with pre-signed deliveries: every delivery a new MsgId from one
 of 5,000 residents, so Sunshine does its full work: for ``帮助`` outside a dialogue one
 Redis script claims the delivery, checks the resident's lock and session and stores
-the reply. Plaintext and
-safe mode. Reported: req/s, p50, p99, worker memory, and throughput as a ratio of
+the reply. Plaintext and safe mode. Reported: req/s, p50, p99, worker memory, and throughput as a ratio of
 the Flask echo baseline and of the lean floor (the echo plus one Redis script that
-claims the MsgId and reads the session) measured in the same run.
+claims the MsgId and reads the session) measured in the same run; the target is judged
+on Sunshine's ratio to the floor run right after it, the median over the rounds.
 
     .venv/bin/python bench/webhook.py [--duration 10] [--connections 16] [--rounds 2]
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -67,6 +68,7 @@ SERVERS = [
     Server("flask echo + claim script (lean floor)", "bench.baselines:flask_echo_claim()", True),
     Server("werobot echo", "bench.baselines:werobot_echo()", False),
 ]
+OURS = SERVERS[0].name
 BASELINE = SERVERS[1].name
 #: The least a webhook that takes each message once and knows the resident's dialogue does.
 FLOOR = SERVERS[4].name
@@ -137,21 +139,33 @@ def main() -> None:
     db.upgrade(create_engine(args.database_url))
     servers = [s for s in SERVERS if s.name != "werobot echo" or has_werobot()]
 
+    # Sunshine and the floor back to back in every round, the others after them.
+    order = sorted(servers, key=lambda s: s.name not in (OURS, FLOOR))
     results: dict[str, dict[str, dict]] = {}
+    paired: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for safe in (False, True):
             mode = "safe" if safe else "plaintext"
             runs: dict[str, list[dict]] = {s.name: [] for s in servers}
             for _ in range(args.rounds):
-                for server in servers:  # interleaved, so drift affects all alike
+                for server in order:  # interleaved, so drift affects all alike
                     runs[server.name].append(measure(server, safe, args, Path(tmp)))
-            results[mode] = {name: median_run(r) for name, r in runs.items()}
+            results[mode] = {s.name: median_run(runs[s.name]) for s in servers}
+            paired[mode] = [
+                ours["rps"] / floor["rps"]
+                for ours, floor in zip(runs[OURS], runs[FLOOR], strict=True)
+            ]
 
-    report(results, args)
-    save_results("webhook", results)
+    report(results, paired, args)
+    save_results("webhook", {"medians": results, "paired_ratios": paired})
 
 
-def report(results: dict[str, dict[str, dict]], args: argparse.Namespace) -> None:
+def report(
+    results: dict[str, dict[str, dict]], paired: dict[str, list[float]], args: argparse.Namespace
+) -> None:
+    """The tables, and the target judged on the paired ratio: the host's drift moves every
+    server's req/s by several percent from one run to the next, so Sunshine is compared with
+    the floor measured just after it, round by round, and the median of those ratios counts."""
     print(
         f"\n{WORKERS} sync gunicorn workers, wrk {THREADS} threads x {args.connections} "
         f"connections, {args.duration}s, median of {args.rounds}; {os.cpu_count()} cores\n"
@@ -170,11 +184,12 @@ def report(results: dict[str, dict[str, dict]], args: argparse.Namespace) -> Non
                 f"| {r['rss_mb']:.0f} | {r['non2xx'] + r['socket_errors']} "
                 f"| {r['rps'] / base:.2f}x | {r['rps'] / floor:.2f}x |"
             )
-        ours = rows[SERVERS[0].name]
-        ratio = ours["rps"] / rows[FLOOR]["rps"]
+        ours = rows[OURS]
+        ratio = statistics.median(paired[mode])
+        rounds = ", ".join(f"{r:.2f}" for r in paired[mode])
         print(
             f"target: >= 0.85x the lean floor: {'PASS' if ratio >= 0.85 else 'FAIL'} "
-            f"({ratio:.2f}x); "
+            f"({ratio:.2f}x, median of the rounds' paired ratios {rounds}); "
             f"p99 < 50 ms: {'PASS' if ours['p99_us'] < 50_000 else 'FAIL'} "
             f"({ours['p99_us'] / 1000:.1f} ms)\n"
         )
